@@ -1,0 +1,198 @@
+import fs from 'node:fs/promises';
+import { TASK_STATUSES, Task, type TaskStatus } from '../../shared/task.js';
+import type { EventBus } from '../events/event-bus.js';
+import { InvalidFileError, NotFoundError, PreconditionError } from '../errors.js';
+import { readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
+import { KeyedLock } from './keyed-lock.js';
+import type { WorkspacePaths } from './paths.js';
+import type { Problems } from './problems.js';
+import { type ParsedTask, newTaskId, parseTask, sameTask, serializeTask } from './task-file.js';
+
+export type TaskPatch = Partial<Omit<Task, 'id' | 'createdAt' | 'updatedAt'>>;
+export type NewTask = { title: string; description?: string; labels?: string[] };
+export type SyncResult = 'unchanged' | 'changed' | 'invalid' | 'retry';
+
+const STATUS_RANK = new Map<TaskStatus, number>(TASK_STATUSES.map((s, i) => [s, i]));
+const LOAD_CONCURRENCY = 64;
+
+/**
+ * Tasks: files on disk are the truth, the in-memory index serves reads. Every mutation
+ * re-reads the file first (a hand edit since the last event is kept), and every write
+ * emits exactly one event; the watcher's echo of our own write is recognised by its text.
+ */
+export class TaskStore {
+  private readonly tasks = new Map<string, Task>();
+  private readonly knownText = new Map<string, string>();
+  private readonly lock = new KeyedLock();
+  private sorted: Task[] | null = null;
+
+  constructor(
+    private readonly paths: WorkspacePaths,
+    private readonly bus: EventBus,
+    private readonly problems: Problems,
+  ) {}
+
+  async load(): Promise<void> {
+    await removeTempFiles(this.paths.tasks);
+    const names = (await fs.readdir(this.paths.tasks).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+    let next = 0;
+    const worker = async () => {
+      while (next < names.length) {
+        const name = names[next++]!;
+        const cls = this.paths.classify(`${this.paths.tasks}/${name}`);
+        if (!cls?.id) continue;
+        const result = await this.readFile(cls.id);
+        if (result === null) continue;
+        if ('error' in result) this.problems.note(result.path, result.error);
+        else this.remember(cls.id, result.parsed.task, result.text);
+      }
+    };
+    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
+  }
+
+  list(status?: TaskStatus): Task[] {
+    if (!this.sorted) {
+      this.sorted = [...this.tasks.values()].sort(
+        (a, b) => STATUS_RANK.get(a.status)! - STATUS_RANK.get(b.status)! || a.order - b.order || a.createdAt.localeCompare(b.createdAt),
+      );
+    }
+    return status ? this.sorted.filter((t) => t.status === status) : this.sorted;
+  }
+
+  get(id: string): Task {
+    const task = this.tasks.get(id);
+    if (!task) throw new NotFoundError(`no task "${id}"`);
+    return task;
+  }
+
+  find(id: string): Task | undefined {
+    return this.tasks.get(id);
+  }
+
+  get size(): number {
+    return this.tasks.size;
+  }
+
+  async create(input: NewTask): Promise<Task> {
+    const now = new Date().toISOString();
+    let id = newTaskId(input.title);
+    while (this.tasks.has(id) || (await readTextOrNull(this.paths.task(id))) !== null) id = newTaskId(input.title);
+    const todo = this.list('todo');
+    const task = Task.parse({
+      id,
+      title: input.title,
+      description: input.description ?? '',
+      status: 'todo',
+      order: todo.length ? todo[todo.length - 1]!.order + 1 : 1,
+      labels: input.labels ?? [],
+      createdAt: now,
+      updatedAt: now,
+    });
+    return this.lock.run(id, async () => {
+      const text = serializeTask(task);
+      await writeFileAtomic(this.paths.task(id), text);
+      this.remember(id, task, text);
+      this.bus.emit({ type: 'task.created', task });
+      return task;
+    });
+  }
+
+  /** Apply a change to the task as it is on disk now. `change` returns null to leave it alone. */
+  update(id: string, change: (task: Task) => TaskPatch | null): Promise<Task> {
+    const file = this.paths.task(id);
+    return this.lock.run(id, async () => {
+      for (let attempt = 0; ; attempt++) {
+        const current = await this.readFile(id);
+        if (current === null) throw new NotFoundError(`no task "${id}"`);
+        if ('error' in current) throw new PreconditionError(`${current.path} is malformed (${current.error}); fix the file, then try again`);
+        const patch = change(current.parsed.task);
+        if (patch === null) return current.parsed.task;
+        const next = Task.parse({ ...current.parsed.task, ...patch, id, updatedAt: new Date().toISOString() });
+        const text = serializeTask(next, current.parsed.raw);
+        // A hand edit that landed while we computed must not be overwritten: start again from it.
+        if ((await readTextOrNull(file)) !== current.text && attempt < 5) continue;
+        await writeFileAtomic(file, text);
+        const existed = this.tasks.has(id);
+        this.remember(id, next, text);
+        this.problems.clear(this.paths.relative(file));
+        this.bus.emit(existed ? { type: 'task.updated', task: next } : { type: 'task.created', task: next });
+        return next;
+      }
+    });
+  }
+
+  patch(id: string, patch: TaskPatch): Promise<Task> {
+    return this.update(id, () => patch);
+  }
+
+  delete(id: string): Promise<void> {
+    const file = this.paths.task(id);
+    return this.lock.run(id, async () => {
+      const onDisk = await readTextOrNull(file);
+      if (onDisk === null && !this.tasks.has(id)) throw new NotFoundError(`no task "${id}"`);
+      await fs.rm(file, { force: true });
+      this.forget(id);
+      this.problems.clear(this.paths.relative(file));
+      this.bus.emit({ type: 'task.deleted', taskId: id });
+    });
+  }
+
+  /** Bring memory in line with the file after someone else touched it. */
+  sync(id: string, final: boolean): Promise<SyncResult> {
+    return this.lock.run(id, async () => {
+      const rel = this.paths.relative(this.paths.task(id));
+      const result = await this.readFile(id);
+      if (result === null) {
+        this.problems.clear(rel);
+        if (!this.tasks.has(id)) return 'unchanged';
+        this.forget(id);
+        this.bus.emit({ type: 'task.deleted', taskId: id });
+        return 'changed';
+      }
+      if (result.text === this.knownText.get(id)) return 'unchanged';
+      if ('error' in result) {
+        if (!final) return 'retry';
+        this.problems.report(rel, result.error);
+        return 'invalid';
+      }
+      this.problems.clear(rel);
+      const previous = this.tasks.get(id);
+      this.remember(id, result.parsed.task, result.text);
+      if (previous && sameTask(previous, result.parsed.task)) return 'unchanged';
+      this.bus.emit(previous ? { type: 'task.updated', task: result.parsed.task } : { type: 'task.created', task: result.parsed.task });
+      return 'changed';
+    });
+  }
+
+  /** Throws InvalidFileError for a malformed file; null when there is none. */
+  async readParsed(id: string): Promise<Task | null> {
+    const result = await this.readFile(id);
+    if (result === null) return null;
+    if ('error' in result) throw new InvalidFileError(result.path, result.error);
+    return result.parsed.task;
+  }
+
+  private async readFile(id: string): Promise<{ text: string; parsed: ParsedTask } | { text: string; path: string; error: string } | null> {
+    const file = this.paths.task(id);
+    const text = await readTextOrNull(file);
+    if (text === null) return null;
+    try {
+      const fileTime = text.includes('"createdAt"') && text.includes('"updatedAt"') ? '' : (await fs.stat(file)).mtime.toISOString();
+      return { text, parsed: parseTask(text, id, fileTime) };
+    } catch (err) {
+      return { text, path: this.paths.relative(file), error: (err as Error).message };
+    }
+  }
+
+  private remember(id: string, task: Task, text: string): void {
+    this.tasks.set(id, task);
+    this.knownText.set(id, text);
+    this.sorted = null;
+  }
+
+  private forget(id: string): void {
+    this.tasks.delete(id);
+    this.knownText.delete(id);
+    this.sorted = null;
+  }
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
+import { TEMP_SUFFIX } from './atomic-file.js';
+import type { WorkspacePaths } from './paths.js';
+import type { SyncResult } from './task-store.js';
+
+export type SyncPath = (file: string, final: boolean) => Promise<SyncResult>;
+
+/** How long a path must be quiet before we read it; unlinks wait longer, since editors save by delete + rename. */
+const SETTLE_MS = 5;
+const UNLINK_SETTLE_MS = 60;
+/** A file that does not parse is read once more after this long before it is reported: it may be half-written. */
+const RECHECK_MS = 150;
+
+/**
+ * Turns any change under `.opencode-studio/` (an editor, git, a script) into a sync of that
+ * one path. Each path is debounced on its own, so a burst of 500 files costs 500 reads, and
+ * a temp-file-and-rename save ends in one read of the final content.
+ */
+export class WorkspaceWatcher {
+  private watcher: FSWatcher | null = null;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly paths: WorkspacePaths,
+    private readonly sync: SyncPath,
+  ) {}
+
+  start(): Promise<void> {
+    const runtime = this.paths.runtime;
+    this.watcher = watch(this.paths.dir, {
+      ignoreInitial: true,
+      depth: 2,
+      ignored: (file) => file === runtime || file.startsWith(runtime + path.sep) || path.basename(file).endsWith(TEMP_SUFFIX),
+    });
+    this.watcher.on('all', (event, file) => {
+      if (event === 'addDir' || event === 'unlinkDir') return;
+      if (!this.paths.classify(file)) return;
+      this.schedule(file, event === 'unlink' ? UNLINK_SETTLE_MS : SETTLE_MS, false);
+    });
+    this.watcher.on('error', (err) => console.error('watcher error:', err));
+    return new Promise((resolve) => this.watcher!.once('ready', () => resolve()));
+  }
+
+  private schedule(file: string, delay: number, final: boolean): void {
+    const existing = this.timers.get(file);
+    if (existing) clearTimeout(existing);
+    this.timers.set(
+      file,
+      setTimeout(() => {
+        this.timers.delete(file);
+        const run = this.sync(file, final)
+          .then((result) => {
+            if (result === 'retry' && !this.timers.has(file)) this.schedule(file, RECHECK_MS, true);
+          })
+          .catch((err) => console.error(`could not read ${this.paths.relative(file)}:`, err))
+          .finally(() => this.pending.delete(run));
+        this.pending.add(run);
+      }, delay),
+    );
+  }
+
+  /** Resolves once nothing is scheduled or running (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.timers.size > 0 || this.pending.size > 0) {
+      await Promise.all(this.pending);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await this.watcher?.close();
+    await Promise.all(this.pending);
+  }
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { AgentPhase } from './task.js';
+
+/** One line of `.opencode-studio/runtime/activity/<id>.jsonl`. */
+export const ActivityEntry = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('phase'), at: z.string(), phase: AgentPhase, state: z.enum(['started', 'finished', 'failed', 'aborted', 'queued']), message: z.string().optional() }),
+  z.object({ kind: z.literal('text'), at: z.string(), phase: AgentPhase, partId: z.string(), text: z.string() }),
+  z.object({
+    kind: z.literal('tool'),
+    at: z.string(),
+    phase: AgentPhase,
+    partId: z.string(),
+    tool: z.string(),
+    title: z.string(),
+    state: z.enum(['pending', 'running', 'completed', 'error']),
+    durationMs: z.number().nullable(),
+  }),
+  z.object({ kind: z.literal('step'), at: z.string(), phase: AgentPhase, tokens: z.number(), cost: z.number() }),
+  z.object({ kind: z.literal('error'), at: z.string(), phase: AgentPhase, message: z.string() }),
+]);
+export type ActivityEntry = z.infer<typeof ActivityEntry>;

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { ConfigPatch } from './config.js';
+import { TaskId, TaskStatus } from './task.js';
+
+export const IdInput = z.object({ id: TaskId });
+export const ListTasksInput = z.object({ status: TaskStatus.optional() }).strict();
+export const CreateTaskInput = z
+  .object({
+    title: z.string().trim().min(1, 'title must not be empty').max(500),
+    description: z.string().max(200_000).optional(),
+    labels: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+  })
+  .strict();
+export const UpdateTaskInput = z
+  .object({
+    id: TaskId,
+    title: z.string().trim().min(1, 'title must not be empty').max(500).optional(),
+    description: z.string().max(200_000).optional(),
+    labels: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+    order: z.number().finite().optional(),
+  })
+  .strict();
+export const MoveTaskInput = z.object({ id: TaskId, status: TaskStatus, order: z.number().finite().optional() }).strict();
+export const DeleteTaskInput = z.object({ id: TaskId, force: z.boolean().optional() }).strict();
+export const UpdatePlanInput = z.object({ id: TaskId, markdown: z.string().max(1_000_000) }).strict();
+export const RequestChangesInput = z.object({ id: TaskId, feedback: z.string().trim().min(1, 'say what to change').max(100_000) }).strict();
+export const EventsInput = z.object({ lastEventId: z.string().max(100).nullish() }).strict();
+export const UpdateConfigInput = ConfigPatch;
+
+export const DiffFile = z.object({
+  path: z.string(),
+  status: z.enum(['added', 'modified', 'deleted', 'renamed']),
+  additions: z.number(),
+  deletions: z.number(),
+});
+export const TaskDiff = z.object({ base: z.string(), head: z.string(), files: z.array(DiffFile), patch: z.string(), truncated: z.boolean() });
+export type TaskDiff = z.infer<typeof TaskDiff>;

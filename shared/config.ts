@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+const modelRef = z
+  .string()
+  .regex(/^[^/\s]+\/\S+$/, 'a model is written "provider/model"')
+  .nullable()
+  .default(null);
+
+export const PhaseModels = z.object({
+  planning: modelRef,
+  implementation: modelRef,
+  review: modelRef,
+});
+export type PhaseModels = z.infer<typeof PhaseModels>;
+
+/** `.opencode-studio/config.json`: project settings, committed, never a secret. */
+export const Config = z.looseObject({
+  version: z.literal(1).default(1),
+  baseBranch: z.string().min(1).default('main'),
+  requirePlanApproval: z.boolean().default(true),
+  maxParallel: z.number().int().min(1).max(32).default(3),
+  maxReviewIterations: z.number().int().min(0).max(20).default(2),
+  models: PhaseModels.default({ planning: null, implementation: null, review: null }),
+  /** Where task worktrees go; relative paths resolve against the repo root. Null: a sibling folder `<repo>.worktrees`. */
+  worktreeDir: z.string().min(1).nullable().default(null),
+});
+export type Config = z.infer<typeof Config>;
+
+export const CONFIG_KEY_ORDER = [
+  'version',
+  'baseBranch',
+  'requirePlanApproval',
+  'maxParallel',
+  'maxReviewIterations',
+  'models',
+  'worktreeDir',
+] as const;
+
+export const ConfigPatch = z
+  .object({
+    baseBranch: z.string().min(1).optional(),
+    requirePlanApproval: z.boolean().optional(),
+    maxParallel: z.number().int().min(1).max(32).optional(),
+    maxReviewIterations: z.number().int().min(0).max(20).optional(),
+    models: PhaseModels.partial().optional(),
+    worktreeDir: z.string().min(1).nullable().optional(),
+  })
+  .strict();
+export type ConfigPatch = z.infer<typeof ConfigPatch>;

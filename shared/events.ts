@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { ActivityEntry } from './activity.js';
+import { Config } from './config.js';
+import { Task } from './task.js';
+
+export const OpencodeState = z.object({
+  state: z.enum(['starting', 'ready', 'unavailable']),
+  url: z.string().nullable(),
+  reason: z.string().nullable(),
+  managed: z.boolean(),
+  demo: z.boolean(),
+});
+export type OpencodeState = z.infer<typeof OpencodeState>;
+
+export const Problem = z.object({ path: z.string(), reason: z.string() });
+export type Problem = z.infer<typeof Problem>;
+
+/** Everything the bus carries. `resync` tells a resuming client that it missed too much: reload. */
+export const StudioEventBody = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('task.created'), task: Task }),
+  z.object({ type: z.literal('task.updated'), task: Task }),
+  z.object({ type: z.literal('task.deleted'), taskId: z.string() }),
+  z.object({ type: z.literal('plan.updated'), taskId: z.string(), markdown: z.string().nullable() }),
+  z.object({ type: z.literal('review.updated'), taskId: z.string(), markdown: z.string().nullable() }),
+  z.object({ type: z.literal('config.updated'), config: Config }),
+  z.object({ type: z.literal('file.invalid'), path: z.string(), reason: z.string() }),
+  z.object({ type: z.literal('file.recovered'), path: z.string() }),
+  z.object({ type: z.literal('activity.appended'), taskId: z.string(), entry: ActivityEntry }),
+  z.object({ type: z.literal('opencode.status'), opencode: OpencodeState }),
+  z.object({ type: z.literal('resync'), reason: z.string() }),
+]);
+export type StudioEventBody = z.infer<typeof StudioEventBody>;
+export type StudioEventType = StudioEventBody['type'];
+
+/** An event as the bus delivers it: `id` is `<epoch>-<seq>`, increasing within one server run (task ids travel as `taskId`). */
+export type StudioEvent = StudioEventBody & { id: string; at: string };

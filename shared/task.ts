@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/** Ids double as file names, so this pattern is the only gate between input and a path. */
+export const TASK_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,63}$/;
+
+export const TaskId = z
+  .string()
+  .regex(TASK_ID_PATTERN, 'a task id is 2-64 characters of a-z, 0-9 and "-", starting with a letter or digit');
+export type TaskId = z.infer<typeof TaskId>;
+
+export const TASK_STATUSES = ['todo', 'planning', 'plan_review', 'in_progress', 'ai_review', 'review', 'done'] as const;
+export const TaskStatus = z.enum(TASK_STATUSES);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+export const STATUS_TITLES: Record<TaskStatus, string> = {
+  todo: 'Todo',
+  planning: 'Planning',
+  plan_review: 'Plan review',
+  in_progress: 'In progress',
+  ai_review: 'AI review',
+  review: 'Review',
+  done: 'Done',
+};
+
+/** The agent phases the orchestrator runs; `fix` is an implementation run driven by a review. */
+export const AgentPhase = z.enum(['planning', 'implementation', 'review', 'fix']);
+export type AgentPhase = z.infer<typeof AgentPhase>;
+
+export const RunState = z.enum(['queued', 'running', 'failed', 'aborted', 'interrupted']);
+export type RunState = z.infer<typeof RunState>;
+
+/** What the agent is doing (or last failed doing) for this task; null when nothing is pending. */
+export const TaskRun = z.object({
+  phase: AgentPhase,
+  state: RunState,
+  sessionId: z.string().nullable().default(null),
+  startedAt: z.string().nullable().default(null),
+  /** A one-line description of the current step, e.g. "editing src/app.ts" or "retrying (attempt 2)". */
+  activity: z.string().nullable().default(null),
+  /** Feedback from a person that the next run of this phase must take into account. */
+  feedback: z.string().nullable().default(null),
+});
+export type TaskRun = z.infer<typeof TaskRun>;
+
+export const TaskUsage = z.object({
+  tokens: z.number().nonnegative().default(0),
+  cost: z.number().nonnegative().default(0),
+  durationMs: z.number().nonnegative().default(0),
+});
+export type TaskUsage = z.infer<typeof TaskUsage>;
+
+export const ReviewVerdict = z.enum(['approved', 'changes_requested', 'unclear']);
+export type ReviewVerdict = z.infer<typeof ReviewVerdict>;
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date string');
+
+/**
+ * One task, one file: `.opencode-studio/tasks/<id>.json`.
+ * Fields beyond the known ones are kept as they are (a person may add their own).
+ */
+export const Task = z.looseObject({
+  id: TaskId,
+  title: z.string().trim().min(1, 'title must not be empty').max(500),
+  description: z.string().default(''),
+  status: TaskStatus,
+  order: z.number().finite(),
+  labels: z.array(z.string().min(1).max(50)).max(50).default([]),
+  /** The git branch holding the task's work (`studio/<id>`), once started. */
+  branch: z.string().nullable().default(null),
+  /** How many AI review rounds have run in the current implementation. */
+  iteration: z.number().int().nonnegative().default(0),
+  verdict: ReviewVerdict.nullable().default(null),
+  run: TaskRun.nullable().default(null),
+  /** The last failure, readable by a person, with what to do next. */
+  error: z.string().nullable().default(null),
+  usage: TaskUsage.default({ tokens: 0, cost: 0, durationMs: 0 }),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type Task = z.infer<typeof Task>;
+
+/** The fixed key order of a task file; unknown keys follow in the order they had. */
+export const TASK_KEY_ORDER = [
+  'id',
+  'title',
+  'description',
+  'status',
+  'order',
+  'labels',
+  'branch',
+  'iteration',
+  'verdict',
+  'run',
+  'error',
+  'usage',
+  'createdAt',
+  'updatedAt',
+] as const;

@@ -1,0 +1,210 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { StudioStore } from '../../server/store/studio-store.js';
+import { removeTempDirs } from '../helpers/temp-repo.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { openWatchedStore } from './store-fixture.js';
+
+let open: StudioStore[] = [];
+afterEach(async () => {
+  await Promise.all(open.map((s) => s.close()));
+  open = [];
+});
+afterAll(removeTempDirs);
+
+async function setup() {
+  const fx = await openWatchedStore();
+  open.push(fx.store);
+  return fx;
+}
+
+/** Let the watcher see everything that happened, then wait out its debounce and recheck windows. */
+async function settle(store: StudioStore) {
+  await sleep(400);
+  await store.idle();
+}
+
+describe('the store writes, the watcher does not echo', () => {
+  it('a mutation emits exactly one event and the watcher adds none', async () => {
+    const { store, rec } = await setup();
+    const task = await store.tasks.create({ title: 'One event' });
+    await store.tasks.patch(task.id, { status: 'planning' });
+    await settle(store);
+    expect(rec.events.map((e) => e.type)).toEqual(['task.created', 'task.updated']);
+  });
+
+  it('plan and review writes emit one event each', async () => {
+    const { store, rec } = await setup();
+    const task = await store.tasks.create({ title: 'Planned' });
+    await store.plans.write(task.id, '# Plan\n');
+    await store.reviews.write(task.id, 'ok\nVERDICT: APPROVED');
+    await settle(store);
+    expect(rec.events.map((e) => e.type)).toEqual(['task.created', 'plan.updated', 'review.updated']);
+    expect(await store.reviews.read(task.id)).toBe('ok\nVERDICT: APPROVED\n');
+  });
+});
+
+describe('hand edits reach the bus', () => {
+  it('an in-place edit of a task file becomes task.updated with the new title', async () => {
+    const { store, rec, paths } = await setup();
+    const task = await store.tasks.create({ title: 'Before' });
+    rec.clear();
+    const file = paths.task(task.id);
+    const json = JSON.parse(await fs.readFile(file, 'utf8'));
+    await fs.writeFile(file, JSON.stringify({ ...json, title: 'After' }, null, 2));
+    const ev = await waitFor(() => rec.of('task.updated')[0], 'task.updated');
+    expect(ev.task.title).toBe('After');
+    expect(store.tasks.get(task.id).title).toBe('After');
+    await settle(store);
+    expect(rec.events).toHaveLength(1);
+  });
+
+  it('an editor-style save (write a temp file, rename over) gives one update and no delete', async () => {
+    const { store, rec, paths } = await setup();
+    const task = await store.tasks.create({ title: 'Vim' });
+    rec.clear();
+    const file = paths.task(task.id);
+    const json = JSON.parse(await fs.readFile(file, 'utf8'));
+    const temp = path.join(path.dirname(file), `.${task.id}.json.swp`);
+    await fs.writeFile(temp, JSON.stringify({ ...json, title: 'Saved by vim' }, null, 2));
+    await fs.rename(temp, file);
+    await waitFor(() => rec.of('task.updated')[0], 'task.updated');
+    await settle(store);
+    expect(rec.events.map((e) => e.type)).toEqual(['task.updated']);
+    expect(store.tasks.get(task.id).title).toBe('Saved by vim');
+  });
+
+  it('editor save by delete then create gives an update, not delete + create', async () => {
+    const { store, rec, paths } = await setup();
+    const task = await store.tasks.create({ title: 'Nano' });
+    rec.clear();
+    const file = paths.task(task.id);
+    const json = JSON.parse(await fs.readFile(file, 'utf8'));
+    await fs.unlink(file);
+    await fs.writeFile(file, JSON.stringify({ ...json, title: 'Rewritten' }, null, 2));
+    await waitFor(() => rec.of('task.updated')[0], 'task.updated');
+    await settle(store);
+    expect(rec.events.map((e) => e.type)).toEqual(['task.updated']);
+  });
+
+  it('a new file becomes task.created, a removed one task.deleted, plans and config too', async () => {
+    const { store, rec, paths } = await setup();
+    await fs.writeFile(paths.task('by-hand'), JSON.stringify({ title: 'By hand', status: 'todo' }));
+    const created = await waitFor(() => rec.of('task.created')[0], 'task.created');
+    expect(created.task).toMatchObject({ id: 'by-hand', title: 'By hand' });
+    await fs.writeFile(paths.plan('by-hand'), '# my plan\n');
+    expect((await waitFor(() => rec.of('plan.updated')[0], 'plan.updated')).markdown).toBe('# my plan\n');
+    await fs.writeFile(paths.config, JSON.stringify({ version: 1, baseBranch: 'trunk' }));
+    expect((await waitFor(() => rec.of('config.updated')[0], 'config.updated')).config.baseBranch).toBe('trunk');
+    await fs.unlink(paths.task('by-hand'));
+    expect((await waitFor(() => rec.of('task.deleted')[0], 'task.deleted')).taskId).toBe('by-hand');
+    expect(store.tasks.find('by-hand')).toBeUndefined();
+  });
+
+  it('touching a file without changing it emits nothing', async () => {
+    const { store, rec, paths } = await setup();
+    const task = await store.tasks.create({ title: 'Untouched' });
+    rec.clear();
+    const file = paths.task(task.id);
+    await fs.writeFile(file, await fs.readFile(file, 'utf8'));
+    await settle(store);
+    expect(rec.events).toEqual([]);
+  });
+
+  it('a 500-file burst (like git checkout) ends in the right state with one event per file', async () => {
+    const { store, rec, paths } = await setup();
+    const now = new Date().toISOString();
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        fs.writeFile(paths.task(`burst-${i}`), JSON.stringify({ id: `burst-${i}`, title: `Burst ${i}`, status: 'todo', order: i, createdAt: now, updatedAt: now })),
+      ),
+    );
+    await waitFor(() => store.tasks.size === 500, '500 tasks', 30_000);
+    await settle(store);
+    expect(rec.of('task.created')).toHaveLength(500);
+    expect(rec.events).toHaveLength(500);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => fs.unlink(paths.task(`burst-${i}`))));
+    await waitFor(() => store.tasks.size === 0, 'all deleted', 30_000);
+    await settle(store);
+    expect(rec.of('task.deleted')).toHaveLength(500);
+  });
+});
+
+describe('malformed hand edits', () => {
+  it.each([
+    ['bad JSON', '{ "title": ', /not valid JSON/],
+    ['a wrong status', { status: 'doing' }, /status/],
+    ['a missing title', { title: undefined }, /title/],
+  ])('%s: file.invalid with a reason, last good task kept, file untouched; fixing it brings the task back', async (_name, edit, reason) => {
+    const { store, rec, paths } = await setup();
+    const task = await store.tasks.create({ title: 'Good' });
+    rec.clear();
+    const file = paths.task(task.id);
+    const good = await fs.readFile(file, 'utf8');
+    const bad = typeof edit === 'string' ? edit : JSON.stringify({ ...JSON.parse(good), ...edit }, null, 2);
+    await fs.writeFile(file, bad);
+    const invalid = await waitFor(() => rec.of('file.invalid')[0], 'file.invalid');
+    expect(invalid.path).toBe(`.opencode-studio/tasks/${task.id}.json`);
+    expect(invalid.reason).toMatch(reason);
+    expect(store.tasks.get(task.id).title).toBe('Good');
+    expect(store.problems.list()).toHaveLength(1);
+    await settle(store);
+    expect(await fs.readFile(file, 'utf8')).toBe(bad);
+    await expect(store.tasks.patch(task.id, { title: 'x' })).rejects.toThrow(/malformed.*fix the file/);
+    expect(await fs.readFile(file, 'utf8')).toBe(bad);
+    await fs.writeFile(file, JSON.stringify({ ...JSON.parse(good), title: 'Fixed' }, null, 2));
+    const updated = await waitFor(() => rec.of('task.updated')[0], 'task.updated');
+    expect(updated.task.title).toBe('Fixed');
+    expect(rec.of('file.recovered')).toHaveLength(1);
+    expect(store.problems.list()).toEqual([]);
+  });
+
+  it('a half-written file that is completed quickly gives no file.invalid', async () => {
+    const { store, rec, paths } = await setup();
+    const task = await store.tasks.create({ title: 'Partial' });
+    rec.clear();
+    const file = paths.task(task.id);
+    const full = JSON.stringify({ ...JSON.parse(await fs.readFile(file, 'utf8')), title: 'Complete' }, null, 2);
+    const handle = await fs.open(file, 'w');
+    await handle.write(full.slice(0, 40));
+    await sleep(30);
+    await handle.write(full.slice(40));
+    await handle.close();
+    await waitFor(() => rec.of('task.updated')[0], 'task.updated');
+    await settle(store);
+    expect(rec.events.map((e) => e.type)).toEqual(['task.updated']);
+  });
+
+  it('an invalid config.json is reported and the last good config stays', async () => {
+    const { store, rec, paths } = await setup();
+    await fs.writeFile(paths.config, '{"maxParallel": 0}');
+    const invalid = await waitFor(() => rec.of('file.invalid')[0], 'file.invalid');
+    expect(invalid.reason).toMatch(/maxParallel/);
+    expect(store.config.get().maxParallel).toBe(3);
+  });
+});
+
+describe('mutations and hand edits at once', () => {
+  it('a mutation applies to the latest disk state: the hand edit and the mutation both survive', async () => {
+    const { store, paths } = await setup();
+    const task = await store.tasks.create({ title: 'Shared' });
+    const file = paths.task(task.id);
+    const json = JSON.parse(await fs.readFile(file, 'utf8'));
+    await fs.writeFile(file, JSON.stringify({ ...json, description: 'edited by hand', custom: 1 }, null, 2));
+    const after = await store.tasks.patch(task.id, { status: 'planning' });
+    expect(after).toMatchObject({ description: 'edited by hand', status: 'planning' });
+    await settle(store);
+    const onDisk = JSON.parse(await fs.readFile(file, 'utf8'));
+    expect(onDisk).toMatchObject({ description: 'edited by hand', status: 'planning', custom: 1 });
+    expect(store.tasks.get(task.id)).toMatchObject({ description: 'edited by hand', status: 'planning' });
+  });
+
+  it('many concurrent mutations on one task all land', async () => {
+    const { store } = await setup();
+    const task = await store.tasks.create({ title: 'Counter' });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => store.tasks.update(task.id, (t) => ({ labels: [...t.labels, `l${i}`] }))));
+    expect(store.tasks.get(task.id).labels).toHaveLength(30);
+    expect((await store.tasks.readParsed(task.id))?.labels).toHaveLength(30);
+  });
+});
