@@ -3,7 +3,13 @@ import { AgentPhase } from './task.js';
 
 /** One line of `.opencode-studio/runtime/activity/<id>.jsonl`. */
 export const ActivityEntry = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('phase'), at: z.string(), phase: AgentPhase, state: z.enum(['started', 'finished', 'failed', 'aborted', 'queued']), message: z.string().optional() }),
+  z.object({
+    kind: z.literal('phase'),
+    at: z.string(),
+    phase: AgentPhase,
+    state: z.enum(['started', 'finished', 'failed', 'aborted', 'queued']),
+    message: z.string().optional(),
+  }),
   z.object({ kind: z.literal('text'), at: z.string(), phase: AgentPhase, partId: z.string(), text: z.string() }),
   z.object({
     kind: z.literal('tool'),

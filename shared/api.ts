@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ConfigPatch } from './config.js';
-import { TaskId, TaskStatus } from './task.js';
+import { Config, ConfigPatch } from './config.js';
+import { OpencodeState, Problem } from './events.js';
+import { Task, TaskId, TaskStatus } from './task.js';
 
 export const IdInput = z.object({ id: TaskId });
 export const ListTasksInput = z.object({ status: TaskStatus.optional() }).strict();
@@ -23,7 +24,9 @@ export const UpdateTaskInput = z
 export const MoveTaskInput = z.object({ id: TaskId, status: TaskStatus, order: z.number().finite().optional() }).strict();
 export const DeleteTaskInput = z.object({ id: TaskId, force: z.boolean().optional() }).strict();
 export const UpdatePlanInput = z.object({ id: TaskId, markdown: z.string().max(1_000_000) }).strict();
-export const RequestChangesInput = z.object({ id: TaskId, feedback: z.string().trim().min(1, 'say what to change').max(100_000) }).strict();
+export const RequestChangesInput = z
+  .object({ id: TaskId, feedback: z.string().trim().min(1, 'say what to change').max(100_000) })
+  .strict();
 export const EventsInput = z.object({ lastEventId: z.string().max(100).nullish() }).strict();
 export const UpdateConfigInput = ConfigPatch;
 
@@ -33,5 +36,28 @@ export const DiffFile = z.object({
   additions: z.number(),
   deletions: z.number(),
 });
-export const TaskDiff = z.object({ base: z.string(), head: z.string(), files: z.array(DiffFile), patch: z.string(), truncated: z.boolean() });
+export const TaskDiff = z.object({
+  base: z.string(),
+  head: z.string(),
+  files: z.array(DiffFile),
+  patch: z.string(),
+  truncated: z.boolean(),
+});
 export type TaskDiff = z.infer<typeof TaskDiff>;
+
+export const ProjectInfo = z.object({
+  root: z.string(),
+  name: z.string(),
+  branch: z.string().nullable(),
+  baseBranch: z.string(),
+  opencode: OpencodeState,
+  config: Config,
+  problems: z.array(Problem),
+  version: z.string(),
+  demo: z.boolean(),
+});
+export type ProjectInfo = z.infer<typeof ProjectInfo>;
+
+export const TaskDetail = z.object({ task: Task, plan: z.string().nullable(), review: z.string().nullable() });
+export type TaskDetail = z.infer<typeof TaskDetail>;
+export const Ok = z.object({ ok: z.literal(true) });

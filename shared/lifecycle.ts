@@ -5,7 +5,12 @@ import type { TaskStatus } from './task.js';
  * plan_review -> in_progress, review -> done) are performed by the matching agent action;
  * `tasks.move` routes them there. Everything else is refused with the reason below.
  */
-export type MoveRule = { action: 'reorder' } | { action: 'start' } | { action: 'approvePlan' } | { action: 'merge' } | { action: 'set' };
+export type MoveRule =
+  | { action: 'reorder' }
+  | { action: 'start' }
+  | { action: 'approvePlan' }
+  | { action: 'merge' }
+  | { action: 'set' };
 
 export function moveRule(from: TaskStatus, to: TaskStatus): MoveRule | { refused: string } {
   if (from === to) return { action: 'reorder' };

@@ -1,5 +1,9 @@
 /** JSON the way we commit it: 2 spaces, fixed key order, unknown keys kept after the known ones, newline at the end. */
-export function canonicalJson(value: Record<string, unknown>, keyOrder: readonly string[], original?: Record<string, unknown>): string {
+export function canonicalJson(
+  value: Record<string, unknown>,
+  keyOrder: readonly string[],
+  original?: Record<string, unknown>,
+): string {
   const out: Record<string, unknown> = {};
   for (const key of keyOrder) if (value[key] !== undefined) out[key] = value[key];
   const extraKeys = original ? [...Object.keys(original), ...Object.keys(value)] : Object.keys(value);

@@ -1,7 +1,7 @@
 import { Low } from 'lowdb';
 import { Config, type ConfigPatch } from '../../shared/config.js';
-import type { EventBus } from '../events/event-bus.js';
 import { PreconditionError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
 import { CanonicalJsonFile, removeTempFiles } from './atomic-file.js';
 import { DEFAULT_CONFIG, InvalidConfigError, parseConfig, serializeConfig } from './config-file.js';
 import type { WorkspacePaths } from './paths.js';
@@ -21,7 +21,9 @@ export class ConfigStore {
     private readonly bus: EventBus,
     private readonly problems: Problems,
   ) {
-    this.adapter = new CanonicalJsonFile<ConfigDoc | null>(paths.config, parseConfig, (doc) => (doc ? serializeConfig(doc.config, doc.raw) : ''));
+    this.adapter = new CanonicalJsonFile<ConfigDoc | null>(paths.config, parseConfig, (doc) =>
+      doc ? serializeConfig(doc.config, doc.raw) : '',
+    );
     this.db = new Low(this.adapter, null);
   }
 
@@ -31,7 +33,8 @@ export class ConfigStore {
     try {
       await this.readDoc();
     } catch (err) {
-      if (err instanceof InvalidConfigError) throw new InvalidConfigError(`${this.paths.relative(this.paths.config)} is invalid: ${err.message}`);
+      if (err instanceof InvalidConfigError)
+        throw new InvalidConfigError(`${this.paths.relative(this.paths.config)} is invalid: ${err.message}`);
       throw err;
     }
     this.current = this.db.data?.config ?? DEFAULT_CONFIG;
@@ -52,7 +55,9 @@ export class ConfigStore {
       try {
         await this.readDoc();
       } catch (err) {
-        throw new PreconditionError(`${this.paths.relative(this.paths.config)} is malformed (${(err as Error).message}); fix the file, then try again`);
+        throw new PreconditionError(
+          `${this.paths.relative(this.paths.config)} is malformed (${(err as Error).message}); fix the file, then try again`,
+        );
       }
       const base = this.db.data ?? { config: DEFAULT_CONFIG, raw: {} };
       const next = Config.parse({ ...base.config, ...patch, models: { ...base.config.models, ...patch.models } });

@@ -54,7 +54,11 @@ export class WorkspacePaths {
     if (rel === 'config.json') return { kind: 'config', id: null };
     const [folder, name, ...rest] = rel.split(path.sep);
     if (!name || rest.length > 0) return null;
-    const kinds: Record<string, [FileKind, string]> = { tasks: ['task', '.json'], plans: ['plan', '.md'], reviews: ['review', '.md'] };
+    const kinds: Record<string, [FileKind, string]> = {
+      tasks: ['task', '.json'],
+      plans: ['plan', '.md'],
+      reviews: ['review', '.md'],
+    };
     const kind = folder ? kinds[folder] : undefined;
     if (!kind || !name.endsWith(kind[1])) return null;
     const id = name.slice(0, -kind[1].length);
@@ -71,6 +75,7 @@ export function isTaskId(id: string): boolean {
 }
 
 export function assertId(id: string): string {
-  if (typeof id !== 'string' || !TASK_ID_PATTERN.test(id)) throw new InvalidInputError(`invalid task id ${JSON.stringify(String(id).slice(0, 80))}`);
+  if (typeof id !== 'string' || !TASK_ID_PATTERN.test(id))
+    throw new InvalidInputError(`invalid task id ${JSON.stringify(String(id).slice(0, 80))}`);
   return id;
 }

@@ -10,8 +10,15 @@ export type ParsedTask = { task: Task; raw: Record<string, unknown> };
  */
 export function parseTask(text: string, fileId: string, fileTime: string): ParsedTask {
   const raw = parseJsonObject(text);
-  if (raw.id !== undefined && raw.id !== fileId) throw new Error(`"id" is ${JSON.stringify(raw.id)} but the file name says "${fileId}"`);
-  const filled = { ...raw, id: fileId, order: raw.order ?? 0, createdAt: raw.createdAt ?? fileTime, updatedAt: raw.updatedAt ?? raw.createdAt ?? fileTime };
+  if (raw.id !== undefined && raw.id !== fileId)
+    throw new Error(`"id" is ${JSON.stringify(raw.id)} but the file name says "${fileId}"`);
+  const filled = {
+    ...raw,
+    id: fileId,
+    order: raw.order ?? 0,
+    createdAt: raw.createdAt ?? fileTime,
+    updatedAt: raw.updatedAt ?? raw.createdAt ?? fileTime,
+  };
   const result = Task.safeParse(filled);
   if (!result.success) throw new Error(describeZodIssues(result.error.issues));
   return { task: result.data, raw };

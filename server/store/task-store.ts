@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import { TASK_STATUSES, Task, type TaskStatus } from '../../shared/task.js';
-import type { EventBus } from '../events/event-bus.js';
 import { InvalidFileError, NotFoundError, PreconditionError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
 import { readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { WorkspacePaths } from './paths.js';
 import type { Problems } from './problems.js';
-import { type ParsedTask, newTaskId, parseTask, sameTask, serializeTask } from './task-file.js';
+import { newTaskId, type ParsedTask, parseTask, sameTask, serializeTask } from './task-file.js';
 
 export type TaskPatch = Partial<Omit<Task, 'id' | 'createdAt' | 'updatedAt'>>;
 export type NewTask = { title: string; description?: string; labels?: string[] };
@@ -53,7 +53,8 @@ export class TaskStore {
   list(status?: TaskStatus): Task[] {
     if (!this.sorted) {
       this.sorted = [...this.tasks.values()].sort(
-        (a, b) => STATUS_RANK.get(a.status)! - STATUS_RANK.get(b.status)! || a.order - b.order || a.createdAt.localeCompare(b.createdAt),
+        (a, b) =>
+          STATUS_RANK.get(a.status)! - STATUS_RANK.get(b.status)! || a.order - b.order || a.createdAt.localeCompare(b.createdAt),
       );
     }
     return status ? this.sorted.filter((t) => t.status === status) : this.sorted;
@@ -104,7 +105,8 @@ export class TaskStore {
       for (let attempt = 0; ; attempt++) {
         const current = await this.readFile(id);
         if (current === null) throw new NotFoundError(`no task "${id}"`);
-        if ('error' in current) throw new PreconditionError(`${current.path} is malformed (${current.error}); fix the file, then try again`);
+        if ('error' in current)
+          throw new PreconditionError(`${current.path} is malformed (${current.error}); fix the file, then try again`);
         const patch = change(current.parsed.task);
         if (patch === null) return current.parsed.task;
         const next = Task.parse({ ...current.parsed.task, ...patch, id, updatedAt: new Date().toISOString() });
@@ -159,7 +161,9 @@ export class TaskStore {
       const previous = this.tasks.get(id);
       this.remember(id, result.parsed.task, result.text);
       if (previous && sameTask(previous, result.parsed.task)) return 'unchanged';
-      this.bus.emit(previous ? { type: 'task.updated', task: result.parsed.task } : { type: 'task.created', task: result.parsed.task });
+      this.bus.emit(
+        previous ? { type: 'task.updated', task: result.parsed.task } : { type: 'task.created', task: result.parsed.task },
+      );
       return 'changed';
     });
   }
@@ -172,12 +176,15 @@ export class TaskStore {
     return result.parsed.task;
   }
 
-  private async readFile(id: string): Promise<{ text: string; parsed: ParsedTask } | { text: string; path: string; error: string } | null> {
+  private async readFile(
+    id: string,
+  ): Promise<{ text: string; parsed: ParsedTask } | { text: string; path: string; error: string } | null> {
     const file = this.paths.task(id);
     const text = await readTextOrNull(file);
     if (text === null) return null;
     try {
-      const fileTime = text.includes('"createdAt"') && text.includes('"updatedAt"') ? '' : (await fs.stat(file)).mtime.toISOString();
+      const fileTime =
+        text.includes('"createdAt"') && text.includes('"updatedAt"') ? '' : (await fs.stat(file)).mtime.toISOString();
       return { text, parsed: parseTask(text, id, fileTime) };
     } catch (err) {
       return { text, path: this.paths.relative(file), error: (err as Error).message };

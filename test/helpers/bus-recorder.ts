@@ -1,5 +1,5 @@
-import type { StudioEvent, StudioEventType } from '../../shared/events.js';
 import type { EventBus } from '../../server/events/event-bus.js';
+import type { StudioEvent, StudioEventType } from '../../shared/events.js';
 
 /** Records every event a bus emits, for assertions. */
 export function recordEvents(bus: EventBus) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Task } from '../../shared/task.js';
-import { newTaskId, parseTask, serializeTask } from '../../server/store/task-file.js';
 import { parseConfig, serializeConfig } from '../../server/store/config-file.js';
 import { WorkspacePaths } from '../../server/store/paths.js';
+import { newTaskId, parseTask, serializeTask } from '../../server/store/task-file.js';
+import { Task } from '../../shared/task.js';
 
 const base = {
   id: 'fix-login-abc123',
@@ -22,7 +22,20 @@ describe('task file format', () => {
     expect(first.endsWith('}\n')).toBe(true);
     expect(first.split('\n')[1]).toBe('  "id": "fix-login-abc123",');
     expect(Object.keys(JSON.parse(first))).toEqual([
-      'id', 'title', 'description', 'status', 'order', 'labels', 'branch', 'iteration', 'verdict', 'run', 'error', 'usage', 'createdAt', 'updatedAt',
+      'id',
+      'title',
+      'description',
+      'status',
+      'order',
+      'labels',
+      'branch',
+      'iteration',
+      'verdict',
+      'run',
+      'error',
+      'usage',
+      'createdAt',
+      'updatedAt',
     ]);
   });
 
@@ -69,7 +82,13 @@ describe('task file format', () => {
 
 describe('config format', () => {
   it('fills missing fields with defaults and names a wrong field', () => {
-    expect(parseConfig('{}').config).toMatchObject({ version: 1, baseBranch: 'main', requirePlanApproval: true, maxParallel: 3, maxReviewIterations: 2 });
+    expect(parseConfig('{}').config).toMatchObject({
+      version: 1,
+      baseBranch: 'main',
+      requirePlanApproval: true,
+      maxParallel: 3,
+      maxReviewIterations: 2,
+    });
     expect(() => parseConfig('{"maxParallel": "lots"}')).toThrow(/maxParallel/);
     expect(() => parseConfig('{"models": {"planning": "nope"}}')).toThrow(/models\.planning/);
   });
@@ -83,10 +102,13 @@ describe('config format', () => {
 
 describe('ids never reach a path unless valid', () => {
   const paths = new WorkspacePaths('/repo');
-  it.each(['../etc/passwd', '..', '/abs', 'a/b', 'UPPER', '-lead', 'a', 'x'.repeat(65), 'ok\u0000', 'ok.json', 'caf\u00e9', ''])('refuses %j', (id) => {
-    expect(() => paths.task(id)).toThrow(/invalid task id/);
-    expect(() => paths.plan(id)).toThrow(/invalid task id/);
-  });
+  it.each(['../etc/passwd', '..', '/abs', 'a/b', 'UPPER', '-lead', 'a', 'x'.repeat(65), 'ok\u0000', 'ok.json', 'caf\u00e9', ''])(
+    'refuses %j',
+    (id) => {
+      expect(() => paths.task(id)).toThrow(/invalid task id/);
+      expect(() => paths.plan(id)).toThrow(/invalid task id/);
+    },
+  );
   it('accepts a valid id inside the folder', () => {
     expect(paths.task('ab-1')).toBe('/repo/.opencode-studio/tasks/ab-1.json');
   });

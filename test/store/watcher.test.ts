@@ -117,7 +117,10 @@ describe('hand edits reach the bus', () => {
     const now = new Date().toISOString();
     await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
-        fs.writeFile(paths.task(`burst-${i}`), JSON.stringify({ id: `burst-${i}`, title: `Burst ${i}`, status: 'todo', order: i, createdAt: now, updatedAt: now })),
+        fs.writeFile(
+          paths.task(`burst-${i}`),
+          JSON.stringify({ id: `burst-${i}`, title: `Burst ${i}`, status: 'todo', order: i, createdAt: now, updatedAt: now }),
+        ),
       ),
     );
     await waitFor(() => store.tasks.size === 500, '500 tasks', 30_000);
@@ -136,29 +139,32 @@ describe('malformed hand edits', () => {
     ['bad JSON', '{ "title": ', /not valid JSON/],
     ['a wrong status', { status: 'doing' }, /status/],
     ['a missing title', { title: undefined }, /title/],
-  ])('%s: file.invalid with a reason, last good task kept, file untouched; fixing it brings the task back', async (_name, edit, reason) => {
-    const { store, rec, paths } = await setup();
-    const task = await store.tasks.create({ title: 'Good' });
-    rec.clear();
-    const file = paths.task(task.id);
-    const good = await fs.readFile(file, 'utf8');
-    const bad = typeof edit === 'string' ? edit : JSON.stringify({ ...JSON.parse(good), ...edit }, null, 2);
-    await fs.writeFile(file, bad);
-    const invalid = await waitFor(() => rec.of('file.invalid')[0], 'file.invalid');
-    expect(invalid.path).toBe(`.opencode-studio/tasks/${task.id}.json`);
-    expect(invalid.reason).toMatch(reason);
-    expect(store.tasks.get(task.id).title).toBe('Good');
-    expect(store.problems.list()).toHaveLength(1);
-    await settle(store);
-    expect(await fs.readFile(file, 'utf8')).toBe(bad);
-    await expect(store.tasks.patch(task.id, { title: 'x' })).rejects.toThrow(/malformed.*fix the file/);
-    expect(await fs.readFile(file, 'utf8')).toBe(bad);
-    await fs.writeFile(file, JSON.stringify({ ...JSON.parse(good), title: 'Fixed' }, null, 2));
-    const updated = await waitFor(() => rec.of('task.updated')[0], 'task.updated');
-    expect(updated.task.title).toBe('Fixed');
-    expect(rec.of('file.recovered')).toHaveLength(1);
-    expect(store.problems.list()).toEqual([]);
-  });
+  ])(
+    '%s: file.invalid with a reason, last good task kept, file untouched; fixing it brings the task back',
+    async (_name, edit, reason) => {
+      const { store, rec, paths } = await setup();
+      const task = await store.tasks.create({ title: 'Good' });
+      rec.clear();
+      const file = paths.task(task.id);
+      const good = await fs.readFile(file, 'utf8');
+      const bad = typeof edit === 'string' ? edit : JSON.stringify({ ...JSON.parse(good), ...edit }, null, 2);
+      await fs.writeFile(file, bad);
+      const invalid = await waitFor(() => rec.of('file.invalid')[0], 'file.invalid');
+      expect(invalid.path).toBe(`.opencode-studio/tasks/${task.id}.json`);
+      expect(invalid.reason).toMatch(reason);
+      expect(store.tasks.get(task.id).title).toBe('Good');
+      expect(store.problems.list()).toHaveLength(1);
+      await settle(store);
+      expect(await fs.readFile(file, 'utf8')).toBe(bad);
+      await expect(store.tasks.patch(task.id, { title: 'x' })).rejects.toThrow(/malformed.*fix the file/);
+      expect(await fs.readFile(file, 'utf8')).toBe(bad);
+      await fs.writeFile(file, JSON.stringify({ ...JSON.parse(good), title: 'Fixed' }, null, 2));
+      const updated = await waitFor(() => rec.of('task.updated')[0], 'task.updated');
+      expect(updated.task.title).toBe('Fixed');
+      expect(rec.of('file.recovered')).toHaveLength(1);
+      expect(store.problems.list()).toEqual([]);
+    },
+  );
 
   it('a half-written file that is completed quickly gives no file.invalid', async () => {
     const { store, rec, paths } = await setup();
@@ -203,7 +209,9 @@ describe('mutations and hand edits at once', () => {
   it('many concurrent mutations on one task all land', async () => {
     const { store } = await setup();
     const task = await store.tasks.create({ title: 'Counter' });
-    await Promise.all(Array.from({ length: 30 }, (_, i) => store.tasks.update(task.id, (t) => ({ labels: [...t.labels, `l${i}`] }))));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => store.tasks.update(task.id, (t) => ({ labels: [...t.labels, `l${i}`] }))),
+    );
     expect(store.tasks.get(task.id).labels).toHaveLength(30);
     expect((await store.tasks.readParsed(task.id))?.labels).toHaveLength(30);
   });

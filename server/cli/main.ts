@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+
+const HELP = `OpenCode Studio: a kanban board that drives the OpenCode agent, state in .opencode-studio/
+
+Usage:
+  opencode-studio [dir]            start the studio for the git repo at dir (default: current dir)
+    --port <n>                     port to listen on (default 4100; if taken, the next free one)
+    --host <addr>                  address to bind (default 127.0.0.1; anything else is reachable from the network)
+    --no-open                      do not open the browser
+    --opencode-url <url>           use an OpenCode server that is already running
+    --demo                         try it with no API key: a sample repo in a temp dir and a scripted model
+  opencode-studio init [dir]       create .opencode-studio/ in the repo and exit
+  opencode-studio --help | --version
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'no-open': { type: 'boolean' },
+      'opencode-url': { type: 'string' },
+      demo: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    const { STUDIO_VERSION } = await import('../version.js');
+    process.stdout.write(`${STUDIO_VERSION}\n`);
+    return 0;
+  }
+  if (positionals[0] === 'init') {
+    if (positionals.length > 2) throw new UsageError('init takes at most one directory');
+    const { runInit } = await import('./init.js');
+    return runInit(positionals[1] ?? process.cwd());
+  }
+  if (positionals.length > 1) throw new UsageError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
+  const port = values.port === undefined ? 4100 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}"`);
+  const { runStart } = await import('./start.js');
+  return runStart({
+    dir: positionals[0] ?? process.cwd(),
+    port,
+    host: values.host ?? '127.0.0.1',
+    open: !values['no-open'],
+    opencodeUrl: values['opencode-url'] ?? null,
+    demo: values.demo ?? false,
+  });
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`opencode-studio: ${message}\n`);
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      process.stderr.write('Run "opencode-studio --help" for usage.\n');
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { isLoopback } from '../http/security.js';
+import { createStudioServer, type StudioServer } from '../index.js';
+
+export interface StartOptions {
+  dir: string;
+  port: number;
+  host: string;
+  open: boolean;
+  opencodeUrl: string | null;
+  demo: boolean;
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+export async function runStart(options: StartOptions): Promise<number> {
+  if (!isLoopback(options.host))
+    say(
+      `Warning: binding to ${options.host} makes the studio reachable from other machines; anyone with the token can run commands in this repo.`,
+    );
+  let dir = path.resolve(options.dir);
+  let agent: Parameters<typeof createStudioServer>[0]['agent'];
+  if (options.demo) {
+    const { prepareDemo } = await import('./demo.js');
+    const demo = await prepareDemo(say);
+    dir = demo.root;
+    agent = demo.agent;
+  } else {
+    const { agentFactory } = await import('./agent-factory.js');
+    agent = agentFactory({ opencodeUrl: options.opencodeUrl, log: say });
+  }
+  const studio = await createStudioServer({
+    root: dir,
+    port: options.port,
+    host: options.host,
+    agent,
+    demo: options.demo,
+    log: () => {},
+  });
+  if (studio.createdWorkspace.length > 0) say(`Created .opencode-studio/ in ${studio.root} (commit it with your code).`);
+  if (studio.portNote) say(`Note: ${studio.portNote}.`);
+  say(`OpenCode Studio ready at ${studio.openUrl}`);
+  if (options.open) openBrowser(studio.openUrl);
+  await waitForSignal(studio);
+  return 0;
+}
+
+function waitForSignal(studio: StudioServer): Promise<void> {
+  return new Promise((resolve) => {
+    let closing = false;
+    const stop = (signal: string) => {
+      if (closing) {
+        say('Forced exit.');
+        process.exit(130);
+      }
+      closing = true;
+      say(`\n${signal}: shutting down…`);
+      studio.close().then(resolve, (err) => {
+        console.error(err);
+        resolve();
+      });
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+function openBrowser(url: string): void {
+  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
+  const args = process.platform === 'win32' ? ['/c', 'start', '', url] : [url];
+  const child = spawn(command, args, { stdio: 'ignore', detached: true });
+  child.on('error', () => say('Could not open a browser; open the URL above yourself.'));
+  child.unref();
+}

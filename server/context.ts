@@ -1,0 +1,19 @@
+import type { EventBus } from './events/event-bus.js';
+import type { AgentActions } from './services/agent-actions.js';
+import type { ProjectService } from './services/project-service.js';
+import type { TaskService } from './services/task-service.js';
+import type { StudioStore } from './store/studio-store.js';
+
+export interface Services {
+  store: StudioStore;
+  bus: EventBus;
+  tasks: TaskService;
+  project: ProjectService;
+  agent: AgentActions;
+}
+
+export interface Context {
+  services: Services;
+  /** Set by the HTTP and WebSocket edges after checking the token. */
+  authed: boolean;
+}

@@ -1,0 +1,93 @@
+import { GitError } from 'simple-git';
+import type { TaskDiff } from '../../shared/api.js';
+import { BranchNotFoundError, type Repo } from './repo.js';
+
+type DiffFile = TaskDiff['files'][number];
+
+export const DEFAULT_MAX_PATCH_BYTES = 2 * 1024 * 1024;
+
+// Pinned so the user's diff settings (colour, external tools, prefixes) cannot change what we parse or show.
+const DIFF_OPTIONS = ['--no-color', '--no-ext-diff', '--no-textconv', '--find-renames'];
+
+export class NoCommonHistoryError extends Error {
+  override readonly name = 'NoCommonHistoryError';
+}
+
+const STATUS: Record<string, DiffFile['status']> = { A: 'added', M: 'modified', D: 'deleted', R: 'renamed', T: 'modified' };
+
+/** What a task branch changed since it forked from `base`: files, counts and the unified patch. */
+export async function branchDiff(repo: Repo, o: { branch: string; base: string; maxPatchBytes?: number }): Promise<TaskDiff> {
+  const head = await repo.branchHead(o.branch);
+  if (!head) throw new BranchNotFoundError(o.branch, repo.root);
+  const baseTip = await repo.branchHead(o.base);
+  if (!baseTip) throw new BranchNotFoundError(o.base, repo.root);
+  const base = await mergeBase(repo, baseTip, head, o);
+  const range = [base, head];
+
+  const counts = parseNumstat(await repo.git.raw(['diff', ...DIFF_OPTIONS, '--numstat', '-z', ...range]));
+  const files = parseNameStatus(await repo.git.raw(['diff', ...DIFF_OPTIONS, '--name-status', '-z', ...range])).map(
+    ({ path, status }) => ({ path, status, ...(counts.get(path) ?? { additions: 0, deletions: 0 }) }),
+  );
+  const fullPatch = await repo.git.raw(['diff', ...DIFF_OPTIONS, '--src-prefix=a/', '--dst-prefix=b/', ...range]);
+  const { patch, truncated } = truncatePatch(fullPatch, o.maxPatchBytes ?? DEFAULT_MAX_PATCH_BYTES);
+  return { base, head, files, patch, truncated };
+}
+
+async function mergeBase(repo: Repo, baseTip: string, head: string, o: { branch: string; base: string }): Promise<string> {
+  try {
+    return (await repo.git.raw(['merge-base', baseTip, head])).trim();
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    throw new NoCommonHistoryError(`${o.branch} and ${o.base} share no history, so there is no diff between them`);
+  }
+}
+
+/** Binary files show as `-\t-`: they count as 0 added, 0 deleted. */
+function parseNumstat(out: string): Map<string, { additions: number; deletions: number }> {
+  const counts = new Map<string, { additions: number; deletions: number }>();
+  const tokens = out.split('\0');
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (!token) continue;
+    const [added = '-', deleted = '-', ...rest] = token.split('\t');
+    let path = rest.join('\t');
+    // A rename is `added\tdeleted\t` followed by the old and the new path as separate tokens.
+    if (path === '') {
+      path = tokens[i + 2] ?? '';
+      i += 2;
+    }
+    counts.set(path, { additions: toCount(added), deletions: toCount(deleted) });
+  }
+  return counts;
+}
+
+function toCount(value: string): number {
+  return value === '-' ? 0 : Number(value);
+}
+
+function parseNameStatus(out: string): Array<Pick<DiffFile, 'path' | 'status'>> {
+  const files: Array<Pick<DiffFile, 'path' | 'status'>> = [];
+  const tokens = out.split('\0');
+  for (let i = 0; i < tokens.length; i++) {
+    const code = tokens[i];
+    if (!code) continue;
+    const letter = code.charAt(0);
+    // Renames and copies carry a score and two paths; the new one is what the file is now.
+    i += letter === 'R' || letter === 'C' ? 2 : 1;
+    const path = tokens[i];
+    files.push({ path: path ?? '', status: STATUS[letter] ?? 'modified' });
+  }
+  return files;
+}
+
+/** Cuts the patch to at most `maxBytes` bytes of UTF-8, at a line end when there is one. */
+export function truncatePatch(patch: string, maxBytes: number): { patch: string; truncated: boolean } {
+  const bytes = Buffer.from(patch, 'utf8');
+  if (bytes.length <= maxBytes) return { patch, truncated: false };
+  let end = Math.max(0, Math.floor(maxBytes));
+  const lastNewline = bytes.subarray(0, end).lastIndexOf(0x0a);
+  if (lastNewline >= 0) end = lastNewline + 1;
+  // Never split a UTF-8 sequence: back up over continuation bytes (10xxxxxx).
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return { patch: bytes.subarray(0, end).toString('utf8'), truncated: true };
+}

@@ -1,0 +1,112 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { GitError, type SimpleGit, type SimpleGitOptions, simpleGit } from 'simple-git';
+
+export class NotAGitRepoError extends Error {
+  override readonly name = 'NotAGitRepoError';
+  constructor(readonly dir: string) {
+    super(`${dir} is not a git repository: run "git init" there, or start the studio inside a repository`);
+  }
+}
+
+export class BranchNotFoundError extends Error {
+  override readonly name = 'BranchNotFoundError';
+  constructor(
+    readonly branch: string,
+    root: string,
+  ) {
+    super(`branch "${branch}" does not exist in ${root}`);
+  }
+}
+
+export class InvalidBranchNameError extends Error {
+  override readonly name = 'InvalidBranchNameError';
+  constructor(readonly branch: string) {
+    super(`"${branch}" is not a usable branch name`);
+  }
+}
+
+export const STUDIO_IDENTITY = { name: 'OpenCode Studio', email: 'studio@localhost' } as const;
+
+// simple-git only rejects when a failing command also wrote to stderr; `git merge` reports
+// conflicts on stdout, so every non-zero exit has to count as a failure.
+const rejectOnExitCode: SimpleGitOptions['errors'] = (error, result) => {
+  if (result.exitCode === 0) return error;
+  const output = Buffer.concat(result.stdErr.length ? result.stdErr : result.stdOut);
+  return output.length ? output : Buffer.from(`git exited with code ${result.exitCode} and printed nothing`);
+};
+
+/** A simple-git instance for one directory (a checkout or a worktree). */
+export function gitAt(dir: string): SimpleGit {
+  return simpleGit({
+    baseDir: dir,
+    errors: rejectOnExitCode,
+    // simple-git drops ambient GIT_* variables; these only choose who a commit is by.
+    allowEnvironment: ['GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL'],
+  });
+}
+
+/** `-c user.name=… -c user.email=…` for whatever identity the repository's config lacks. */
+export async function identityFallback(git: SimpleGit): Promise<string[]> {
+  const args: string[] = [];
+  for (const key of ['name', 'email'] as const) {
+    const value = (await git.raw(['config', '--get', '--default=', `user.${key}`])).trim();
+    if (!value) args.push('-c', `user.${key}=${STUDIO_IDENTITY[key]}`);
+  }
+  return args;
+}
+
+export function assertBranchName(name: string): void {
+  if (!name.trim() || name.startsWith('-') || /[\s\0]/.test(name)) throw new InvalidBranchNameError(name);
+}
+
+export class Repo {
+  readonly git: SimpleGit;
+
+  constructor(readonly root: string) {
+    this.git = gitAt(root);
+  }
+
+  /** The checked-out branch (also when it has no commits yet), or null on a detached HEAD. */
+  async currentBranch(): Promise<string | null> {
+    const name = (await this.git.raw(['branch', '--show-current'])).trim();
+    return name || null;
+  }
+
+  async hasCommits(): Promise<boolean> {
+    return (await this.git.raw(['rev-list', '--max-count=1', '--all'])).trim() !== '';
+  }
+
+  async branchExists(name: string): Promise<boolean> {
+    return (await this.branchHead(name)) !== null;
+  }
+
+  /** The commit a local branch points at, or null when there is no such branch. */
+  async branchHead(name: string): Promise<string | null> {
+    const ref = `refs/heads/${name}`;
+    // for-each-ref matches whole path prefixes, so `studio` would also list `studio/x`.
+    const out = await this.git.raw(['for-each-ref', '--format=%(objectname) %(refname)', ref]);
+    for (const line of out.split('\n')) {
+      const [sha, refname] = line.split(' ');
+      if (sha && refname === ref) return sha;
+    }
+    return null;
+  }
+}
+
+export async function openRepo(dir: string): Promise<Repo> {
+  const abs = path.resolve(dir);
+  const isDir = await stat(abs).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) throw new NotAGitRepoError(abs);
+  try {
+    const root = (await gitAt(abs).raw(['rev-parse', '--show-toplevel'])).trim();
+    if (!root) throw new NotAGitRepoError(abs);
+    return new Repo(root);
+  } catch (error) {
+    if (error instanceof GitError && /not a git repository/i.test(error.message)) throw new NotAGitRepoError(abs);
+    throw error;
+  }
+}

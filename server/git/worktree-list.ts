@@ -1,0 +1,52 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { Repo } from './repo.js';
+
+export interface WorktreeEntry {
+  path: string;
+  /** Short branch name, or null when the worktree is detached (or bare). */
+  branch: string | null;
+  locked: boolean;
+}
+
+export async function listWorktrees(repo: Repo): Promise<WorktreeEntry[]> {
+  const out = await repo.git.raw(['worktree', 'list', '--porcelain']);
+  const entries: WorktreeEntry[] = [];
+  let current: WorktreeEntry | null = null;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      current = { path: line.slice('worktree '.length), branch: null, locked: false };
+      entries.push(current);
+    } else if (current && line.startsWith('branch ')) {
+      current.branch = line.slice('branch '.length).replace(/^refs\/heads\//, '');
+    } else if (current && (line === 'locked' || line.startsWith('locked '))) {
+      current.locked = true;
+    }
+  }
+  return entries;
+}
+
+export async function findWorktree(repo: Repo, dir: string): Promise<WorktreeEntry | null> {
+  const wanted = await canonicalPath(dir);
+  for (const entry of await listWorktrees(repo)) {
+    if ((await canonicalPath(entry.path)) === wanted) return entry;
+  }
+  return null;
+}
+
+/** realpath for paths that may not exist (yet): resolves the longest existing prefix. */
+export async function canonicalPath(p: string): Promise<string> {
+  const abs = path.resolve(p);
+  try {
+    return await realpath(abs);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(await canonicalPath(parent), path.basename(abs));
+  }
+}
+
+export function isMissing(error: unknown): boolean {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

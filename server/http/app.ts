@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
+import type { Context, Services } from '../context.js';
+import { appRouter } from '../routers/index.js';
+import { PACKAGE_ROOT } from '../version.js';
+import { openApiDocument } from './openapi.js';
+import type { Guard } from './security.js';
+
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export function createApp(services: Services, guard: Guard) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    const refused = guard.checkHostAndOrigin(req);
+    if (refused) {
+      res.status(403).json({ error: { code: 'FORBIDDEN', message: refused } });
+      return;
+    }
+    next();
+  });
+
+  const requireToken = (req: Request, res: Response, next: NextFunction) => {
+    if (guard.bearerOk(req)) return next();
+    res.status(401).json({
+      error: {
+        code: 'UNAUTHORIZED',
+        message: 'send the token as "Authorization: Bearer <token>" (see .opencode-studio/runtime/server.json)',
+      },
+    });
+  };
+  const bodyLimit = (req: Request, res: Response, next: NextFunction) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      res
+        .status(413)
+        .json({ error: { code: 'PAYLOAD_TOO_LARGE', message: `request bodies are limited to ${MAX_BODY_BYTES} bytes` } });
+      return;
+    }
+    next();
+  };
+  const createContext = (): Context => ({ services, authed: true });
+
+  app.use(
+    '/trpc',
+    requireToken,
+    bodyLimit,
+    createExpressMiddleware({ router: appRouter, createContext, maxBodySize: MAX_BODY_BYTES }),
+  );
+  const doc = openApiDocument();
+  app.get('/api/openapi.json', requireToken, (_req, res) => {
+    res.json(doc);
+  });
+  app.use(
+    '/api',
+    requireToken,
+    bodyLimit,
+    createOpenApiExpressMiddleware({ router: appRouter, createContext, maxBodySize: MAX_BODY_BYTES }),
+  );
+
+  serveClient(app);
+  return app;
+}
+
+function serveClient(app: express.Express): void {
+  const dir = path.join(PACKAGE_ROOT, 'dist', 'client');
+  const index = path.join(dir, 'index.html');
+  const csp =
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'";
+  app.use((_req, res, next) => {
+    res.setHeader('Content-Security-Policy', csp);
+    next();
+  });
+  app.use(
+    express.static(dir, {
+      index: false,
+      maxAge: '1h',
+      setHeaders: (res, file) => file.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache'),
+    }),
+  );
+  app.get(/^\/(?!trpc|api).*/, (_req, res) => {
+    if (!existsSync(index)) {
+      res.status(503).type('text').send('The board is not built: run "npm run build" in the opencode-studio checkout.');
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+}

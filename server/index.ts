@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Services } from './context.js';
+import { EventBus } from './events/event-bus.js';
+import { openRepo } from './git/repo.js';
+import { createApp } from './http/app.js';
+import { Guard } from './http/security.js';
+import { attachWebSocket } from './http/ws.js';
+import { claimRuntime, releaseRuntime, writeServerInfo } from './runtime-file.js';
+import type { AgentActions } from './services/agent-actions.js';
+import { NoAgent } from './services/no-agent.js';
+import { ProjectService } from './services/project-service.js';
+import { TaskService } from './services/task-service.js';
+import { StudioStore } from './store/studio-store.js';
+import { initWorkspace } from './store/workspace.js';
+
+export interface StudioServerOptions {
+  root: string;
+  /** Default 4100; when taken, the next free port is used (see `portNote`). 0 picks any free port. */
+  port?: number;
+  host?: string;
+  /** Build the agent side (the orchestrator) once the store exists; without it agent actions are refused. */
+  agent?: (store: StudioStore, bus: EventBus) => Promise<AgentActions & { close?(): Promise<void> }>;
+  demo?: boolean;
+  /** Progress lines for long steps. */
+  log?: (line: string) => void;
+}
+
+export interface StudioServer {
+  url: string;
+  /** The URL with the token, for a browser. */
+  openUrl: string;
+  token: string;
+  port: number;
+  root: string;
+  createdWorkspace: string[];
+  portNote: string | null;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** The composition root: store, services, HTTP + WebSocket, the runtime file. Embeddable; the CLI is a thin layer on top. */
+export async function createStudioServer(options: StudioServerOptions): Promise<StudioServer> {
+  const log = options.log ?? (() => {});
+  const repo = await openRepo(options.root);
+  const host = options.host ?? '127.0.0.1';
+  const branch = (await repo.currentBranch()) ?? 'main';
+  const { created, paths } = await initWorkspace(repo.root, branch);
+  await claimRuntime(paths);
+  const cleanups: Array<() => Promise<void>> = [() => releaseRuntime(paths)];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => console.error('shutdown step failed:', err));
+  };
+  try {
+    const bus = new EventBus();
+    const store = await StudioStore.open(repo.root, bus);
+    cleanups.push(() => store.close());
+    await store.watch();
+    const agent = options.agent ? await options.agent(store, bus) : new NoAgent();
+    if ('close' in agent && agent.close) cleanups.push(() => agent.close!());
+    const services: Services = {
+      store,
+      bus,
+      agent,
+      tasks: new TaskService(store, agent),
+      project: new ProjectService(store, agent, options.demo ?? false),
+    };
+    const token = randomBytes(24).toString('base64url');
+    const guard = new Guard(token, host);
+    const server = http.createServer(createApp(services, guard));
+    server.headersTimeout = 30_000;
+    server.requestTimeout = 120_000;
+    const ws = attachWebSocket(server, services, guard);
+    const wanted = options.port ?? 4100;
+    const port = await listen(server, wanted, host);
+    cleanups.push(async () => {
+      await ws.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    guard.listening(port);
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    const url = `http://${urlHost}:${port}`;
+    await writeServerInfo(paths, { url, token, pid: process.pid, startedAt: new Date().toISOString() });
+    log(`listening on ${url}`);
+    return {
+      url,
+      openUrl: `${url}/?token=${token}`,
+      token,
+      port,
+      root: repo.root,
+      createdWorkspace: created,
+      portNote: wanted !== 0 && port !== wanted ? `port ${wanted} is busy; using ${port}` : null,
+      services,
+      close: cleanup,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  const tries = port === 0 ? 1 : 20;
+  for (let i = 0; i < tries; i++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port + i, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return (server.address() as AddressInfo).port;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || i === tries - 1) {
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+          throw new Error(`ports ${port}-${port + i} are all busy: pass --port with a free one`);
+        throw err;
+      }
+    }
+  }
+  throw new Error('unreachable');
+}

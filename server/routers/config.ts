@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { UpdateConfigInput } from '../../shared/api.js';
+import { Config } from '../../shared/config.js';
+import { procedure, router } from '../trpc.js';
+import { rest } from './meta.js';
+
+export const configRouter = router({
+  get: procedure
+    .meta(rest('GET', '/config', 'Read the project settings', 'config'))
+    .input(z.object({}).optional())
+    .output(Config)
+    .query(({ ctx }) => ctx.services.store.config.get()),
+  update: procedure
+    .meta(rest('PATCH', '/config', 'Change some project settings', 'config'))
+    .input(UpdateConfigInput)
+    .output(Config)
+    .mutation(({ ctx, input }) => ctx.services.store.config.update(input)),
+});

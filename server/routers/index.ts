@@ -1,0 +1,18 @@
+import { router } from '../trpc.js';
+import { configRouter } from './config.js';
+import { eventsRouter } from './events.js';
+import { healthProcedure } from './health.js';
+import { plansRouter } from './plans.js';
+import { projectRouter } from './project.js';
+import { tasksRouter } from './tasks.js';
+
+export const appRouter = router({
+  health: healthProcedure,
+  project: projectRouter,
+  config: configRouter,
+  tasks: tasksRouter,
+  plans: plansRouter,
+  events: eventsRouter,
+});
+
+export type AppRouter = typeof appRouter;

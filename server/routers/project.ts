@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { ProjectInfo } from '../../shared/api.js';
+import { procedure, router } from '../trpc.js';
+import { rest } from './meta.js';
+
+export const projectRouter = router({
+  info: procedure
+    .meta(rest('GET', '/project', 'Repository, branches, OpenCode status, config and file problems', 'project'))
+    .input(z.object({}).optional())
+    .output(ProjectInfo)
+    .query(({ ctx }) => ctx.services.project.info()),
+});

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { ActivityEntry } from '../../shared/activity.js';
+import {
+  CreateTaskInput,
+  DeleteTaskInput,
+  IdInput,
+  ListTasksInput,
+  MoveTaskInput,
+  Ok,
+  TaskDetail,
+  TaskDiff,
+  UpdateTaskInput,
+} from '../../shared/api.js';
+import { Task } from '../../shared/task.js';
+import { procedure, router } from '../trpc.js';
+import { agentProcedures } from './agent.js';
+import { rest } from './meta.js';
+
+const meta = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: `/${string}`, summary: string) =>
+  rest(method, path, summary, 'tasks');
+
+export const tasksRouter = router({
+  list: procedure
+    .meta(meta('GET', '/tasks', 'List tasks in board order, optionally one column'))
+    .input(ListTasksInput.optional())
+    .output(z.array(Task))
+    .query(({ ctx, input }) => ctx.services.tasks.list(input?.status)),
+  get: procedure
+    .meta(meta('GET', '/tasks/{id}', 'A task with its plan and latest review'))
+    .input(IdInput)
+    .output(TaskDetail)
+    .query(({ ctx, input }) => ctx.services.tasks.get(input.id)),
+  create: procedure
+    .meta(meta('POST', '/tasks', 'Create a task in Todo'))
+    .input(CreateTaskInput)
+    .output(Task)
+    .mutation(({ ctx, input }) => ctx.services.tasks.create(input)),
+  update: procedure
+    .meta(meta('PATCH', '/tasks/{id}', 'Change a task title, description, labels or order'))
+    .input(UpdateTaskInput)
+    .output(Task)
+    .mutation(({ ctx, input }) => ctx.services.tasks.update(input)),
+  delete: procedure
+    .meta(meta('DELETE', '/tasks/{id}', 'Delete a task (force also removes its worktree and branch)'))
+    .input(DeleteTaskInput)
+    .output(Ok)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.tasks.delete(input.id, input.force ?? false);
+      return { ok: true as const };
+    }),
+  move: procedure
+    .meta(meta('POST', '/tasks/{id}/move', 'Move a task to a column or position, as a drag on the board does'))
+    .input(MoveTaskInput)
+    .output(Task)
+    .mutation(({ ctx, input }) => ctx.services.tasks.move(input)),
+  diff: procedure
+    .meta(meta('GET', '/tasks/{id}/diff', 'The task branch against its merge base: files and unified patch'))
+    .input(IdInput)
+    .output(TaskDiff)
+    .query(({ ctx, input }) => ctx.services.agent.diff(input.id)),
+  activity: procedure
+    .meta(meta('GET', '/tasks/{id}/activity', 'What the agent did for this task'))
+    .input(IdInput)
+    .output(z.array(ActivityEntry))
+    .query(({ ctx, input }) => ctx.services.agent.activity(input.id)),
+  ...agentProcedures,
+});

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCClient, wsLink } from '@trpc/client';
+import WebSocket from 'ws';
+import type { AppRouter } from './routers/index.js';
+import { ServerInfo } from './runtime-file.js';
+
+export type { AppRouter };
+export type StudioClientOptions = { url: string; token: string } | { root: string };
+export type StudioClient = TRPCClient<AppRouter> & {
+  /** Close the WebSocket (if a subscription opened one) so the script can exit. */
+  close(): void;
+};
+
+/**
+ * A typed client for scripts: queries and mutations over batched HTTP, subscriptions over a
+ * WebSocket opened only when needed. `{ root }` finds a running studio through
+ * `.opencode-studio/runtime/server.json`.
+ */
+export function createStudioClient(options: StudioClientOptions): StudioClient {
+  const { url, token } = 'root' in options ? readRuntime(options.root) : options;
+  const base = url.replace(/\/+$/, '').replace(/\/\?token=.*$/, '');
+  const wsClient = createWSClient({
+    url: `${base.replace(/^http/, 'ws')}/trpc`,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    connectionParams: { token },
+    lazy: { enabled: true, closeMs: 0 },
+  });
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: wsClient }),
+        false: httpBatchLink({ url: `${base}/trpc`, headers: () => ({ authorization: `Bearer ${token}` }) }),
+      }),
+    ],
+  });
+  const close = () => {
+    void wsClient.close();
+  };
+  return new Proxy(client, {
+    get: (target, key, receiver) => (key === 'close' ? close : Reflect.get(target, key, receiver)),
+  }) as StudioClient;
+}
+
+function readRuntime(root: string): { url: string; token: string } {
+  const file = path.join(root, '.opencode-studio', 'runtime', 'server.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`no running studio for ${root}: ${file} is missing (start one with "npx opencode-studio ${root}")`);
+  }
+  const info = ServerInfo.safeParse(JSON.parse(text));
+  if (!info.success || !info.data.url) throw new Error(`${file} is not complete yet; is the studio still starting?`);
+  return { url: info.data.url, token: info.data.token };
+}

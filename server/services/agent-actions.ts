@@ -1,0 +1,21 @@
+import type { ActivityEntry } from '../../shared/activity.js';
+import type { TaskDiff } from '../../shared/api.js';
+import type { OpencodeState } from '../../shared/events.js';
+import type { Task } from '../../shared/task.js';
+
+/** What the orchestrator offers the task service and the routers. */
+export interface AgentActions {
+  start(id: string): Promise<Task>;
+  approvePlan(id: string): Promise<Task>;
+  requestChanges(id: string, feedback: string): Promise<Task>;
+  merge(id: string): Promise<Task>;
+  abort(id: string): Promise<Task>;
+  retry(id: string): Promise<Task>;
+  diff(id: string): Promise<TaskDiff>;
+  activity(id: string): Promise<ActivityEntry[]>;
+  /** Stop whatever runs for the task and remove its worktree and branch (before a forced delete). */
+  discard(id: string): Promise<void>;
+  /** Whether the task has a worktree or branch that a delete would remove. */
+  hasWork(id: string): Promise<boolean>;
+  status(): OpencodeState;
+}

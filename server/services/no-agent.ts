@@ -1,0 +1,22 @@
+import type { OpencodeState } from '../../shared/events.js';
+import { PreconditionError } from '../errors.js';
+import type { AgentActions } from './agent-actions.js';
+
+/** Used when the studio runs without OpenCode (tests of the host alone): every agent action explains why it cannot run. */
+export class NoAgent implements AgentActions {
+  constructor(private readonly reason = 'the agent is not available in this studio') {}
+  private refuse(): never {
+    throw new PreconditionError(this.reason);
+  }
+  start = async () => this.refuse();
+  approvePlan = async () => this.refuse();
+  requestChanges = async () => this.refuse();
+  merge = async () => this.refuse();
+  abort = async () => this.refuse();
+  retry = async () => this.refuse();
+  diff = async () => this.refuse();
+  activity = async () => [];
+  discard = async () => {};
+  hasWork = async () => false;
+  status = (): OpencodeState => ({ state: 'unavailable', url: null, reason: this.reason, managed: false, demo: false });
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import type { Problem } from '../../shared/events.js';
+import { openRepo } from '../git/repo.js';
+import type { StudioStore } from '../store/studio-store.js';
+import { STUDIO_VERSION } from '../version.js';
+import type { AgentActions } from './agent-actions.js';
+
+export class ProjectService {
+  constructor(
+    private readonly store: StudioStore,
+    private readonly agent: AgentActions,
+    private readonly demo: boolean,
+  ) {}
+
+  async info() {
+    const repo = await openRepo(this.store.paths.root);
+    const config = this.store.config.get();
+    return {
+      root: repo.root,
+      name: path.basename(repo.root),
+      branch: await repo.currentBranch(),
+      baseBranch: config.baseBranch,
+      opencode: this.agent.status(),
+      config,
+      problems: this.problems(),
+      version: STUDIO_VERSION,
+      demo: this.demo,
+    };
+  }
+
+  problems(): Problem[] {
+    return this.store.problems.list();
+  }
+}

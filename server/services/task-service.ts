@@ -1,0 +1,78 @@
+import type { z } from 'zod';
+import type { CreateTaskInput, MoveTaskInput, UpdateTaskInput } from '../../shared/api.js';
+import { moveRule } from '../../shared/lifecycle.js';
+import type { Task } from '../../shared/task.js';
+import { PreconditionError } from '../errors.js';
+import type { StudioStore } from '../store/studio-store.js';
+import type { AgentActions } from './agent-actions.js';
+
+/** Task rules a person or a script meets through the API; the agent's phases live in the orchestrator. */
+export class TaskService {
+  constructor(
+    private readonly store: StudioStore,
+    private readonly agent: AgentActions,
+  ) {}
+
+  list(status?: Task['status']): Task[] {
+    return this.store.tasks.list(status);
+  }
+
+  async get(id: string): Promise<{ task: Task; plan: string | null; review: string | null }> {
+    const task = this.store.tasks.get(id);
+    const [plan, review] = await Promise.all([this.store.plans.read(id), this.store.reviews.read(id)]);
+    return { task, plan, review };
+  }
+
+  create(input: z.infer<typeof CreateTaskInput>): Promise<Task> {
+    return this.store.tasks.create(input);
+  }
+
+  update(input: z.infer<typeof UpdateTaskInput>): Promise<Task> {
+    const { id, ...patch } = input;
+    this.store.tasks.get(id);
+    return this.store.tasks.patch(id, patch);
+  }
+
+  /** A drag on the board: a reorder, or a column change that the lifecycle allows. */
+  async move(input: z.infer<typeof MoveTaskInput>): Promise<Task> {
+    const task = this.store.tasks.get(input.id);
+    const rule = moveRule(task.status, input.status);
+    if ('refused' in rule) throw new PreconditionError(`cannot move "${task.title}": ${rule.refused}`);
+    const order = input.order;
+    const withOrder = (t: Task) => (order === undefined || t.order === order ? t : this.store.tasks.patch(t.id, { order }));
+    switch (rule.action) {
+      case 'reorder':
+        return withOrder(task);
+      case 'set':
+        return this.store.tasks.patch(task.id, {
+          status: input.status,
+          ...(order === undefined ? {} : { order }),
+          run: null,
+          error: null,
+        });
+      case 'start':
+        return withOrder(await this.agent.start(task.id));
+      case 'approvePlan':
+        return withOrder(await this.agent.approvePlan(task.id));
+      case 'merge':
+        return withOrder(await this.agent.merge(task.id));
+    }
+  }
+
+  async delete(id: string, force: boolean): Promise<void> {
+    const task = this.store.tasks.get(id);
+    if (await this.agent.hasWork(id)) {
+      if (!force)
+        throw new PreconditionError(
+          `"${task.title}" has a worktree or branch (${task.branch ?? `studio/${id}`}) with the agent's work; delete with force to remove them too`,
+        );
+      await this.agent.discard(id);
+    }
+    await this.store.deleteTask(id);
+  }
+
+  async updatePlan(id: string, markdown: string): Promise<void> {
+    this.store.tasks.get(id);
+    await this.store.plans.write(id, markdown);
+  }
+}

@@ -1,0 +1,124 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openRepo, type Repo } from '../../server/git/repo.js';
+import { createWorktree, removeWorktree, WorktreeError, worktreeExists, worktreePath } from '../../server/git/worktrees.js';
+import { commit, git, makeRepo, useTempRepos, write } from './helpers.js';
+
+useTempRepos();
+
+async function setup(): Promise<{ repo: Repo; dir: string; task: { id: string; branch: string; base: string; dir: string } }> {
+  const repo = await openRepo(makeRepo());
+  const dir = worktreePath(repo.root, null, 'abc');
+  return { repo, dir, task: { id: 'abc', branch: 'studio/abc', base: 'main', dir } };
+}
+
+describe('worktreePath', () => {
+  it('defaults to a sibling folder outside the repository', () => {
+    expect(worktreePath('/home/me/app', null, 'abc')).toBe('/home/me/app.worktrees/abc');
+  });
+
+  it('resolves a relative folder against the root and keeps an absolute one', () => {
+    expect(worktreePath('/home/me/app', '.trees', 'abc')).toBe('/home/me/app/.trees/abc');
+    expect(worktreePath('/home/me/app', '/var/trees', 'abc')).toBe('/var/trees/abc');
+  });
+
+  it('refuses an id that would escape the folder', () => {
+    expect(() => worktreePath('/home/me/app', null, '../evil')).toThrow(WorktreeError);
+  });
+});
+
+describe('createWorktree', () => {
+  it('creates the branch from base in a new worktree', async () => {
+    const { repo, dir, task } = await setup();
+    await createWorktree(repo, task);
+    expect(await worktreeExists(repo, dir)).toBe(true);
+    expect(git(dir, 'branch', '--show-current')).toBe('studio/abc');
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(git(repo.root, 'rev-parse', 'main'));
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('# project\n');
+  });
+
+  it('reuses an existing worktree and its work', async () => {
+    const { repo, dir, task } = await setup();
+    await createWorktree(repo, task);
+    write(dir, { 'scratch.txt': 'not committed\n' });
+    await createWorktree(repo, task);
+    expect(readFileSync(path.join(dir, 'scratch.txt'), 'utf8')).toBe('not committed\n');
+  });
+
+  it('recreates a worktree folder deleted behind its back, on the same branch', async () => {
+    const { repo, dir, task } = await setup();
+    await createWorktree(repo, task);
+    const sha = commit(dir, 'agent work', { 'feature.ts': 'export {};\n' });
+    rmSync(dir, { recursive: true, force: true });
+    expect(await worktreeExists(repo, dir)).toBe(false);
+    await createWorktree(repo, task);
+    expect(await worktreeExists(repo, dir)).toBe(true);
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(sha);
+  });
+
+  it('explains a branch renamed behind its back', async () => {
+    const { repo, dir, task } = await setup();
+    await createWorktree(repo, task);
+    git(repo.root, 'branch', '-m', 'studio/abc', 'my-name');
+    const error = await createWorktree(repo, task).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorktreeError);
+    expect((error as Error).message).toMatch(/studio\/abc no longer exists.*my-name.*git branch -m my-name studio\/abc/);
+    expect(existsSync(dir)).toBe(true);
+  });
+
+  it('refuses a base branch that does not exist', async () => {
+    const { repo, task } = await setup();
+    await expect(createWorktree(repo, { ...task, base: 'develop' })).rejects.toThrow(/base branch develop does not exist/);
+  });
+
+  it('asks for a first commit in an empty repository', async () => {
+    const repo = await openRepo(makeRepo({ empty: true }));
+    const dir = worktreePath(repo.root, null, 'abc');
+    await expect(createWorktree(repo, { id: 'abc', branch: 'studio/abc', base: 'main', dir })).rejects.toThrow(
+      /commit something first/,
+    );
+  });
+
+  it('refuses a folder in the way that is not a worktree', async () => {
+    const { repo, dir, task } = await setup();
+    write(dir, { 'mine.txt': 'keep me\n' });
+    await expect(createWorktree(repo, task)).rejects.toThrow(/already exists and is not a worktree/);
+    expect(readFileSync(path.join(dir, 'mine.txt'), 'utf8')).toBe('keep me\n');
+  });
+});
+
+describe('removeWorktree', () => {
+  it('removes the folder (untracked files and all) and deletes the branch', async () => {
+    const { repo, dir, task } = await setup();
+    await createWorktree(repo, task);
+    commit(dir, 'agent work', { 'feature.ts': 'export {};\n' });
+    write(dir, { 'untracked.log': 'noise\n' });
+    await removeWorktree(repo, { dir, branch: task.branch, deleteBranch: true });
+    expect(existsSync(dir)).toBe(false);
+    expect(await repo.branchExists(task.branch)).toBe(false);
+    expect(git(repo.root, 'worktree', 'list', '--porcelain')).not.toContain(dir);
+  });
+
+  it('keeps the branch when asked to', async () => {
+    const { repo, dir, task } = await setup();
+    await createWorktree(repo, task);
+    await removeWorktree(repo, { dir, branch: task.branch, deleteBranch: false });
+    expect(existsSync(dir)).toBe(false);
+    expect(await repo.branchExists(task.branch)).toBe(true);
+  });
+
+  it('tolerates a worktree folder that is already gone', async () => {
+    const { repo, dir, task } = await setup();
+    await createWorktree(repo, task);
+    rmSync(dir, { recursive: true, force: true });
+    await removeWorktree(repo, { dir, branch: task.branch, deleteBranch: true });
+    await removeWorktree(repo, { dir, branch: task.branch, deleteBranch: true });
+    expect(await repo.branchExists(task.branch)).toBe(false);
+  });
+
+  it('refuses to remove the main checkout', async () => {
+    const { repo } = await setup();
+    await expect(removeWorktree(repo, { dir: repo.root, branch: 'main', deleteBranch: false })).rejects.toThrow(/main checkout/);
+  });
+});

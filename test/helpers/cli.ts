@@ -1,0 +1,61 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const MAIN = path.join(ROOT, 'server/cli/main.ts');
+
+export type CliRun = { code: number | null; stdout: string; stderr: string };
+
+/** Run the CLI from source to completion. */
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [MAIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Start the CLI and resolve once it prints a line matching `ready`. */
+export function startCli(
+  args: string[],
+  ready: RegExp,
+  options: { cwd?: string; env?: Record<string, string>; command?: string[] } = {},
+) {
+  const [cmd, ...pre] = options.command ?? [TSX, MAIN];
+  const child: ChildProcess = spawn(cmd!, [...pre, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  const done = new Promise<CliRun>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const started = new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`CLI did not print ${ready} in time.\nstdout: ${stdout}\nstderr: ${stderr}`)),
+      60_000,
+    );
+    child.stdout!.on('data', (c) => {
+      stdout += c;
+      const match = stdout.match(ready);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    child.stderr!.on('data', (c) => (stderr += c));
+    child.on('close', () => reject(new Error(`CLI exited before ready.\nstdout: ${stdout}\nstderr: ${stderr}`)));
+  });
+  return { child, started, done, output: () => ({ stdout, stderr }) };
+}

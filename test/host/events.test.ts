@@ -1,0 +1,94 @@
+import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { AppRouter } from '../../server/routers/index.js';
+import type { StudioEvent } from '../../shared/events.js';
+import { startStudio, stopStudios } from '../helpers/studio.js';
+import { removeTempDirs } from '../helpers/temp-repo.js';
+import { waitFor } from '../helpers/wait.js';
+
+afterEach(stopStudios);
+afterAll(removeTempDirs);
+
+/** A WebSocket class that remembers its sockets, so a test can cut the connection like a network drop. */
+function trackingWebSocket() {
+  const sockets: WebSocket[] = [];
+  class Tracked extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      sockets.push(this);
+    }
+  }
+  return { Tracked, sockets };
+}
+
+function wsClient(url: string, token: string) {
+  const { Tracked, sockets } = trackingWebSocket();
+  const client = createWSClient({
+    url: `${url.replace('http', 'ws')}/trpc`,
+    WebSocket: Tracked as unknown as typeof globalThis.WebSocket,
+    connectionParams: { token },
+    retryDelayMs: () => 600,
+  });
+  return { ws: client, sockets, trpc: createTRPCClient<AppRouter>({ links: [wsLink({ client })] }) };
+}
+
+describe('events.onEvent', () => {
+  it('delivers every bus event to a subscribed client, in order, with ids', async () => {
+    const { client } = await startStudio();
+    const got: StudioEvent[] = [];
+    const sub = client.events.onEvent.subscribe({}, { onData: (e) => got.push(e.data) });
+    await new Promise((r) => setTimeout(r, 300));
+    const t = await client.tasks.create.mutate({ title: 'Seen live' });
+    await client.tasks.update.mutate({ id: t.id, title: 'Seen twice' });
+    await waitFor(() => got.length >= 2, 'two events');
+    expect(got.map((e) => e.type)).toEqual(['task.created', 'task.updated']);
+    expect(got[1]).toMatchObject({ type: 'task.updated', task: { title: 'Seen twice' } });
+    sub.unsubscribe();
+  });
+
+  it('a client that reconnects with its last id gets everything it missed, without duplicates', async () => {
+    const { client, studio } = await startStudio();
+    const { ws, trpc, sockets } = wsClient(studio.url, studio.token);
+    const got: string[] = [];
+    const sub = trpc.events.onEvent.subscribe(
+      {},
+      { onData: (e) => got.push((e.data as StudioEvent & { task?: { title: string } }).task?.title ?? e.data.type) },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await client.tasks.create.mutate({ title: 'before-0' });
+    await waitFor(() => got.length === 1, 'first event');
+    // Force a disconnect, then produce events while the client is away.
+    sockets.at(-1)!.terminate();
+    for (let i = 1; i <= 20; i++) await client.tasks.create.mutate({ title: `during-${i}` });
+    expect(got).toHaveLength(1);
+    await waitFor(() => got.length === 21, `all 21 events (got ${got.length})`, 15_000);
+    await client.tasks.create.mutate({ title: 'after' });
+    await waitFor(() => got.length === 22, 'the live one after');
+    expect(sockets).toHaveLength(2);
+    expect(got).toEqual(['before-0', ...Array.from({ length: 20 }, (_, i) => `during-${i + 1}`), 'after']);
+    sub.unsubscribe();
+    await ws.close();
+  });
+
+  it('resuming with an id from another server run yields a resync event', async () => {
+    const { studio } = await startStudio();
+    const { ws, trpc } = wsClient(studio.url, studio.token);
+    const got: StudioEvent[] = [];
+    const sub = trpc.events.onEvent.subscribe({ lastEventId: 'oldrun-5' }, { onData: (e) => got.push(e.data) });
+    await waitFor(() => got.length === 1, 'resync');
+    expect(got[0]).toMatchObject({ type: 'resync', reason: expect.stringMatching(/restarted/) });
+    sub.unsubscribe();
+    await ws.close();
+  });
+
+  it('a WebSocket without the token is refused', async () => {
+    const { studio } = await startStudio();
+    const { ws, trpc } = wsClient(studio.url, 'wrong-token');
+    const error = await new Promise<Error>((resolve) =>
+      trpc.events.onEvent.subscribe({}, { onData: () => {}, onError: resolve }),
+    );
+    expect(error.message).toMatch(/token/);
+    await ws.close();
+  });
+});
