@@ -1,9 +1,11 @@
 import type { StudioServerOptions } from '../index.js';
-import { NoAgent } from '../services/no-agent.js';
+import { createAgent } from '../orchestrator/create-agent.js';
 
-export function agentFactory(_options: {
-  opencodeUrl: string | null;
-  log: (line: string) => void;
-}): StudioServerOptions['agent'] {
-  return async () => new NoAgent('the orchestrator is not wired yet');
+/** The real agent: OpenCode from our own dependency, or the one at --opencode-url. */
+export function agentFactory(options: { opencodeUrl: string | null; log: (line: string) => void }): StudioServerOptions['agent'] {
+  return (store, bus) =>
+    createAgent(store, bus, {
+      mode: options.opencodeUrl ? { kind: 'attached', url: options.opencodeUrl } : { kind: 'managed' },
+      log: options.log,
+    });
 }

@@ -9,4 +9,9 @@ export const projectRouter = router({
     .input(z.object({}).optional())
     .output(ProjectInfo)
     .query(({ ctx }) => ctx.services.project.info()),
+  models: procedure
+    .meta(rest('GET', '/project/models', 'Models OpenCode offers, as "provider/model"', 'project'))
+    .input(z.object({}).optional())
+    .output(z.array(z.string()))
+    .query(({ ctx }) => ctx.services.agent.models()),
 });

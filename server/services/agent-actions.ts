@@ -18,4 +18,6 @@ export interface AgentActions {
   /** Whether the task has a worktree or branch that a delete would remove. */
   hasWork(id: string): Promise<boolean>;
   status(): OpencodeState;
+  /** "provider/model" ids OpenCode offers, for the settings panel. */
+  models(): Promise<string[]>;
 }

@@ -18,5 +18,6 @@ export class NoAgent implements AgentActions {
   activity = async () => [];
   discard = async () => {};
   hasWork = async () => false;
+  models = async () => [];
   status = (): OpencodeState => ({ state: 'unavailable', url: null, reason: this.reason, managed: false, demo: false });
 }

@@ -1,0 +1,237 @@
+import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2';
+import type { ActivityEntry } from '../../shared/activity.js';
+import type { AgentPhase } from '../../shared/task.js';
+import { OpencodeEventStream } from './event-stream.js';
+import { PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
+import { type PhaseResult, type SessionMessage, SessionWatch, sessionIdOf, settledRun } from './session-watch.js';
+
+export { PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
+export type { PhaseResult } from './session-watch.js';
+
+export interface RunPhaseInput {
+  directory: string;
+  agent: 'plan' | 'build';
+  phase: AgentPhase;
+  title: string;
+  prompt: string;
+  system?: string;
+  /** "provider/model"; null or absent: opencode's configured default. */
+  model?: string | null;
+  signal?: AbortSignal;
+  onActivity?: (e: ActivityEntry) => void;
+  onSession?: (sessionId: string) => void;
+}
+
+export interface ResumeInput {
+  directory: string;
+  sessionId: string;
+  phase: AgentPhase;
+  signal?: AbortSignal;
+  onActivity?: (e: ActivityEntry) => void;
+}
+
+const READY_TIMEOUT_MS = 15_000;
+const ABORT_WAIT_MS = 5_000;
+/** A prompted session that is neither busy nor answered after this long has lost its run. */
+const STALL_MS = 10_000;
+
+/** Runs agent phases on one opencode server, over a single event subscription for all sessions. */
+export class AgentRunner {
+  readonly #client: OpencodeClient;
+  readonly #stream: OpencodeEventStream;
+  readonly #watches = new Map<string, SessionWatch>();
+
+  constructor(opts: { url: string; authHeader?: string | null }) {
+    this.#client = createOpencodeClient({
+      baseUrl: opts.url,
+      ...(opts.authHeader ? { headers: { Authorization: opts.authHeader } } : {}),
+    });
+    this.#stream = new OpencodeEventStream(this.#client, {
+      onEvent: (_directory, event) => {
+        const id = sessionIdOf(event);
+        if (id) this.#watches.get(id)?.handle(event);
+      },
+      onConnected: () => {
+        for (const w of this.#watches.values()) void this.#recheck(w);
+      },
+    });
+  }
+
+  async runPhase(i: RunPhaseInput): Promise<PhaseResult> {
+    const startedAt = Date.now();
+    if (i.signal?.aborted) throw new PhaseAbortedError('the phase was aborted before it started');
+    const model = parseModel(i.model);
+    await this.#ready(null);
+    const session = await request('create a session', this.#client.session.create({ directory: i.directory, title: i.title }));
+    i.onSession?.(session.id);
+    const watch = this.#watch(new SessionWatch(this.#client, session.id, i.directory, i.phase, i.onActivity));
+    try {
+      await request(
+        'send the prompt',
+        this.#client.session.promptAsync({
+          sessionID: session.id,
+          directory: i.directory,
+          agent: i.agent,
+          parts: [{ type: 'text', text: i.prompt }],
+          ...(i.system ? { system: i.system } : {}),
+          ...(model ? { model } : {}),
+        }),
+        session.id,
+      );
+      return await this.#finish(watch, i.signal, startedAt);
+    } finally {
+      this.#unwatch(watch);
+    }
+  }
+
+  /** Waits for a session started earlier (e.g. before a studio restart) and returns its result. */
+  async resume(i: ResumeInput): Promise<PhaseResult> {
+    if (i.signal?.aborted) throw new PhaseAbortedError('the phase was aborted', i.sessionId);
+    await this.#ready(i.sessionId);
+    const watch = this.#watch(new SessionWatch(this.#client, i.sessionId, i.directory, i.phase, i.onActivity));
+    try {
+      void this.#recheck(watch);
+      return await this.#finish(watch, i.signal, null);
+    } finally {
+      this.#unwatch(watch);
+    }
+  }
+
+  async sessionBusy(directory: string, sessionId: string): Promise<boolean> {
+    const statuses = await request('read session status', this.#client.session.status({ directory }), sessionId);
+    const status = statuses[sessionId];
+    return status !== undefined && status.type !== 'idle';
+  }
+
+  async abort(directory: string, sessionId: string): Promise<void> {
+    await request('abort the session', this.#client.session.abort({ sessionID: sessionId, directory }), sessionId);
+  }
+
+  /** Stops listening; runs still waiting fail with RunnerClosedError while their sessions go on. */
+  close(): void {
+    this.#stream.close();
+    for (const w of this.#watches.values()) w.settle('closed');
+  }
+
+  async #ready(sessionId: string | null): Promise<void> {
+    try {
+      await this.#stream.ready(READY_TIMEOUT_MS);
+    } catch (err) {
+      throw new PhaseFailedError((err as Error).message, sessionId);
+    }
+  }
+
+  #watch(watch: SessionWatch): SessionWatch {
+    this.#watches.set(watch.sessionId, watch);
+    return watch;
+  }
+
+  #unwatch(watch: SessionWatch): void {
+    if (watch.recheck) clearTimeout(watch.recheck);
+    if (this.#watches.get(watch.sessionId) === watch) this.#watches.delete(watch.sessionId);
+  }
+
+  async #finish(watch: SessionWatch, signal: AbortSignal | undefined, startedAt: number | null): Promise<PhaseResult> {
+    const { sessionId, directory } = watch;
+    let onAbort = () => {};
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted');
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const outcome = await Promise.race([watch.done, aborted]);
+      if (outcome === 'closed')
+        throw new RunnerClosedError('the agent runner was closed while the session was running', sessionId);
+      if (outcome === 'aborted') {
+        await this.abort(directory, sessionId).catch(() => undefined);
+        await Promise.race([watch.done, sleep(ABORT_WAIT_MS)]);
+        watch.activity.flush();
+        throw new PhaseAbortedError('the phase was aborted', sessionId);
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    watch.activity.flush();
+    let messages = await this.#runMessages(watch);
+    // The final message.updated (with its error or completion time) can land just after idle.
+    if (!watch.error && !watch.aborted && !settledRun(messages)) {
+      await sleep(300);
+      messages = await this.#runMessages(watch);
+    }
+    return watch.result(messages, startedAt);
+  }
+
+  /** The messages of the latest run: the last user message and the answers after it. */
+  async #runMessages(watch: SessionWatch): Promise<SessionMessage[]> {
+    const all = await request(
+      'read the session messages',
+      this.#client.session.messages({ sessionID: watch.sessionId, directory: watch.directory }),
+      watch.sessionId,
+    );
+    const lastUser = all.map((m) => m.info.role).lastIndexOf('user');
+    return lastUser < 0 ? all : all.slice(lastUser);
+  }
+
+  /** After a (re)connection events may be lost: settle sessions that are no longer running. */
+  async #recheck(watch: SessionWatch): Promise<void> {
+    if (watch.recheck) clearTimeout(watch.recheck);
+    watch.recheck = null;
+    try {
+      if (await this.sessionBusy(watch.directory, watch.sessionId)) return;
+      const messages = await this.#runMessages(watch);
+      const promptedAt = messages[0]?.info.time.created ?? 0;
+      // opencode is busy for as long as an answer is being written, so an answer that exists
+      // while the session is idle is final; with no answer yet, the prompt may not have started.
+      const answered = messages.at(-1)?.info.role === 'assistant';
+      if (answered || Date.now() - promptedAt > STALL_MS) {
+        watch.settle('idle');
+        return;
+      }
+    } catch (err) {
+      watch.activity.error(`cannot check the session: ${(err as Error).message}`);
+    }
+    // Just prompted and not busy yet, or the server is restarting: look again shortly.
+    if (this.#watches.get(watch.sessionId) === watch) watch.recheck = setTimeout(() => void this.#recheck(watch), 2_000);
+  }
+}
+
+/** Unwraps an SDK call, turning transport and HTTP errors into a readable PhaseFailedError. */
+async function request<T>(
+  what: string,
+  call: Promise<{ data?: T; error?: unknown; response?: Response }>,
+  sessionId: string | null = null,
+): Promise<T> {
+  let result: { data?: T; error?: unknown; response?: Response };
+  try {
+    result = await call;
+  } catch (err) {
+    throw new PhaseFailedError(`cannot ${what}: ${(err as Error).message}`, sessionId);
+  }
+  if (result.error !== undefined || result.data === undefined) {
+    const status = result.response ? ` (HTTP ${result.response.status})` : '';
+    throw new PhaseFailedError(`cannot ${what}${status}: ${describe(result.error)}`, sessionId);
+  }
+  return result.data;
+}
+
+function describe(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const e = error as { data?: { message?: unknown }; message?: unknown };
+    if (typeof e.data?.message === 'string') return e.data.message;
+    if (typeof e.message === 'string') return e.message;
+    return JSON.stringify(error);
+  }
+  return String(error ?? 'no response');
+}
+
+function parseModel(model: string | null | undefined): { providerID: string; modelID: string } | null {
+  if (!model) return null;
+  const slash = model.indexOf('/');
+  if (slash <= 0 || slash === model.length - 1)
+    throw new PhaseFailedError(`a model is written "provider/model", got "${model}"`, null);
+  return { providerID: model.slice(0, slash), modelID: model.slice(slash + 1) };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

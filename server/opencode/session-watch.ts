@@ -1,0 +1,146 @@
+import type { Message, OpencodeClient, Part } from '@opencode-ai/sdk/v2';
+import type { ActivityEntry } from '../../shared/activity.js';
+import type { AgentPhase } from '../../shared/task.js';
+import type { OpencodeEvent } from './event-stream.js';
+import { errorMessage, PartActivity, tokenCount } from './part-activity.js';
+import { PhaseAbortedError, PhaseFailedError } from './phase-errors.js';
+
+export type SessionMessage = { info: Message; parts: Part[] };
+
+export interface PhaseResult {
+  sessionId: string;
+  /** The final assistant text of the run. */
+  text: string;
+  tokens: number;
+  cost: number;
+  durationMs: number;
+}
+
+/** What the runner knows about one running session, fed by the shared event stream. */
+export class SessionWatch {
+  readonly activity: PartActivity;
+  error: string | null = null;
+  aborted = false;
+  /** Settles when the session goes idle, or with 'closed' when the runner closes. */
+  readonly done: Promise<'idle' | 'closed'>;
+  recheck: NodeJS.Timeout | null = null;
+  readonly #client: OpencodeClient;
+  #settle: (how: 'idle' | 'closed') => void = () => {};
+
+  constructor(
+    client: OpencodeClient,
+    readonly sessionId: string,
+    readonly directory: string,
+    phase: AgentPhase,
+    onActivity?: (e: ActivityEntry) => void,
+  ) {
+    this.#client = client;
+    this.done = new Promise((resolve) => {
+      this.#settle = resolve;
+    });
+    this.activity = new PartActivity(phase, directory, (e) => {
+      try {
+        onActivity?.(e);
+      } catch (err) {
+        console.error('opencode-studio: an activity listener failed', err);
+      }
+    });
+  }
+
+  settle(how: 'idle' | 'closed'): void {
+    this.#settle(how);
+  }
+
+  handle(event: OpencodeEvent): void {
+    switch (event.type) {
+      case 'message.updated':
+        this.activity.message(event.properties.info);
+        break;
+      case 'message.part.updated':
+        this.activity.part(event.properties.part);
+        break;
+      case 'message.part.delta':
+        this.activity.delta(event.properties.partID, event.properties.field, event.properties.delta);
+        break;
+      case 'session.status':
+        if (event.properties.status.type === 'retry') {
+          const { attempt, message } = event.properties.status;
+          this.activity.error(`retrying (attempt ${attempt}): ${message}`);
+        } else if (event.properties.status.type === 'idle') this.settle('idle');
+        break;
+      case 'session.idle':
+        this.settle('idle');
+        break;
+      case 'session.error':
+        this.#sessionError(event.properties.error);
+        break;
+      // Nobody is there to answer, and an unanswered request would hang the run forever.
+      case 'permission.asked': {
+        const { id, permission, patterns } = event.properties;
+        this.activity.error(
+          `the agent asked for permission "${permission}" (${patterns.join(', ')}); the studio runs unattended and refused`,
+        );
+        const message = 'Refused: this run is unattended. Work inside the project directory.';
+        void this.#client.permission
+          .reply({ requestID: id, directory: this.directory, reply: 'reject', message })
+          .catch(() => undefined);
+        break;
+      }
+      case 'question.asked':
+        this.activity.error('the agent asked a question; the studio runs unattended, so it was dismissed');
+        void this.#client.question.reject({ requestID: event.properties.id, directory: this.directory }).catch(() => undefined);
+        break;
+    }
+  }
+
+  /** The result of the run in `messages` (the last user message and what followed), or its failure. */
+  result(messages: SessionMessage[], startedAt: number | null): PhaseResult {
+    const { sessionId } = this;
+    const assistants = messages.flatMap((m) => (m.info.role === 'assistant' ? [{ info: m.info, parts: m.parts }] : []));
+    const failed = assistants.find((m) => m.info.error)?.info.error;
+    if (this.aborted || failed?.name === 'MessageAbortedError') throw new PhaseAbortedError('the phase was aborted', sessionId);
+    if (this.error) throw new PhaseFailedError(this.error, sessionId);
+    if (failed) throw new PhaseFailedError(errorMessage(failed), sessionId);
+    const last = assistants.at(-1);
+    if (!last) throw new PhaseFailedError('OpenCode ended the run without an answer', sessionId);
+    if (last.info.time.completed === undefined) throw new PhaseFailedError('OpenCode stopped before the run finished', sessionId);
+    const texts = assistants.map((m) => textOf(m.parts)).filter((t) => t !== '');
+    return {
+      sessionId,
+      text: texts.at(-1) ?? '',
+      tokens: assistants.reduce((sum, m) => sum + tokenCount(m.info.tokens), 0),
+      cost: assistants.reduce((sum, m) => sum + m.info.cost, 0),
+      durationMs: Date.now() - (startedAt ?? messages[0]?.info.time.created ?? Date.now()),
+    };
+  }
+
+  #sessionError(error: Parameters<typeof errorMessage>[0]): void {
+    if (error?.name === 'MessageAbortedError') {
+      this.aborted = true;
+      return;
+    }
+    // opencode may report the same failure twice, the second time with a stack trace.
+    if (this.error) return;
+    this.error = errorMessage(error);
+    this.activity.error(this.error);
+  }
+}
+
+export function sessionIdOf(event: OpencodeEvent): string | undefined {
+  const props: unknown = 'properties' in event ? event.properties : undefined;
+  if (!props || typeof props !== 'object' || !('sessionID' in props)) return undefined;
+  return typeof props.sessionID === 'string' ? props.sessionID : undefined;
+}
+
+/** Whether the run's last answer is complete or failed, i.e. nothing more will come. */
+export function settledRun(messages: SessionMessage[]): boolean {
+  const last = messages.at(-1)?.info;
+  return last?.role === 'assistant' && (last.time.completed !== undefined || last.error !== undefined);
+}
+
+function textOf(parts: Part[]): string {
+  return parts
+    .flatMap((p) => (p.type === 'text' && !p.synthetic && !p.ignored ? [p.text] : []))
+    .join('\n')
+    .trim();
+}

@@ -1,0 +1,173 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createOpencodeClient } from '@opencode-ai/sdk/v2';
+import type { OpencodeState } from '../../shared/events.js';
+import { PreconditionError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import { AgentRunner } from '../opencode/agent-runner.js';
+import { signalGroup } from '../opencode/process-reaper.js';
+import { OpencodeProcess, type OpencodeStatus } from '../opencode/server-process.js';
+
+export type LinkMode =
+  | { kind: 'managed'; env?: Record<string, string>; configContent?: Record<string, unknown> }
+  | { kind: 'attached'; url: string };
+
+export interface LinkOptions {
+  root: string;
+  runtimeDir: string;
+  bus: EventBus;
+  mode: LinkMode;
+  demo: boolean;
+  log: (line: string) => void;
+}
+
+const READY_WAIT_MS = 90_000;
+const NO_MODEL =
+  'OpenCode has no model configured: run "npx opencode auth login" (or add a provider to opencode.json), then restart the studio; or try "opencode-studio --demo"';
+
+/** The studio's one OpenCode server: started and watched (managed) or attached by URL, with a runner for its sessions. */
+export class OpencodeLink {
+  private state: OpencodeState;
+  private process: OpencodeProcess | null = null;
+  private current: { url: string; runner: AgentRunner } | null = null;
+  private waiters: Array<() => void> = [];
+  private modelChecked = false;
+
+  constructor(private readonly options: LinkOptions) {
+    const managed = options.mode.kind === 'managed';
+    this.state = { state: 'starting', url: null, reason: null, managed, demo: options.demo };
+  }
+
+  status(): OpencodeState {
+    return { ...this.state };
+  }
+
+  /** Starts in the background; progress goes to the log and to `opencode.status` events. */
+  start(): void {
+    const mode = this.options.mode;
+    if (mode.kind === 'attached') {
+      void this.setReady(mode.url.replace(/\/+$/, ''), null);
+      return;
+    }
+    void this.startManaged(mode);
+  }
+
+  private async startManaged(mode: Extract<LinkMode, { kind: 'managed' }>): Promise<void> {
+    await this.killOrphan();
+    this.options.log('Starting OpenCode…');
+    const proc = new OpencodeProcess({
+      cwd: this.options.root,
+      ...(mode.env ? { env: mode.env } : {}),
+      ...(mode.configContent ? { configContent: mode.configContent } : {}),
+      onStatus: (s) => void this.onProcessStatus(s),
+    });
+    this.process = proc;
+    await proc.start().catch(() => undefined);
+    if (proc.pid) await fs.writeFile(this.pidFile, String(proc.pid)).catch(() => undefined);
+  }
+
+  private async onProcessStatus(s: OpencodeStatus): Promise<void> {
+    if (s.state === 'ready' && s.url) return this.setReady(s.url, this.process?.authHeader() ?? null);
+    if (s.state === 'unavailable') {
+      const tail = this.process?.logTail(5).trim();
+      const reason = `OpenCode failed to start or stopped: ${s.reason ?? 'unknown reason'}${tail ? `\n${tail}` : ''}`;
+      if (this.state.state !== 'unavailable') this.options.log(reason);
+      this.update({ state: 'unavailable', url: null, reason });
+      return;
+    }
+    this.update({ state: 'starting', url: s.url, reason: s.reason });
+  }
+
+  private async setReady(url: string, authHeader: string | null): Promise<void> {
+    if (this.current?.url !== url) {
+      this.current?.runner.close();
+      this.current = { url, runner: new AgentRunner({ url, authHeader }) };
+    }
+    const problem = await this.checkModel(url, authHeader);
+    if (problem) {
+      this.update({ state: 'unavailable', url, reason: problem });
+      this.options.log(problem);
+      return;
+    }
+    if (this.state.state !== 'ready') this.options.log(`OpenCode ready at ${url}`);
+    this.update({ state: 'ready', url, reason: null });
+  }
+
+  /** null when OpenCode can run a model, else what to do about it. */
+  private async checkModel(url: string, authHeader: string | null): Promise<string | null> {
+    try {
+      const client = createOpencodeClient({ baseUrl: url, ...(authHeader ? { headers: { Authorization: authHeader } } : {}) });
+      const res = await client.config.providers({ directory: this.options.root }, { signal: AbortSignal.timeout(15_000) });
+      this.modelChecked = true;
+      if (!res.data) return `OpenCode at ${url} did not answer: ${res.response?.status ?? 'no response'}`;
+      return res.data.providers.some((p) => Object.keys(p.models).length > 0) ? null : NO_MODEL;
+    } catch (err) {
+      return `OpenCode at ${url} is not reachable: ${(err as Error).message}`;
+    }
+  }
+
+  /** "provider/model" ids OpenCode offers (for the settings panel); never keys. */
+  async models(): Promise<string[]> {
+    if (!this.current || this.state.state !== 'ready') return [];
+    const client = createOpencodeClient({
+      baseUrl: this.current.url,
+      ...(this.process ? { headers: { Authorization: this.process.authHeader() } } : {}),
+    });
+    const res = await client.config.providers({ directory: this.options.root }, { signal: AbortSignal.timeout(10_000) });
+    return (res.data?.providers ?? []).flatMap((p) => Object.keys(p.models).map((m) => `${p.id}/${m}`)).sort();
+  }
+
+  /** The runner once OpenCode is ready; a clear PreconditionError when it is not. */
+  async runner(): Promise<AgentRunner> {
+    if (this.state.state === 'unavailable' && this.current && this.modelChecked)
+      await this.setReady(this.current.url, this.process?.authHeader() ?? null);
+    if (this.state.state === 'starting') await this.waitReady();
+    if (this.state.state !== 'ready' || !this.current)
+      throw new PreconditionError(this.state.reason ?? 'OpenCode is not available');
+    return this.current.runner;
+  }
+
+  /** Whether actions can be accepted now (a start in progress counts: the run waits for it). */
+  assertUsable(): void {
+    if (this.state.state === 'unavailable') throw new PreconditionError(this.state.reason ?? 'OpenCode is not available');
+  }
+
+  private waitReady(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, READY_WAIT_MS);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private update(patch: Partial<OpencodeState>): void {
+    const next = { ...this.state, ...patch };
+    if (JSON.stringify(next) === JSON.stringify(this.state)) return;
+    this.state = next;
+    this.options.bus.emit({ type: 'opencode.status', opencode: this.status() });
+    if (next.state !== 'starting') for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  private get pidFile(): string {
+    return path.join(this.options.runtimeDir, 'opencode.pid');
+  }
+
+  /** A studio killed with -9 cannot stop its OpenCode; the next one does, so no agent keeps writing unseen. */
+  private async killOrphan(): Promise<void> {
+    const pid = Number(await fs.readFile(this.pidFile, 'utf8').catch(() => ''));
+    const command = pid > 1 ? await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
+    if (command.includes('opencode') && signalGroup(pid, 'SIGKILL'))
+      this.options.log(`Stopped an OpenCode server (pid ${pid}) left by a studio that did not shut down.`);
+    await fs.rm(this.pidFile, { force: true });
+  }
+
+  async close(): Promise<void> {
+    this.current?.runner.close();
+    this.current = null;
+    await this.process?.stop();
+    await fs.rm(this.pidFile, { force: true });
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}

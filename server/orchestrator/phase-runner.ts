@@ -1,0 +1,158 @@
+import type { AgentPhase, Task, TaskRun, TaskStatus } from '../../shared/task.js';
+import { PreconditionError } from '../errors.js';
+import type { Repo } from '../git/repo.js';
+import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
+import type { AgentRunner, PhaseResult } from '../opencode/agent-runner.js';
+import type { StudioStore } from '../store/studio-store.js';
+import type { TaskPatch } from '../store/task-store.js';
+import type { ActivityLog } from './activity-log.js';
+import { buildPrompt, diffForReview } from './prompts.js';
+import { parseVerdict } from './verdict.js';
+
+export const PHASE_STATUS: Record<AgentPhase, TaskStatus> = {
+  planning: 'planning',
+  implementation: 'in_progress',
+  fix: 'in_progress',
+  review: 'ai_review',
+};
+const PHASE_AGENT: Record<AgentPhase, 'plan' | 'build'> = {
+  planning: 'plan',
+  implementation: 'build',
+  fix: 'build',
+  review: 'plan',
+};
+
+export function queuedRun(phase: AgentPhase, feedback: string | null = null): TaskRun {
+  return { phase, state: 'queued', sessionId: null, startedAt: null, activity: 'waiting for a free agent slot', feedback };
+}
+
+/** Runs one phase of one task and decides what comes next. Knows prompts, git and transitions; not queues. */
+export class PhaseRunner {
+  constructor(
+    private readonly repo: Repo,
+    private readonly store: StudioStore,
+    private readonly activity: ActivityLog,
+  ) {}
+
+  worktreeDir(id: string): string {
+    return worktreePath(this.repo.root, this.store.config.get().worktreeDir, id);
+  }
+
+  async ensureWorktree(task: Task): Promise<string> {
+    const dir = this.worktreeDir(task.id);
+    if (await worktreeExists(this.repo, dir)) return dir;
+    this.activity.append(task.id, {
+      kind: 'phase',
+      at: now(),
+      phase: task.run?.phase ?? 'planning',
+      state: 'started',
+      message: `creating the worktree ${dir}`,
+    });
+    await createWorktree(this.repo, {
+      id: task.id,
+      branch: task.branch ?? `studio/${task.id}`,
+      base: this.store.config.get().baseBranch,
+      dir,
+    });
+    return dir;
+  }
+
+  /** Run `phase` to the end; returns the next phase to run, or null when a person is up. */
+  async run(
+    runner: AgentRunner,
+    id: string,
+    phase: AgentPhase,
+    signal: AbortSignal,
+    resumeSession?: string,
+  ): Promise<AgentPhase | null> {
+    const task = await this.store.tasks.patch(id, {
+      run: { ...this.runOf(id, phase), state: 'running', startedAt: now(), activity: null },
+    });
+    const dir = await this.ensureWorktree(task);
+    const onActivity = (entry: Parameters<ActivityLog['append']>[1]) => this.activity.append(id, entry);
+    this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'started' });
+    const result = resumeSession
+      ? await runner.resume({ directory: dir, sessionId: resumeSession, phase, signal, onActivity })
+      : await runner.runPhase({
+          directory: dir,
+          agent: PHASE_AGENT[phase],
+          phase,
+          title: `${task.title} · ${phase}`,
+          prompt: await this.prompt(task, phase),
+          model: this.modelFor(phase),
+          signal,
+          onActivity,
+          onSession: (sessionId) =>
+            void this.store.tasks.update(id, (t) => (t.run ? { run: { ...t.run, sessionId } } : null)).catch(() => undefined),
+        });
+    this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
+    return this.finish(id, phase, dir, result);
+  }
+
+  private runOf(id: string, phase: AgentPhase): TaskRun {
+    return this.store.tasks.get(id).run ?? queuedRun(phase);
+  }
+
+  private modelFor(phase: AgentPhase): string | null {
+    const models = this.store.config.get().models;
+    return phase === 'planning' ? models.planning : phase === 'review' ? models.review : models.implementation;
+  }
+
+  private async prompt(task: Task, phase: AgentPhase): Promise<string> {
+    const [plan, review] = await Promise.all([this.store.plans.read(task.id), this.store.reviews.read(task.id)]);
+    const vars = { task, plan, review, feedback: task.run?.feedback ?? null, diff: '' };
+    if (phase === 'review') {
+      const diff = await branchDiff(this.repo, {
+        branch: task.branch ?? `studio/${task.id}`,
+        base: this.store.config.get().baseBranch,
+      });
+      vars.diff = diffForReview(diff.patch, diff.truncated);
+    }
+    return buildPrompt(this.store.paths.prompts, phase, vars);
+  }
+
+  private async finish(id: string, phase: AgentPhase, dir: string, result: PhaseResult): Promise<AgentPhase | null> {
+    const task = this.store.tasks.get(id);
+    const usage = {
+      tokens: task.usage.tokens + result.tokens,
+      cost: task.usage.cost + result.cost,
+      durationMs: task.usage.durationMs + result.durationMs,
+    };
+    const config = this.store.config.get();
+    let patch: TaskPatch;
+    let next: AgentPhase | null = null;
+    if (phase === 'planning') {
+      if (!result.text.trim())
+        throw new PreconditionError('the agent answered with an empty plan; retry, or write the plan by hand');
+      await this.store.plans.write(id, result.text);
+      next = config.requirePlanApproval ? null : 'implementation';
+      patch = { status: next ? 'in_progress' : 'plan_review' };
+    } else if (phase === 'implementation' || phase === 'fix') {
+      const sha = await commitAll(dir, `studio(${id}): ${task.title}${phase === 'fix' ? ` (fix ${task.iteration})` : ''}`);
+      this.activity.append(id, {
+        kind: 'phase',
+        at: now(),
+        phase,
+        state: 'finished',
+        message: sha ? `committed ${sha.slice(0, 8)}` : 'no changes to commit',
+      });
+      next = 'review';
+      patch = { status: 'ai_review' };
+    } else {
+      await this.store.reviews.write(id, result.text);
+      const verdict = parseVerdict(result.text);
+      if (verdict === 'changes_requested' && task.iteration < config.maxReviewIterations) {
+        next = 'fix';
+        patch = { status: 'in_progress', verdict, iteration: task.iteration + 1 };
+      } else {
+        patch = { status: 'review', verdict };
+      }
+    }
+    await this.store.tasks.patch(id, { ...patch, usage, error: null, run: next ? queuedRun(next) : null });
+    return next;
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

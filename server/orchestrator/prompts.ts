@@ -1,0 +1,92 @@
+import path from 'node:path';
+import type { AgentPhase, Task } from '../../shared/task.js';
+import { readTextOrNull } from '../store/atomic-file.js';
+
+export type PromptVars = { task: Task; plan?: string | null; review?: string | null; diff?: string; feedback?: string | null };
+
+const TEMPLATES: Record<AgentPhase, string> = {
+  planning: `You are planning a change in this repository. Do not edit any file.
+
+# Task: {{title}}
+{{description}}
+{{feedback}}
+Read the code you need, then answer with a concise implementation plan in markdown:
+the files to change or create, the steps in order, and how to verify the result.
+Your whole answer becomes the plan a person reviews.`,
+  implementation: `Implement this plan in the repository (your working directory is the task's git worktree).
+Do not commit; the studio commits your changes when you finish.
+
+# Task: {{title}}
+{{description}}
+
+# Plan (approved; a person may have edited it)
+{{plan}}
+
+When you are done, answer with a short summary of what you changed.`,
+  review: `Review the change below against the task and its plan. Do not edit any file.
+
+# Task: {{title}}
+{{description}}
+
+# Plan
+{{plan}}
+
+# Diff of the task branch against its base
+{{diff}}
+
+Answer with a markdown review: what is good, what must change (be specific: file and reason).
+The last line of your answer must be exactly one of:
+VERDICT: APPROVED
+VERDICT: CHANGES_REQUESTED`,
+  fix: `Fix the problems found in the review of your change (your working directory is the task's git worktree).
+Do not commit; the studio commits your changes when you finish.
+
+# Task: {{title}}
+{{description}}
+
+# Plan
+{{plan}}
+
+# Review
+{{review}}
+{{feedback}}
+When you are done, answer with a short summary of what you changed.`,
+};
+
+/**
+ * The prompt for a phase: `.opencode-studio/prompts/<phase>.md` when the project has one,
+ * else the built-in template. The `Studio-*` header lets scripted models (the demo) know the phase.
+ */
+export async function buildPrompt(promptsDir: string, phase: AgentPhase, vars: PromptVars): Promise<string> {
+  const override = await readTextOrNull(path.join(promptsDir, `${phase}.md`));
+  const template = override ?? TEMPLATES[phase];
+  const values: Record<string, string> = {
+    id: vars.task.id,
+    title: vars.task.title,
+    description: vars.task.description.trim() || '(no description)',
+    plan: vars.plan?.trim() || '(no plan)',
+    review: vars.review?.trim() || '(no review)',
+    diff: vars.diff ?? '',
+    iteration: String(vars.task.iteration),
+    feedback: vars.feedback ? `\n# Feedback from a person (take it into account)\n${vars.feedback}\n` : '',
+  };
+  const body = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+  const header = [
+    `Studio-Phase: ${phase}`,
+    `Studio-Task: ${vars.task.id}`,
+    `Studio-Title: ${vars.task.title}`,
+    `Studio-Iteration: ${vars.task.iteration}`,
+  ];
+  return `${header.join('\n')}\n\n${body}`;
+}
+
+export const MAX_REVIEW_DIFF_CHARS = 120_000;
+
+export function diffForReview(patch: string, truncated: boolean): string {
+  if (!patch.trim()) return '(the branch has no changes)';
+  const cut = patch.length > MAX_REVIEW_DIFF_CHARS;
+  const shown = cut ? patch.slice(0, MAX_REVIEW_DIFF_CHARS) : patch;
+  const note =
+    cut || truncated ? `\n[diff truncated: ${patch.length} characters in all; read the files in the worktree for the rest]` : '';
+  return `\`\`\`diff\n${shown}\n\`\`\`${note}`;
+}

@@ -1,0 +1,69 @@
+import fs from 'node:fs/promises';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Task } from '../../shared/task.js';
+import { startAgentStudio, stopModels } from '../helpers/agent-studio.js';
+import { stopStudios } from '../helpers/studio.js';
+import { git, removeTempDirs } from '../helpers/temp-repo.js';
+import { waitFor } from '../helpers/wait.js';
+
+afterEach(async () => {
+  await stopStudios();
+  await stopModels();
+});
+afterAll(removeTempDirs);
+
+type Client = Awaited<ReturnType<typeof startAgentStudio>>['client'];
+async function waitStatus(client: Client, id: string, status: Task['status'], timeoutMs = 60_000): Promise<Task> {
+  return waitFor(
+    async () => {
+      const { task } = await client.tasks.get.query({ id });
+      if (task.run?.state === 'failed') throw new Error(`task failed: ${task.error}`);
+      return task.status === status && !task.run ? task : null;
+    },
+    `task ${id} to reach ${status}`,
+    timeoutMs,
+  );
+}
+
+describe('a task from todo to done with a real opencode and the scripted model', () => {
+  it('plans, takes the hand-edited plan, implements, reviews, fixes, merges', async () => {
+    const { client, root, model } = await startAgentStudio();
+    await waitFor(async () => (await client.project.info.query()).opencode.state === 'ready', 'OpenCode ready', 60_000);
+    const task = await client.tasks.create.mutate({ title: 'Write release notes', description: 'Summarise the release.' });
+
+    await client.tasks.start.mutate({ id: task.id });
+    const planned = await waitStatus(client, task.id, 'plan_review');
+    expect(planned.branch).toBe(`studio/${task.id}`);
+    const plan = await fs.readFile(`${root}/.opencode-studio/plans/${task.id}.md`, 'utf8');
+    expect(plan).toMatch(/## Plan/);
+
+    // A person edits the plan by hand before approving: the implementation prompt must carry the edit.
+    await fs.writeFile(`${root}/.opencode-studio/plans/${task.id}.md`, `${plan}\n4. HAND-EDITED STEP: mention the date.\n`);
+    await client.tasks.approvePlan.mutate({ id: task.id });
+    const reviewed = await waitStatus(client, task.id, 'review', 90_000);
+    const implementationPrompt = model.requests.find((r) => r.userText.includes('Studio-Phase: implementation'));
+    expect(implementationPrompt?.userText).toContain('HAND-EDITED STEP');
+
+    // One review asked for changes, a fix ran, the second review approved.
+    expect(reviewed).toMatchObject({ verdict: 'approved', iteration: 1, error: null });
+    expect(model.requests.filter((r) => r.userText.includes('Studio-Phase: review'))).toHaveLength(2);
+    expect(model.requests.some((r) => r.userText.includes('Studio-Phase: fix'))).toBe(true);
+    const review = await fs.readFile(`${root}/.opencode-studio/reviews/${task.id}.md`, 'utf8');
+    expect(review.trim().split('\n').at(-1)).toBe('VERDICT: APPROVED');
+    expect(reviewed.usage.tokens).toBeGreaterThan(0);
+
+    // The worktree branch has the agent's file, committed, without .opencode-studio/.
+    const diff = await client.tasks.diff.query({ id: task.id });
+    expect(diff.files.map((f) => f.path)).toEqual([`notes/${task.id}.md`]);
+    expect(diff.patch).toContain(`+++ b/notes/${task.id}.md`);
+    const activity = await client.tasks.activity.query({ id: task.id });
+    expect(activity.some((e) => e.kind === 'tool' && e.tool === 'write' && e.state === 'completed')).toBe(true);
+
+    const done = await client.tasks.merge.mutate({ id: task.id });
+    expect(done.status).toBe('done');
+    expect(await fs.readFile(`${root}/notes/${task.id}.md`, 'utf8')).toMatch(/How to verify/i);
+    expect(git(root, 'log', '-1', '--format=%P').split(' ')).toHaveLength(2);
+    expect(git(root, 'branch', '--list', `studio/${task.id}`)).toBe('');
+    expect(git(root, 'worktree', 'list')).not.toContain(task.id);
+  });
+});

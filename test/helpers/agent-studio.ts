@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { demoResponder } from '../../server/opencode/demo-script.js';
+import {
+  type Responder,
+  type ScriptedModel,
+  scriptedOpencodeConfig,
+  startScriptedModel,
+} from '../../server/opencode/scripted-model.js';
+import { isolatedOpencodeEnv } from '../../server/opencode/server-process.js';
+import { createAgent } from '../../server/orchestrator/create-agent.js';
+import type { Orchestrator } from '../../server/orchestrator/orchestrator.js';
+import { startStudio } from './studio.js';
+import { tempDir, tempRepo } from './temp-repo.js';
+
+/** The demo script without its pauses: tests want speed, people watching the demo want pauses. */
+export const fastDemoResponder: Responder = async (req) => ({ ...(await demoResponder(req)), delayMs: 0 });
+
+const models: ScriptedModel[] = [];
+
+export interface AgentStudioOptions {
+  responder?: Responder;
+  root?: string;
+  /** A scripted model shared between studios (e.g. across a restart); by default a new one. */
+  model?: ScriptedModel;
+  /** The isolated opencode home; reuse it across a restart to keep opencode's own state. */
+  opencodeHome?: string;
+}
+
+/**
+ * A real studio (port 0, temp repo) with the real orchestrator driving a real `opencode serve`
+ * (isolated XDG dirs) against the scripted model on loopback.
+ */
+export async function startAgentStudio(options: AgentStudioOptions = {}) {
+  const model = options.model ?? (await startScriptedModel(options.responder ?? fastDemoResponder));
+  if (!options.model) models.push(model);
+  const opencodeHome = options.opencodeHome ?? path.join(await tempDir('studio-opencode-'), 'home');
+  const root = options.root ?? (await tempRepo());
+  let orchestrator: Orchestrator | null = null;
+  const started = await startStudio({
+    root,
+    agent: async (store, bus) => {
+      orchestrator = await createAgent(store, bus, {
+        mode: { kind: 'managed', env: isolatedOpencodeEnv(opencodeHome), configContent: scriptedOpencodeConfig(model.baseUrl) },
+      });
+      return orchestrator;
+    },
+  });
+  return { ...started, model, opencodeHome, orchestrator: orchestrator! as Orchestrator };
+}
+
+export async function stopModels(): Promise<void> {
+  await Promise.all(models.splice(0).map((m) => m.close()));
+}
