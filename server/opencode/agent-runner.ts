@@ -30,7 +30,6 @@ export interface ResumeInput {
   onActivity?: (e: ActivityEntry) => void;
 }
 
-const READY_TIMEOUT_MS = 15_000;
 const ABORT_WAIT_MS = 5_000;
 /** A prompted session that is neither busy nor answered after this long has lost its run. */
 const STALL_MS = 10_000;
@@ -38,10 +37,15 @@ const STALL_MS = 10_000;
 /** Runs agent phases on one opencode server, over a single event subscription for all sessions. */
 export class AgentRunner {
   readonly #client: OpencodeClient;
+  readonly #url: string;
+  readonly #connectTimeoutMs: number;
   readonly #stream: OpencodeEventStream;
   readonly #watches = new Map<string, SessionWatch>();
 
-  constructor(opts: { url: string; authHeader?: string | null }) {
+  /** `connectTimeoutMs` (default 15 s): how long a run waits for an unreachable server before failing. */
+  constructor(opts: { url: string; authHeader?: string | null; connectTimeoutMs?: number }) {
+    this.#url = opts.url;
+    this.#connectTimeoutMs = opts.connectTimeoutMs ?? 15_000;
     this.#client = createOpencodeClient({
       baseUrl: opts.url,
       ...(opts.authHeader ? { headers: { Authorization: opts.authHeader } } : {}),
@@ -115,9 +119,9 @@ export class AgentRunner {
 
   async #ready(sessionId: string | null): Promise<void> {
     try {
-      await this.#stream.ready(READY_TIMEOUT_MS);
+      await this.#stream.ready(this.#connectTimeoutMs);
     } catch (err) {
-      throw new PhaseFailedError((err as Error).message, sessionId);
+      throw new PhaseFailedError(`cannot reach OpenCode at ${this.#url}: ${(err as Error).message}`, sessionId);
     }
   }
 
@@ -136,7 +140,8 @@ export class AgentRunner {
     let onAbort = () => {};
     const aborted = new Promise<'aborted'>((resolve) => {
       onAbort = () => resolve('aborted');
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       const outcome = await Promise.race([watch.done, aborted]);

@@ -30,7 +30,7 @@ export class OpencodeEventStream {
   #lastError = 'not connected yet';
   #lastEventAt = 0;
   #watchdog: NodeJS.Timeout | null = null;
-  #waiters = new Set<() => void>();
+  #waiters = new Set<(err?: Error) => void>();
 
   constructor(client: OpencodeClient, handlers: EventStreamHandlers) {
     this.#client = client;
@@ -43,15 +43,13 @@ export class OpencodeEventStream {
     if (!this.#running) this.#start();
     if (this.#connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const done = () => {
+      const done = (err?: Error) => {
         clearTimeout(timer);
         this.#waiters.delete(done);
-        resolve();
+        if (err) reject(err);
+        else resolve();
       };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(done);
-        reject(new EventStreamUnavailableError(`cannot reach OpenCode's event stream: ${this.#lastError}`));
-      }, timeoutMs);
+      const timer = setTimeout(() => done(new EventStreamUnavailableError(this.#lastError)), timeoutMs);
       this.#waiters.add(done);
     });
   }
@@ -60,6 +58,7 @@ export class OpencodeEventStream {
     this.#closed = true;
     this.#connection?.abort();
     if (this.#watchdog) clearInterval(this.#watchdog);
+    for (const w of [...this.#waiters]) w(new EventStreamUnavailableError('the event stream is closed'));
   }
 
   #start(): void {

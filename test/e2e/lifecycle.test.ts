@@ -25,7 +25,7 @@ async function waitStatus(client: Client, id: string, status: Task['status'], ti
   );
 }
 
-describe('a task from todo to done with a real opencode and the scripted model', () => {
+describe('a task from todo to done with a real opencode and the scripted model', { timeout: 180_000 }, () => {
   it('plans, takes the hand-edited plan, implements, reviews, fixes, merges', async () => {
     const { client, root, model } = await startAgentStudio();
     await waitFor(async () => (await client.project.info.query()).opencode.state === 'ready', 'OpenCode ready', 60_000);

@@ -117,6 +117,20 @@ describe('AgentRunner on a real opencode server', () => {
     expect(entries.some((e) => e.kind === 'tool' && e.state === 'error')).toBe(true);
   });
 
+  it('fails quickly and readably when the server cannot be reached', async () => {
+    const runner = new AgentRunner({ url: 'http://127.0.0.1:9', connectTimeoutMs: 1_000 });
+    const run = runner.runPhase({ ...base, directory: h.repo(), prompt: 'x' });
+    await expect(run).rejects.toThrow(/cannot reach OpenCode at http:\/\/127\.0\.0\.1:9: /);
+    runner.close();
+  });
+
+  it('does not start a phase whose signal is already aborted', async () => {
+    const asked = h.model.requests.length;
+    const run = h.runner.runPhase({ ...base, directory: h.repo(), prompt: 'x', signal: AbortSignal.abort() });
+    await expect(run).rejects.toBeInstanceOf(PhaseAbortedError);
+    expect(h.model.requests.length).toBe(asked);
+  });
+
   it("fails a run on an unknown model with opencode's message", async () => {
     h.model.setResponder(queueResponder([{ text: 'unused' }]));
     const run = h.runner.runPhase({ ...base, directory: h.repo(), prompt: 'x', model: 'nope/nothing' });

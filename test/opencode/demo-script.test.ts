@@ -51,6 +51,20 @@ describe('demoResponder', () => {
     expect('text' in second && second.text.trim().split('\n').at(-1)).toBe('VERDICT: APPROVED');
     expect(first.delayMs).toBeGreaterThanOrEqual(150);
   });
+
+  it('writes the notes, then summarises once the tool result is back', async () => {
+    const first = await demoResponder(request(prompt('implementation')));
+    expect(first).toMatchObject({ toolCalls: [{ name: 'write', args: { filePath: 'notes/add-notes.md' } }] });
+    const second = await demoResponder(request(prompt('implementation'), ['Wrote file successfully.']));
+    expect('text' in second && second.text).toContain('notes/add-notes.md');
+  });
+
+  it('writes the whole file when its fix edit failed', async () => {
+    const retry = await demoResponder(request(prompt('fix', 1), ['Error: File notes/add-notes.md not found']));
+    expect(retry).toMatchObject({ toolCalls: [{ name: 'write' }] });
+    const done = await demoResponder(request(prompt('fix', 1), ['Edit applied successfully.']));
+    expect('text' in done && done.text).toContain('How to verify');
+  });
 });
 
 describe('the demo script on a real opencode server', () => {

@@ -1,0 +1,156 @@
+import fs from 'node:fs/promises';
+import { TRPCClientError } from '@trpc/client';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { phaseOf } from '../../server/opencode/demo-script.js';
+import type { Responder } from '../../server/opencode/scripted-model.js';
+import type { Task } from '../../shared/task.js';
+import { fastDemoResponder, startAgentStudio, stopModels } from '../helpers/agent-studio.js';
+import { stopStudios } from '../helpers/studio.js';
+import { git, removeTempDirs } from '../helpers/temp-repo.js';
+import { waitFor } from '../helpers/wait.js';
+
+afterEach(async () => {
+  await stopStudios();
+  await stopModels();
+});
+afterAll(removeTempDirs);
+
+type Client = Awaited<ReturnType<typeof startAgentStudio>>['client'];
+
+let last: Task | null = null;
+function taskWhere(client: Client, id: string, what: string, check: (t: Task) => boolean, timeoutMs = 60_000) {
+  return waitFor(
+    async () => {
+      const { task } = await client.tasks.get.query({ id });
+      last = task;
+      return check(task) ? task : null;
+    },
+    `${id}: ${what}`,
+    timeoutMs,
+  ).catch((err) => {
+    throw new Error(`${err.message}; last seen: ${JSON.stringify(last)}`);
+  });
+}
+
+/** The demo script, but planning answers as `planning` says (an error, a long pause). */
+function withPlanning(planning: (call: number) => ReturnType<Responder>): Responder {
+  let calls = 0;
+  return async (req) => {
+    if (!req.isTitleRequest && phaseOf(req).phase === 'planning') return planning(++calls);
+    return fastDemoResponder(req);
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof TRPCClientError) return `${err.data?.code}: ${err.message}`;
+    throw err;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('failure and recovery', { timeout: 180_000 }, () => {
+  it('a model error fails the phase within seconds with the message; retry works', async () => {
+    const { client } = await startAgentStudio({
+      responder: withPlanning((call) =>
+        call === 1
+          ? { error: { status: 400, message: 'the model refused: quota exceeded' } }
+          : { text: '## Plan\n1. retry worked' },
+      ),
+    });
+    const task = await client.tasks.create.mutate({ title: 'Fails once' });
+    await client.tasks.start.mutate({ id: task.id });
+    const failed = await taskWhere(client, task.id, 'failed', (t) => t.run?.state === 'failed', 30_000);
+    expect(failed.status).toBe('planning');
+    expect(failed.error).toMatch(/quota exceeded/);
+    await client.tasks.retry.mutate({ id: task.id });
+    const planned = await taskWhere(client, task.id, 'plan_review', (t) => t.status === 'plan_review' && !t.run);
+    expect(planned.error).toBeNull();
+  });
+
+  it('abort stops a running phase; the task keeps its status and can be retried', async () => {
+    const { client } = await startAgentStudio({ responder: withPlanning(() => ({ text: '## Plan\nslow', delayMs: 60_000 })) });
+    const task = await client.tasks.create.mutate({ title: 'Slow plan' });
+    await client.tasks.start.mutate({ id: task.id });
+    await taskWhere(client, task.id, 'running with a session', (t) => t.run?.state === 'running' && !!t.run.sessionId);
+    const started = Date.now();
+    const aborted = await client.tasks.abort.mutate({ id: task.id });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(aborted).toMatchObject({ status: 'planning', run: { state: 'aborted', phase: 'planning' } });
+    expect(aborted.error).toMatch(/retry/);
+    expect(await failure(client.tasks.abort.mutate({ id: task.id }))).toMatch(/^PRECONDITION_FAILED: nothing is running/);
+  });
+
+  it('a studio restart mid-phase marks the task interrupted; retry finishes it', async () => {
+    let slow = true;
+    const responder = withPlanning(() => ({ text: '## Plan\n1. do it', delayMs: slow ? 60_000 : 0 }));
+    const first = await startAgentStudio({ responder });
+    const task = await first.client.tasks.create.mutate({ title: 'Interrupted' });
+    await first.client.tasks.start.mutate({ id: task.id });
+    await taskWhere(first.client, task.id, 'running', (t) => t.run?.state === 'running' && !!t.run.sessionId);
+    await first.studio.close();
+    slow = false;
+    const second = await startAgentStudio({ root: first.root, model: first.model, opencodeHome: first.opencodeHome });
+    const interrupted = await taskWhere(second.client, task.id, 'interrupted', (t) => t.run?.state === 'interrupted', 30_000);
+    expect(interrupted.error).toMatch(/studio stopped while planning.*retry/);
+    await second.client.tasks.retry.mutate({ id: task.id });
+    await taskWhere(second.client, task.id, 'plan_review', (t) => t.status === 'plan_review' && !t.run);
+  });
+
+  it('two tasks with maxParallel 1: one runs, one is queued, both finish', async () => {
+    const { client } = await startAgentStudio({ responder: withPlanning(() => ({ text: '## Plan\nok', delayMs: 1_500 })) });
+    await client.config.update.mutate({ maxParallel: 1 });
+    const a = await client.tasks.create.mutate({ title: 'A' });
+    const b = await client.tasks.create.mutate({ title: 'B' });
+    await client.tasks.start.mutate({ id: a.id });
+    await client.tasks.start.mutate({ id: b.id });
+    await taskWhere(client, a.id, 'running', (t) => t.run?.state === 'running');
+    const queued = await client.tasks.get.query({ id: b.id });
+    expect(queued.task.run).toMatchObject({ state: 'queued', phase: 'planning' });
+    await taskWhere(client, a.id, 'plan_review', (t) => t.status === 'plan_review');
+    await taskWhere(client, b.id, 'plan_review', (t) => t.status === 'plan_review');
+  });
+
+  it('a merge conflict leaves the repo and the task as they were, with an error naming the file', async () => {
+    const { client, root } = await startAgentStudio();
+    await client.config.update.mutate({ requirePlanApproval: false });
+    const task = await client.tasks.create.mutate({ title: 'Conflicting' });
+    await client.tasks.start.mutate({ id: task.id });
+    await taskWhere(client, task.id, 'review', (t) => t.status === 'review' && !t.run, 90_000);
+    await fs.mkdir(`${root}/notes`, { recursive: true });
+    await fs.writeFile(`${root}/notes/${task.id}.md`, 'written on main meanwhile\n');
+    git(root, 'add', 'notes');
+    git(root, 'commit', '-q', '-m', 'conflicting change on main');
+    const head = git(root, 'rev-parse', 'HEAD');
+    const message = await failure(client.tasks.merge.mutate({ id: task.id }));
+    expect(message).toMatch(new RegExp(`^PRECONDITION_FAILED: .*notes/${task.id}\\.md`));
+    expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(root, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    await expect(fs.access(`${root}/.git/MERGE_HEAD`)).rejects.toThrow();
+    const after = (await client.tasks.get.query({ id: task.id })).task;
+    expect(after.status).toBe('review');
+    expect(after.error).toMatch(new RegExp(`notes/${task.id}\\.md`));
+  });
+
+  it('requestChanges re-plans from plan review with the feedback; delete with a worktree needs force', async () => {
+    const { client, model, root } = await startAgentStudio();
+    const task = await client.tasks.create.mutate({ title: 'Replan' });
+    await client.tasks.start.mutate({ id: task.id });
+    await taskWhere(client, task.id, 'plan_review', (t) => t.status === 'plan_review' && !t.run);
+    await client.tasks.requestChanges.mutate({ id: task.id, feedback: 'ALSO COVER THE CLI' });
+    await taskWhere(
+      client,
+      task.id,
+      'plan_review again',
+      (t) => t.status === 'plan_review' && !t.run && model.requests.some((r) => r.userText.includes('ALSO COVER THE CLI')),
+    );
+    expect(await failure(client.tasks.delete.mutate({ id: task.id }))).toMatch(
+      /^PRECONDITION_FAILED: .*worktree or branch.*force/,
+    );
+    await client.tasks.delete.mutate({ id: task.id, force: true });
+    expect(git(root, 'branch', '--list', `studio/${task.id}`)).toBe('');
+    expect(git(root, 'worktree', 'list')).not.toContain(task.id);
+  });
+});
