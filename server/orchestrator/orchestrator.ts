@@ -30,10 +30,11 @@ export class Orchestrator implements AgentActions {
     private readonly store: StudioStore,
     bus: EventBus,
     private readonly link: OpencodeLink,
+    log: (line: string) => void = () => {},
   ) {
     this.slots = new Slots(() => store.config.get().maxParallel);
     this.activityLog = new ActivityLog(store.paths, bus);
-    this.phases = new PhaseRunner(repo, store, this.activityLog);
+    this.phases = new PhaseRunner(repo, store, this.activityLog, log);
     bus.on((e) => e.type === 'config.updated' && this.slots.pump());
   }
 

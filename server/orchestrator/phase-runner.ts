@@ -32,6 +32,7 @@ export class PhaseRunner {
     private readonly repo: Repo,
     private readonly store: StudioStore,
     private readonly activity: ActivityLog,
+    private readonly log: (line: string) => void = () => {},
   ) {}
 
   worktreeDir(id: string): string {
@@ -48,6 +49,7 @@ export class PhaseRunner {
       state: 'started',
       message: `creating the worktree ${dir}`,
     });
+    this.log(`Creating the worktree for "${task.title}" in ${dir}…`);
     await createWorktree(this.repo, {
       id: task.id,
       branch: task.branch ?? `studio/${task.id}`,
