@@ -10,7 +10,7 @@ import { createAgent } from '../orchestrator/create-agent.js';
 
 const SAMPLE_FILES: Record<string, string> = {
   'README.md': '# Sample app\n\nA tiny app for the OpenCode Studio demo.\n',
-  'src/greet.js': 'export function greet(name) {\n  return `Hello, ${name}!`;\n}\n',
+  'src/greet.js': "export function greet(name) {\n  return 'Hello, ' + name + '!';\n}\n",
   'package.json': '{\n  "name": "sample-app",\n  "version": "1.0.0",\n  "type": "module"\n}\n',
 };
 
