@@ -15,6 +15,8 @@ import type { OpencodeLink } from './opencode-link.js';
 import { PHASE_STATUS, PhaseRunner, queuedRun } from './phase-runner.js';
 import { Slots } from './slots.js';
 
+const LOST_CONNECTION = /fetch failed|ECONNREFUSED|ECONNRESET|socket hang up|OpenCode stopped|other side closed/i;
+
 type Job = { phase: AgentPhase; controller: AbortController; done: Promise<void> };
 
 /** The agent side of the studio: phases in order, at most `maxParallel` at once, and a way forward after every failure. */
@@ -242,7 +244,12 @@ export class Orchestrator implements AgentActions {
     if (this.closed) return;
     const task = this.store.tasks.find(id);
     if (!task) return;
-    const message = aborted ? `Stopped during ${phase}; retry to run it again.` : `${phase} failed: ${errorMessage(err)}`;
+    const reason = errorMessage(err);
+    const message = aborted
+      ? `Stopped during ${phase}; retry to run it again.`
+      : LOST_CONNECTION.test(reason) || this.link.status().state !== 'ready'
+        ? `${phase} failed: OpenCode stopped (${reason}); it restarts on its own: retry once it is ready.`
+        : `${phase} failed: ${reason}`;
     this.activityLog.append(id, {
       kind: aborted ? 'phase' : 'error',
       at: new Date().toISOString(),

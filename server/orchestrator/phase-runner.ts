@@ -1,3 +1,4 @@
+import type { ActivityEntry } from '../../shared/activity.js';
 import type { AgentPhase, Task, TaskRun, TaskStatus } from '../../shared/task.js';
 import { PreconditionError } from '../errors.js';
 import type { Repo } from '../git/repo.js';
@@ -71,7 +72,10 @@ export class PhaseRunner {
       run: { ...this.runOf(id, phase), state: 'running', startedAt: now(), activity: null },
     });
     const dir = await this.ensureWorktree(task);
-    const onActivity = (entry: Parameters<ActivityLog['append']>[1]) => this.activity.append(id, entry);
+    const onActivity = (entry: ActivityEntry) => {
+      this.activity.append(id, entry);
+      this.noteRetry(id, entry);
+    };
     this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'started' });
     const result = resumeSession
       ? await runner.resume({ directory: dir, sessionId: resumeSession, phase, signal, onActivity })
@@ -89,6 +93,16 @@ export class PhaseRunner {
         });
     this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
     return this.finish(id, phase, dir, result);
+  }
+
+  /** OpenCode retrying a failing model shows on the card as "retrying (attempt n)" until the run moves on. */
+  private noteRetry(id: string, entry: ActivityEntry): void {
+    const retry = entry.kind === 'error' ? /^retrying \(attempt \d+\)/.exec(entry.message)?.[0] : undefined;
+    const shown = this.store.tasks.find(id)?.run?.activity ?? null;
+    if (!retry && !shown?.startsWith('retrying')) return;
+    void this.store.tasks
+      .update(id, (t) => (t.run?.state === 'running' ? { run: { ...t.run, activity: retry ?? null } } : null))
+      .catch(() => undefined);
   }
 
   private runOf(id: string, phase: AgentPhase): TaskRun {

@@ -153,4 +153,37 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
     expect(git(root, 'branch', '--list', `studio/${task.id}`)).toBe('');
     expect(git(root, 'worktree', 'list')).not.toContain(task.id);
   });
+
+  it('a 5xx from the model shows as "retrying (attempt 1)" and the phase then finishes', async () => {
+    const { client } = await startAgentStudio({
+      responder: withPlanning((call) =>
+        call === 1 ? { error: { status: 503, message: 'overloaded, try later' } } : { text: '## Plan\n1. after retry' },
+      ),
+    });
+    const task = await client.tasks.create.mutate({ title: 'Flaky model' });
+    await client.tasks.start.mutate({ id: task.id });
+    await taskWhere(client, task.id, 'shows retrying', (t) => /^retrying \(attempt 1\)/.test(t.run?.activity ?? ''), 30_000);
+    const planned = await taskWhere(client, task.id, 'plan_review', (t) => t.status === 'plan_review' && !t.run);
+    expect(planned.error).toBeNull();
+  });
+
+  it('OpenCode killed mid-phase: the task gets an error, OpenCode comes back, retry works', async () => {
+    const { client, root, model } = await startAgentStudio({
+      responder: withPlanning((call) => ({ text: '## Plan\nok', delayMs: call === 1 ? 60_000 : 0 })),
+    });
+    const task = await client.tasks.create.mutate({ title: 'Server dies' });
+    await client.tasks.start.mutate({ id: task.id });
+    await waitFor(
+      () => model.requests.some((r) => r.userText.includes('Studio-Phase: planning')),
+      'the model to be asked for the plan',
+      30_000,
+    );
+    const pid = Number(await fs.readFile(`${root}/.opencode-studio/runtime/opencode.pid`, 'utf8'));
+    process.kill(-pid, 'SIGKILL');
+    const failed = await taskWhere(client, task.id, 'failed', (t) => t.run?.state === 'failed', 60_000);
+    expect(failed.error).toMatch(/planning failed: .*OpenCode/i);
+    await waitFor(async () => (await client.project.info.query()).opencode.state === 'ready', 'OpenCode back', 60_000);
+    await client.tasks.retry.mutate({ id: task.id });
+    await taskWhere(client, task.id, 'plan_review', (t) => t.status === 'plan_review' && !t.run);
+  });
 });

@@ -21,7 +21,8 @@ async function readmeScript(): Promise<string> {
 
 describe('README', () => {
   it('its typed-client script runs against a real studio', async () => {
-    if (!existsSync(path.join(ROOT, 'dist/server/script-client.js'))) throw new Error('dist/ is missing: run "npm run build" first (npm test does)');
+    if (!existsSync(path.join(ROOT, 'dist/server/script-client.js')))
+      throw new Error('dist/ is missing: run "npm run build" first (npm test does)');
     const { root, client } = await startStudio();
     // Inside the package folder, `opencode-studio/client` resolves to this package itself, as for a user who installed it.
     const file = path.join(ROOT, 'test-results', `readme-script-${process.pid}.mjs`);
@@ -46,6 +47,7 @@ describe('README', () => {
     const ci = await fs.readFile(path.join(ROOT, '.ci/run'), 'utf8');
     expect(ci).toMatch(/^npm ci$/m);
     expect(ci).toMatch(/^npm test$/m);
-    for (const image of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) expect(existsSync(path.join(ROOT, image[1]!)), image[1]).toBe(true);
+    for (const image of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g))
+      expect(existsSync(path.join(ROOT, image[1]!)), image[1]).toBe(true);
   });
 });
