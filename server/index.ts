@@ -54,9 +54,9 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
   };
   try {
     const bus = new EventBus();
-    const store = await StudioStore.open(repo.root, bus);
+    log('Loading tasks…');
+    const store = await StudioStore.open(repo.root, bus, { watch: true });
     cleanups.push(() => store.close());
-    await store.watch();
     const agent = options.agent ? await options.agent(store, bus) : new NoAgent();
     if ('close' in agent && agent.close) cleanups.push(() => agent.close!());
     const services: Services = {

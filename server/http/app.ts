@@ -8,6 +8,7 @@ import { appRouter } from '../routers/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { openApiDocument } from './openapi.js';
 import type { Guard } from './security.js';
+import { taskListFastPath } from './task-list-fast-path.js';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 

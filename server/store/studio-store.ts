@@ -28,11 +28,19 @@ export class StudioStore {
     this.config = new ConfigStore(this.paths, bus, this.problems);
   }
 
-  /** Reads config (throws InvalidConfigError naming the field) and every task. Does not watch yet. */
-  static async open(root: string, bus: EventBus): Promise<StudioStore> {
+  /**
+   * Reads config (throws InvalidConfigError naming the field) and every task. With `watch`, the
+   * watcher's initial scan runs alongside the load: a change during the load is synced like any other.
+   */
+  static async open(root: string, bus: EventBus, options: { watch?: boolean } = {}): Promise<StudioStore> {
     const store = new StudioStore(root, bus);
     await store.config.load();
-    await Promise.all([store.tasks.load(), store.plans.load(), store.reviews.load()]);
+    try {
+      await Promise.all([store.tasks.load(), store.plans.load(), store.reviews.load(), options.watch ? store.watch() : null]);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
     return store;
   }
 

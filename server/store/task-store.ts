@@ -23,6 +23,9 @@ const LOAD_CONCURRENCY = 64;
 export class TaskStore {
   private readonly tasks = new Map<string, Task>();
   private readonly knownText = new Map<string, string>();
+  /** Compact JSON of each task and of whole lists, so a 10,000-task list is sent without serializing it again. */
+  private readonly compact = new Map<string, string>();
+  private listCache = new Map<string, Buffer>();
   private readonly lock = new KeyedLock();
   private sorted: Task[] | null = null;
 
@@ -58,6 +61,21 @@ export class TaskStore {
       );
     }
     return status ? this.sorted.filter((t) => t.status === status) : this.sorted;
+  }
+
+  /** `list(status)` as JSON bytes, cached until the next change. */
+  listJson(status?: TaskStatus): Buffer {
+    const key = status ?? '';
+    let cached = this.listCache.get(key);
+    if (!cached) {
+      cached = Buffer.from(
+        `[${this.list(status)
+          .map((t) => this.compact.get(t.id) ?? JSON.stringify(t))
+          .join(',')}]`,
+      );
+      this.listCache.set(key, cached);
+    }
+    return cached;
   }
 
   get(id: string): Task {
@@ -194,12 +212,19 @@ export class TaskStore {
   private remember(id: string, task: Task, text: string): void {
     this.tasks.set(id, task);
     this.knownText.set(id, text);
-    this.sorted = null;
+    this.compact.set(id, JSON.stringify(task));
+    this.changed();
   }
 
   private forget(id: string): void {
     this.tasks.delete(id);
     this.knownText.delete(id);
+    this.compact.delete(id);
+    this.changed();
+  }
+
+  private changed(): void {
     this.sorted = null;
+    if (this.listCache.size) this.listCache = new Map();
   }
 }

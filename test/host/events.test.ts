@@ -10,27 +10,31 @@ import { waitFor } from '../helpers/wait.js';
 afterEach(stopStudios);
 afterAll(removeTempDirs);
 
-/** A WebSocket class that remembers its sockets, so a test can cut the connection like a network drop. */
+/**
+ * A WebSocket class that remembers its sockets, so a test can cut the connection like a network
+ * drop, and that can hold reconnects back (they go to a closed port) until the test lets them through.
+ */
 function trackingWebSocket() {
   const sockets: WebSocket[] = [];
+  const state = { hold: false };
   class Tracked extends WebSocket {
-    constructor(...args: ConstructorParameters<typeof WebSocket>) {
-      super(...args);
-      sockets.push(this);
+    constructor(address: string, ...rest: unknown[]) {
+      super(state.hold ? 'ws://127.0.0.1:9/closed' : address, ...(rest as []));
+      if (!state.hold) sockets.push(this);
     }
   }
-  return { Tracked, sockets };
+  return { Tracked, sockets, state };
 }
 
 function wsClient(url: string, token: string) {
-  const { Tracked, sockets } = trackingWebSocket();
+  const { Tracked, sockets, state } = trackingWebSocket();
   const client = createWSClient({
     url: `${url.replace('http', 'ws')}/trpc`,
     WebSocket: Tracked as unknown as typeof globalThis.WebSocket,
     connectionParams: { token },
-    retryDelayMs: () => 600,
+    retryDelayMs: () => 100,
   });
-  return { ws: client, sockets, trpc: createTRPCClient<AppRouter>({ links: [wsLink({ client })] }) };
+  return { ws: client, sockets, state, trpc: createTRPCClient<AppRouter>({ links: [wsLink({ client })] }) };
 }
 
 describe('events.onEvent', () => {
@@ -49,7 +53,7 @@ describe('events.onEvent', () => {
 
   it('a client that reconnects with its last id gets everything it missed, without duplicates', async () => {
     const { client, studio } = await startStudio();
-    const { ws, trpc, sockets } = wsClient(studio.url, studio.token);
+    const { ws, trpc, sockets, state } = wsClient(studio.url, studio.token);
     const got: string[] = [];
     const sub = trpc.events.onEvent.subscribe(
       {},
@@ -59,9 +63,12 @@ describe('events.onEvent', () => {
     await client.tasks.create.mutate({ title: 'before-0' });
     await waitFor(() => got.length === 1, 'first event');
     // Force a disconnect, then produce events while the client is away.
+    state.hold = true;
     sockets.at(-1)!.terminate();
     for (let i = 1; i <= 20; i++) await client.tasks.create.mutate({ title: `during-${i}` });
+    await new Promise((r) => setTimeout(r, 300));
     expect(got).toHaveLength(1);
+    state.hold = false;
     await waitFor(() => got.length === 21, `all 21 events (got ${got.length})`, 15_000);
     await client.tasks.create.mutate({ title: 'after' });
     await waitFor(() => got.length === 22, 'the live one after');

@@ -1,0 +1,43 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { appRouter } from '../../server/routers/index.js';
+import { startStudio, stopStudios } from '../helpers/studio.js';
+import { removeTempDirs } from '../helpers/temp-repo.js';
+
+afterEach(stopStudios);
+afterAll(removeTempDirs);
+
+describe('tasks.list served from the store cache', () => {
+  it('answers exactly what tRPC itself answers, batched or not, and over REST; stays fresh after changes', async () => {
+    const { client, studio } = await startStudio();
+    const a = await client.tasks.create.mutate({ title: 'A', labels: ['x'] });
+    await client.tasks.create.mutate({ title: 'B' });
+    const caller = appRouter.createCaller({ services: studio.services, authed: true });
+    const headers = { authorization: `Bearer ${studio.token}` };
+    const viaTrpc = await caller.tasks.list();
+    const single = await (await fetch(`${studio.url}/trpc/tasks.list`, { headers })).json();
+    expect(single).toEqual({ result: { data: JSON.parse(JSON.stringify(viaTrpc)) } });
+    const filtered = await (
+      await fetch(`${studio.url}/trpc/tasks.list?input=${encodeURIComponent('{"status":"done"}')}`, { headers })
+    ).json();
+    expect(filtered).toEqual({ result: { data: [] } });
+    const batch = await (
+      await fetch(`${studio.url}/trpc/tasks.list?batch=1&input=${encodeURIComponent('{"0":{"status":"todo"}}')}`, { headers })
+    ).json();
+    expect(batch).toEqual([{ result: { data: JSON.parse(JSON.stringify(await caller.tasks.list({ status: 'todo' }))) } }]);
+    expect(await (await fetch(`${studio.url}/api/tasks?status=todo`, { headers })).json()).toEqual(
+      JSON.parse(JSON.stringify(viaTrpc)),
+    );
+    await client.tasks.update.mutate({ id: a.id, title: 'A renamed' });
+    expect((await client.tasks.list.query()).map((t) => t.title)).toEqual(['A renamed', 'B']);
+  });
+
+  it('leaves bad input and the token check to the normal path', async () => {
+    const { studio } = await startStudio();
+    const headers = { authorization: `Bearer ${studio.token}` };
+    expect(
+      (await fetch(`${studio.url}/trpc/tasks.list?input=${encodeURIComponent('{"status":"nope"}')}`, { headers })).status,
+    ).toBe(400);
+    expect((await fetch(`${studio.url}/api/tasks?status=nope`, { headers })).status).toBe(400);
+    expect((await fetch(`${studio.url}/trpc/tasks.list`)).status).toBe(401);
+  });
+});
