@@ -49,10 +49,12 @@ export function createApp(services: Services, guard: Guard) {
   };
   const createContext = (): Context => ({ services, authed: true });
 
+  const fastList = taskListFastPath(services.store);
   app.use(
     '/trpc',
     requireToken,
     bodyLimit,
+    fastList,
     createExpressMiddleware({ router: appRouter, createContext, maxBodySize: MAX_BODY_BYTES }),
   );
   const doc = openApiDocument();
@@ -63,6 +65,7 @@ export function createApp(services: Services, guard: Guard) {
     '/api',
     requireToken,
     bodyLimit,
+    fastList,
     createOpenApiExpressMiddleware({ router: appRouter, createContext, maxBodySize: MAX_BODY_BYTES }),
   );
 

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { appRouter } from '../../server/routers/index.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';
@@ -12,6 +12,7 @@ describe('tasks.list served from the store cache', () => {
     const a = await client.tasks.create.mutate({ title: 'A', labels: ['x'] });
     await client.tasks.create.mutate({ title: 'B' });
     const caller = appRouter.createCaller({ services: studio.services, authed: true });
+    const cached = vi.spyOn(studio.services.store.tasks, 'listJson');
     const headers = { authorization: `Bearer ${studio.token}` };
     const viaTrpc = await caller.tasks.list();
     const single = await (await fetch(`${studio.url}/trpc/tasks.list`, { headers })).json();
@@ -29,6 +30,7 @@ describe('tasks.list served from the store cache', () => {
     );
     await client.tasks.update.mutate({ id: a.id, title: 'A renamed' });
     expect((await client.tasks.list.query()).map((t) => t.title)).toEqual(['A renamed', 'B']);
+    expect(cached).toHaveBeenCalledTimes(5);
   });
 
   it('leaves bad input and the token check to the normal path', async () => {
