@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
-import { TRPCClientError } from '@trpc/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { phaseOf } from '../../server/opencode/demo-script.js';
 import type { Responder } from '../../server/opencode/scripted-model.js';
 import type { Task } from '../../shared/task.js';
 import { fastDemoResponder, startAgentStudio, stopModels } from '../helpers/agent-studio.js';
+import { failureOf } from '../helpers/failure.js';
 import { stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
@@ -41,16 +41,6 @@ function withPlanning(planning: (call: number) => ReturnType<Responder>): Respon
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TRPCClientError) return `${err.data?.code}: ${err.message}`;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('failure and recovery', { timeout: 180_000 }, () => {
   it('a model error fails the phase within seconds with the message; retry works', async () => {
     const { client } = await startAgentStudio({
@@ -80,7 +70,7 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(aborted).toMatchObject({ status: 'planning', run: { state: 'aborted', phase: 'planning' } });
     expect(aborted.error).toMatch(/retry/);
-    expect(await failure(client.tasks.abort.mutate({ id: task.id }))).toMatch(/^PRECONDITION_FAILED: nothing is running/);
+    expect(await failureOf(client.tasks.abort.mutate({ id: task.id }))).toMatch(/^PRECONDITION_FAILED: nothing is running/);
   });
 
   it('a studio restart mid-phase marks the task interrupted; retry finishes it', async () => {
@@ -124,7 +114,7 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
     git(root, 'add', 'notes');
     git(root, 'commit', '-q', '-m', 'conflicting change on main');
     const head = git(root, 'rev-parse', 'HEAD');
-    const message = await failure(client.tasks.merge.mutate({ id: task.id }));
+    const message = await failureOf(client.tasks.merge.mutate({ id: task.id }));
     expect(message).toMatch(new RegExp(`^PRECONDITION_FAILED: .*notes/${task.id}\\.md`));
     expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
     expect(git(root, 'status', '--porcelain', '--untracked-files=no')).toBe('');
@@ -146,7 +136,7 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
       'plan_review again',
       (t) => t.status === 'plan_review' && !t.run && model.requests.some((r) => r.userText.includes('ALSO COVER THE CLI')),
     );
-    expect(await failure(client.tasks.delete.mutate({ id: task.id }))).toMatch(
+    expect(await failureOf(client.tasks.delete.mutate({ id: task.id }))).toMatch(
       /^PRECONDITION_FAILED: .*worktree or branch.*force/,
     );
     await client.tasks.delete.mutate({ id: task.id, force: true });

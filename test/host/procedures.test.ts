@@ -1,22 +1,13 @@
 import fs from 'node:fs/promises';
-import { TRPCClientError } from '@trpc/client';
+import type { TRPCClientError } from '@trpc/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { failureOf } from '../helpers/failure.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
 afterEach(stopStudios);
 afterAll(removeTempDirs);
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TRPCClientError) return `${err.data?.code}: ${err.message}`;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('tRPC procedures over HTTP', () => {
   it('health, project.info, config.get and config.update', async () => {
@@ -30,7 +21,7 @@ describe('tRPC procedures over HTTP', () => {
     expect(updated).toMatchObject({ maxParallel: 5, models: { planning: null, review: 'anthropic/claude' } });
     const onDisk = JSON.parse(await fs.readFile(`${root}/.opencode-studio/config.json`, 'utf8'));
     expect(onDisk.maxParallel).toBe(5);
-    expect(await codeOf(client.config.update.mutate({ maxParallel: 0 }))).toMatch(/^BAD_REQUEST: maxParallel/);
+    expect(await failureOf(client.config.update.mutate({ maxParallel: 0 }))).toMatch(/^BAD_REQUEST: maxParallel/);
   });
 
   it('tasks: create, list (sorted, filtered), get, update, move, delete', async () => {
@@ -48,22 +39,22 @@ describe('tRPC procedures over HTTP', () => {
     expect(await client.tasks.get.query({ id: a.id })).toMatchObject({ task: { id: a.id }, plan: '# Plan\n', review: null });
     expect(await client.tasks.update.mutate({ id: a.id, title: 'Renamed' })).toMatchObject({ title: 'Renamed' });
     await client.tasks.delete.mutate({ id: a.id });
-    expect(await codeOf(client.tasks.get.query({ id: a.id }))).toMatch(/^NOT_FOUND/);
+    expect(await failureOf(client.tasks.get.query({ id: a.id }))).toMatch(/^NOT_FOUND/);
     await expect(fs.access(`${root}/.opencode-studio/plans/${a.id}.md`)).rejects.toThrow();
   });
 
   it('error codes: NOT_FOUND, BAD_REQUEST with the zod message, PRECONDITION_FAILED for lifecycle refusals; no stack traces', async () => {
     const { client } = await startStudio();
-    expect(await codeOf(client.tasks.get.query({ id: 'no-such-task' }))).toMatch(/^NOT_FOUND: no task "no-such-task"/);
-    expect(await codeOf(client.tasks.get.query({ id: '../etc/passwd' }))).toMatch(/^BAD_REQUEST: id: a task id is/);
-    expect(await codeOf(client.tasks.create.mutate({ title: '   ' }))).toMatch(/^BAD_REQUEST: title: title must not be empty/);
+    expect(await failureOf(client.tasks.get.query({ id: 'no-such-task' }))).toMatch(/^NOT_FOUND: no task "no-such-task"/);
+    expect(await failureOf(client.tasks.get.query({ id: '../etc/passwd' }))).toMatch(/^BAD_REQUEST: id: a task id is/);
+    expect(await failureOf(client.tasks.create.mutate({ title: '   ' }))).toMatch(/^BAD_REQUEST: title: title must not be empty/);
     const t = await client.tasks.create.mutate({ title: 'Move me' });
-    const refusal = await codeOf(client.tasks.move.mutate({ id: t.id, status: 'done' }));
+    const refusal = await failureOf(client.tasks.move.mutate({ id: t.id, status: 'done' }));
     expect(refusal).toMatch(/^PRECONDITION_FAILED: cannot move "Move me": only a task in Review can be merged/);
-    expect(await codeOf(client.tasks.move.mutate({ id: t.id, status: 'review' }))).toMatch(
+    expect(await failureOf(client.tasks.move.mutate({ id: t.id, status: 'review' }))).toMatch(
       /^PRECONDITION_FAILED: .*agent moves tasks/,
     );
-    expect(await codeOf(client.tasks.start.mutate({ id: t.id }))).toMatch(/^PRECONDITION_FAILED/);
+    expect(await failureOf(client.tasks.start.mutate({ id: t.id }))).toMatch(/^PRECONDITION_FAILED/);
     try {
       await client.tasks.get.query({ id: 'no-such-task' });
     } catch (err) {
@@ -76,7 +67,7 @@ describe('tRPC procedures over HTTP', () => {
     const t = await client.tasks.create.mutate({ title: 'Breakable' });
     await fs.writeFile(`${root}/.opencode-studio/tasks/${t.id}.json`, '{"title": ');
     await waitFor(async () => (await client.project.info.query()).problems.length === 1, 'the problem to show');
-    expect(await codeOf(client.tasks.update.mutate({ id: t.id, title: 'x' }))).toMatch(
+    expect(await failureOf(client.tasks.update.mutate({ id: t.id, title: 'x' }))).toMatch(
       /^PRECONDITION_FAILED: .*malformed.*fix the file/,
     );
     expect(studio.services.store.tasks.get(t.id).title).toBe('Breakable');

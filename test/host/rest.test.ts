@@ -64,7 +64,7 @@ describe('REST and OpenAPI', () => {
     for (const op of operations) expect(op.summary, `${op.method} ${op.path}`).toBeTruthy();
     expect(new Set(operations.map((o) => o.operationId)).size).toBe(operations.length);
     expect(operations.map((o) => `${o.method} ${o.path}`)).toContain('post /tasks/{id}/approve-plan');
-    expect(openApiCollisions(flatten(appRouter._def.procedures))).toEqual([]);
+    expect(openApiCollisions(appRouter._def.procedures)).toEqual([]);
   });
 
   it('the collision check catches a duplicate route and a duplicate operationId', () => {
@@ -86,7 +86,7 @@ describe('REST and OpenAPI', () => {
         .output(out)
         .mutation(() => ({})),
     });
-    const problems = openApiCollisions(flatten(bad._def.procedures));
+    const problems = openApiCollisions(bad._def.procedures);
     expect(problems).toEqual([
       expect.stringMatching(/GET \/x\/\{\} is served by both a and b/),
       expect.stringMatching(/operationId a is used by both a and c/),
@@ -107,7 +107,3 @@ describe('the typed client for scripts', () => {
     expect(() => createStudioClient({ root: '/nonexistent-repo' })).toThrow(/no running studio.*npx opencode-studio/);
   });
 });
-
-function flatten(procedures: Record<string, unknown>): Record<string, unknown> {
-  return procedures;
-}

@@ -1,0 +1,12 @@
+import { TRPCClientError } from '@trpc/client';
+
+/** The `CODE: message` a typed-client call fails with; fails the test when the call succeeds. */
+export async function failureOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof TRPCClientError) return `${err.data?.code}: ${err.message}`;
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
