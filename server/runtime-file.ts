@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import { z } from 'zod';
-import { isMissing, writeFileAtomic } from './store/atomic-file.js';
+import { isMissing, removeTempFiles, writeFileAtomic } from './store/atomic-file.js';
 import type { WorkspacePaths } from './store/paths.js';
 
 export const ServerInfo = z.object({ url: z.string(), token: z.string(), pid: z.number(), startedAt: z.string() });
@@ -35,6 +35,7 @@ function alive(pid: number): boolean {
  */
 export async function claimRuntime(paths: WorkspacePaths): Promise<void> {
   await fs.mkdir(paths.runtime, { recursive: true });
+  await removeTempFiles(paths.runtime);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await fs.open(paths.serverInfo, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
