@@ -1,4 +1,3 @@
-import type { SimpleGit } from 'simple-git';
 import { gitAt, identityFallback } from './repo.js';
 
 /**
@@ -17,17 +16,13 @@ export const NEVER_COMMIT = [
 /** Commits everything the agent changed in a worktree; returns the new commit, or null when nothing changed. */
 export async function commitAll(dir: string, message: string): Promise<string | null> {
   const git = gitAt(dir);
-  const excluded = NEVER_COMMIT.map((p) => `:(top)${p}`);
   await git.raw(['add', '--all', '--', ':/', ...NEVER_COMMIT.map((p) => `:(exclude,top)${p}`)]);
+  const staged = (await git.raw(['diff', '--cached', '--name-only', '--no-renames', '-z'])).split('\0').filter(Boolean);
   // The agent may have staged these itself; keep them in the folder but out of the commit.
-  if ((await stagedPaths(git, excluded)).length > 0) await git.raw(['reset', '--quiet', '--', ...excluded]);
-  if ((await stagedPaths(git, [':/'])).length === 0) return null;
+  const excluded = staged.filter((f) => NEVER_COMMIT.some((p) => f === p || f.startsWith(`${p}/`)));
+  if (excluded.length > 0) await git.raw(['reset', '--quiet', '--', ...NEVER_COMMIT.map((p) => `:(top)${p}`)]);
+  if (staged.length === excluded.length) return null;
   // The worktree belongs to the studio: the user's pre-commit hooks (often needing node_modules) do not run here.
   await git.raw([...(await identityFallback(git)), 'commit', '--no-verify', '--quiet', `--message=${message}`]);
   return (await git.raw(['rev-parse', 'HEAD'])).trim();
-}
-
-async function stagedPaths(git: SimpleGit, pathspecs: string[]): Promise<string[]> {
-  const out = await git.raw(['diff', '--cached', '--name-only', '--no-renames', '-z', '--', ...pathspecs]);
-  return out.split('\0').filter(Boolean);
 }

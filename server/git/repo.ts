@@ -48,11 +48,12 @@ export function gitAt(dir: string): SimpleGit {
 
 /** `-c user.name=… -c user.email=…` for whatever identity the repository's config lacks. */
 export async function identityFallback(git: SimpleGit): Promise<string[]> {
+  // One git call for both keys; exit code 1 (none set) is not an error here.
+  const out = await git.raw(['config', '--get-regexp', '^user\\.(name|email)$']).catch(() => '');
+  const set = new Set(out.split('\n').map((line) => line.split(' ')[0]));
   const args: string[] = [];
-  for (const key of ['name', 'email'] as const) {
-    const value = (await git.raw(['config', '--get', '--default=', `user.${key}`])).trim();
-    if (!value) args.push('-c', `user.${key}=${STUDIO_IDENTITY[key]}`);
-  }
+  for (const key of ['name', 'email'] as const)
+    if (!set.has(`user.${key}`)) args.push('-c', `user.${key}=${STUDIO_IDENTITY[key]}`);
   return args;
 }
 
