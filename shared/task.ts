@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TASK_STATUSES } from './statuses.js';
 
 /** Ids double as file names, so this pattern is the only gate between input and a path. */
 export const TASK_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,63}$/;
@@ -8,19 +9,9 @@ export const TaskId = z
   .regex(TASK_ID_PATTERN, 'a task id is 2-64 characters of a-z, 0-9 and "-", starting with a letter or digit');
 export type TaskId = z.infer<typeof TaskId>;
 
-export const TASK_STATUSES = ['todo', 'planning', 'plan_review', 'in_progress', 'ai_review', 'review', 'done'] as const;
+export { STATUS_TITLES, TASK_STATUSES } from './statuses.js';
 export const TaskStatus = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatus>;
-
-export const STATUS_TITLES: Record<TaskStatus, string> = {
-  todo: 'Todo',
-  planning: 'Planning',
-  plan_review: 'Plan review',
-  in_progress: 'In progress',
-  ai_review: 'AI review',
-  review: 'Review',
-  done: 'Done',
-};
 
 /** The agent phases the orchestrator runs; `fix` is an implementation run driven by a review. */
 export const AgentPhase = z.enum(['planning', 'implementation', 'review', 'fix']);

@@ -5,6 +5,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { CanonicalJsonFile, removeTempFiles } from './atomic-file.js';
 import { DEFAULT_CONFIG, InvalidConfigError, parseConfig, serializeConfig } from './config-file.js';
 import type { WorkspacePaths } from './paths.js';
+import { OwnWrites } from './own-writes.js';
 import type { Problems } from './problems.js';
 
 type ConfigDoc = { config: Config; raw: Record<string, unknown> };
@@ -20,6 +21,7 @@ export class ConfigStore {
     private readonly paths: WorkspacePaths,
     private readonly bus: EventBus,
     private readonly problems: Problems,
+    private readonly ownWrites = new OwnWrites(),
   ) {
     this.adapter = new CanonicalJsonFile<ConfigDoc | null>(paths.config, parseConfig, (doc) =>
       doc ? serializeConfig(doc.config, doc.raw) : '',
@@ -63,6 +65,7 @@ export class ConfigStore {
       const next = Config.parse({ ...base.config, ...patch, models: { ...base.config.models, ...patch.models } });
       this.db.data = { config: next, raw: base.raw };
       await this.db.write();
+      this.ownWrites.wrote(this.paths.config);
       const changed = JSON.stringify(next) !== JSON.stringify(this.current);
       this.current = next;
       this.problems.clear(this.paths.relative(this.paths.config));

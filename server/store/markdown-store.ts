@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { EventBus } from '../events/event-bus.js';
 import { readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import { KeyedLock } from './keyed-lock.js';
+import { OwnWrites } from './own-writes.js';
 import type { WorkspacePaths } from './paths.js';
 
 /** Plans and reviews: free markdown, one file per task, read from disk so a hand edit always wins. */
@@ -13,6 +14,7 @@ export class MarkdownStore {
     private readonly kind: 'plan' | 'review',
     private readonly paths: WorkspacePaths,
     private readonly bus: EventBus,
+    private readonly ownWrites = new OwnWrites(),
   ) {}
 
   async load(): Promise<void> {
@@ -27,6 +29,7 @@ export class MarkdownStore {
     const text = markdown.endsWith('\n') || markdown === '' ? markdown : `${markdown}\n`;
     return this.lock.run(id, async () => {
       await writeFileAtomic(this.file(id), text);
+      this.ownWrites.wrote(this.file(id));
       this.changed(id, text);
     });
   }
@@ -35,6 +38,7 @@ export class MarkdownStore {
     return this.lock.run(id, async () => {
       const existed = (await readTextOrNull(this.file(id))) !== null;
       await fs.rm(this.file(id), { force: true });
+      this.ownWrites.wrote(this.file(id));
       if (existed) this.changed(id, null);
       else this.known.delete(id);
     });

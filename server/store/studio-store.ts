@@ -1,6 +1,7 @@
 import type { EventBus } from '../events/event-bus.js';
 import { ConfigStore } from './config-store.js';
 import { MarkdownStore } from './markdown-store.js';
+import { OwnWrites } from './own-writes.js';
 import { WorkspacePaths } from './paths.js';
 import { Problems } from './problems.js';
 import { type SyncResult, TaskStore } from './task-store.js';
@@ -15,6 +16,7 @@ export class StudioStore {
   readonly reviews: MarkdownStore;
   readonly config: ConfigStore;
   private watcher: WorkspaceWatcher | null = null;
+  private readonly ownWrites = new OwnWrites();
 
   private constructor(
     root: string,
@@ -22,10 +24,10 @@ export class StudioStore {
   ) {
     this.paths = new WorkspacePaths(root);
     this.problems = new Problems(bus);
-    this.tasks = new TaskStore(this.paths, bus, this.problems);
-    this.plans = new MarkdownStore('plan', this.paths, bus);
-    this.reviews = new MarkdownStore('review', this.paths, bus);
-    this.config = new ConfigStore(this.paths, bus, this.problems);
+    this.tasks = new TaskStore(this.paths, bus, this.problems, this.ownWrites);
+    this.plans = new MarkdownStore('plan', this.paths, bus, this.ownWrites);
+    this.reviews = new MarkdownStore('review', this.paths, bus, this.ownWrites);
+    this.config = new ConfigStore(this.paths, bus, this.problems, this.ownWrites);
   }
 
   /**
@@ -47,6 +49,8 @@ export class StudioStore {
   async watch(): Promise<void> {
     if (this.watcher) return;
     this.watcher = new WorkspaceWatcher(this.paths, (file, final) => this.syncPath(file, final));
+    const watcher = this.watcher;
+    this.ownWrites.listener = (file) => watcher.recheck(file);
     await this.watcher.start();
   }
 
@@ -74,6 +78,7 @@ export class StudioStore {
   }
 
   async close(): Promise<void> {
+    this.ownWrites.listener = null;
     await this.watcher?.close();
     this.watcher = null;
   }

@@ -4,6 +4,7 @@ import { InvalidFileError, NotFoundError, PreconditionError } from '../errors.js
 import type { EventBus } from '../events/event-bus.js';
 import { readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import { KeyedLock } from './keyed-lock.js';
+import { OwnWrites } from './own-writes.js';
 import type { WorkspacePaths } from './paths.js';
 import type { Problems } from './problems.js';
 import { newTaskId, type ParsedTask, parseTask, sameTask, serializeTask } from './task-file.js';
@@ -33,6 +34,7 @@ export class TaskStore {
     private readonly paths: WorkspacePaths,
     private readonly bus: EventBus,
     private readonly problems: Problems,
+    private readonly ownWrites = new OwnWrites(),
   ) {}
 
   async load(): Promise<void> {
@@ -110,6 +112,7 @@ export class TaskStore {
     return this.lock.run(id, async () => {
       const text = serializeTask(task);
       await writeFileAtomic(this.paths.task(id), text);
+      this.ownWrites.wrote(this.paths.task(id));
       this.remember(id, task, text);
       this.bus.emit({ type: 'task.created', task });
       return task;
@@ -132,6 +135,7 @@ export class TaskStore {
         // A hand edit that landed while we computed must not be overwritten: start again from it.
         if ((await readTextOrNull(file)) !== current.text && attempt < 5) continue;
         await writeFileAtomic(file, text);
+        this.ownWrites.wrote(file);
         const existed = this.tasks.has(id);
         this.remember(id, next, text);
         this.problems.clear(this.paths.relative(file));
@@ -151,6 +155,7 @@ export class TaskStore {
       const onDisk = await readTextOrNull(file);
       if (onDisk === null && !this.tasks.has(id)) throw new NotFoundError(`no task "${id}"`);
       await fs.rm(file, { force: true });
+      this.ownWrites.wrote(file);
       this.forget(id);
       this.problems.clear(this.paths.relative(file));
       this.bus.emit({ type: 'task.deleted', taskId: id });

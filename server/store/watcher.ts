@@ -11,6 +11,8 @@ const SETTLE_MS = 5;
 const UNLINK_SETTLE_MS = 60;
 /** A file that does not parse is read once more after this long before it is reported: it may be half-written. */
 const RECHECK_MS = 150;
+/** After our own write, the file is read again this long after (see OwnWrites). */
+const OWN_WRITE_RECHECK_MS = [60, 250];
 
 /**
  * Turns any change under `.opencode-studio/` (an editor, git, a script) into a sync of that
@@ -20,6 +22,7 @@ const RECHECK_MS = 150;
 export class WorkspaceWatcher {
   private watcher: FSWatcher | null = null;
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly rechecks = new Set<NodeJS.Timeout>();
   private pending = new Set<Promise<unknown>>();
 
   constructor(
@@ -43,6 +46,18 @@ export class WorkspaceWatcher {
     return new Promise((resolve) => this.watcher!.once('ready', () => resolve()));
   }
 
+  /** Read a file the store just wrote once more shortly, in case a hand edit slipped past the watch. */
+  recheck(file: string): void {
+    if (!this.watcher) return;
+    for (const delay of OWN_WRITE_RECHECK_MS) {
+      const timer = setTimeout(() => {
+        this.rechecks.delete(timer);
+        if (!this.timers.has(file)) this.schedule(file, 0, false);
+      }, delay);
+      this.rechecks.add(timer);
+    }
+  }
+
   private schedule(file: string, delay: number, final: boolean): void {
     const existing = this.timers.get(file);
     if (existing) clearTimeout(existing);
@@ -63,15 +78,16 @@ export class WorkspaceWatcher {
 
   /** Resolves once nothing is scheduled or running (tests and shutdown). */
   async idle(): Promise<void> {
-    while (this.timers.size > 0 || this.pending.size > 0) {
+    while (this.timers.size > 0 || this.pending.size > 0 || this.rechecks.size > 0) {
       await Promise.all(this.pending);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
   async close(): Promise<void> {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of [...this.timers.values(), ...this.rechecks]) clearTimeout(timer);
     this.timers.clear();
+    this.rechecks.clear();
     await this.watcher?.close();
     await Promise.all(this.pending);
   }

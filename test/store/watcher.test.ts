@@ -216,3 +216,26 @@ describe('mutations and hand edits at once', () => {
     expect((await store.tasks.readParsed(task.id))?.labels).toHaveLength(30);
   });
 });
+
+describe('regression: a hand edit right after the studio wrote the same file was lost', () => {
+  it('task files: the edit lands in the store every time', async () => {
+    const { store, paths } = await setup();
+    const task = await store.tasks.create({ title: 'Race' });
+    const file = paths.task(task.id);
+    for (let i = 0; i < 10; i++) {
+      const written = await store.tasks.patch(task.id, { description: `by the studio ${i}` });
+      await sleep(i * 2);
+      await fs.writeFile(file, JSON.stringify({ ...written, title: `by hand ${i}` }, null, 2));
+      await waitFor(() => store.tasks.get(task.id).title === `by hand ${i}`, `hand edit ${i} to be seen`, 3_000);
+    }
+  });
+
+  it('config.json: the edit lands in the store', async () => {
+    const { store, paths } = await setup();
+    for (let i = 0; i < 3; i++) {
+      await store.config.update({ maxParallel: 5 });
+      await fs.writeFile(paths.config, JSON.stringify({ version: 1, baseBranch: 'main', maxParallel: 7 + i }));
+      await waitFor(() => store.config.get().maxParallel === 7 + i, `config edit ${i} to be seen`, 3_000);
+    }
+  });
+});

@@ -1,0 +1,62 @@
+import { For, Show } from 'solid-js';
+import { moveRule } from '../../../shared/lifecycle.js';
+import type { Task, TaskStatus } from '../../../shared/task.js';
+import { COLUMNS } from '../lib/columns.js';
+import { closeTask, openTask, route } from '../state/route.js';
+import { cardKey, dropAt } from './board-moves.js';
+import { Column } from './Column.js';
+import { clickSuppressed, drag, startPointerDrag } from './drag.js';
+import { CardBody, type CardHandlers } from './TaskCard.js';
+
+export function Board(props: { onAdd(): void }) {
+  const open = (task: Task) => {
+    if (clickSuppressed()) return;
+    if (route().taskId === task.id) closeTask();
+    else openTask(task.id);
+  };
+  const handlers: CardHandlers = {
+    onOpen: open,
+    onPointerDown: (e: PointerEvent, task: Task, el: HTMLElement) => startPointerDrag(e, task, el, dropAt),
+    onKeyDown: (e: KeyboardEvent, task: Task) => cardKey(e, task, open),
+    isDragging: (id: string) => drag()?.task.id === id,
+    isSelected: (id: string) => route().taskId === id,
+  };
+  const dropState = (status: TaskStatus) => {
+    const d = drag();
+    if (!d) return 'none';
+    return 'refused' in moveRule(d.task.status, status) ? 'refused' : 'allowed';
+  };
+  const dropLine = (status: TaskStatus) => {
+    const target = drag()?.target;
+    return target?.status === status && dropState(status) === 'allowed' ? target.lineTop : null;
+  };
+
+  return (
+    <main class="board" data-board data-testid="board">
+      <For each={COLUMNS}>
+        {(status) => (
+          <Column
+            status={status}
+            handlers={handlers}
+            dropState={dropState(status)}
+            dropLine={dropLine(status)}
+            onAdd={props.onAdd}
+          />
+        )}
+      </For>
+      <Show when={drag()}>
+        {(d) => (
+          <div
+            class="card drag-ghost"
+            style={{
+              width: `${d().width}px`,
+              transform: `translate(${d().x - d().grabX}px, ${d().y - d().grabY}px) rotate(1.5deg)`,
+            }}
+          >
+            <CardBody task={d().task} />
+          </div>
+        )}
+      </Show>
+    </main>
+  );
+}

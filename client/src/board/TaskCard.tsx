@@ -1,0 +1,96 @@
+import { For, Show } from 'solid-js';
+import type { Task } from '../../../shared/task.js';
+import { formatCost, formatTokens } from '../lib/format.js';
+import { labelHue } from '../lib/labels.js';
+import { runBadge } from '../lib/run-state.js';
+
+export function LabelChip(props: { label: string }) {
+  return (
+    <span class="label" style={{ '--hue': labelHue(props.label) }}>
+      {props.label}
+    </span>
+  );
+}
+
+/** The inside of a card, shared by the card on the board and the ghost that follows a drag. */
+export function CardBody(props: { task: Task }) {
+  const badge = () => runBadge(props.task);
+  const usage = () => props.task.usage;
+  return (
+    <>
+      <h3 class="card-title">{props.task.title}</h3>
+      <Show when={props.task.labels.length > 0}>
+        <div class="card-labels">
+          <For each={props.task.labels}>{(l) => <LabelChip label={l} />}</For>
+        </div>
+      </Show>
+      <Show when={badge()}>
+        {(b) => (
+          <div class={`run run-${b().kind}`} data-testid="run-state" title={props.task.error ?? b().text}>
+            <span class="run-dot" aria-hidden="true" />
+            <span class="run-text">{b().text}</span>
+          </div>
+        )}
+      </Show>
+      <Show when={props.task.iteration > 0 || props.task.verdict || usage().tokens > 0 || usage().cost > 0}>
+        <div class="card-meta">
+          <Show when={props.task.iteration > 0}>
+            <span class="meta-chip" title={`AI review iteration ${props.task.iteration}`}>
+              ↻ {props.task.iteration}
+            </span>
+          </Show>
+          <Show when={props.task.verdict}>
+            {(v) => (
+              <span class={`meta-chip verdict-${v()}`}>
+                {v() === 'approved' ? 'approved' : v() === 'unclear' ? 'unclear' : 'changes'}
+              </span>
+            )}
+          </Show>
+          <Show when={usage().tokens > 0 || usage().cost > 0}>
+            <span class="card-usage" title={`${usage().tokens.toLocaleString()} tokens, $${usage().cost.toFixed(4)}`}>
+              {formatTokens(usage().tokens)} tok · {formatCost(usage().cost)}
+            </span>
+          </Show>
+        </div>
+      </Show>
+    </>
+  );
+}
+
+/** What the board does with its cards; the same for every card. */
+export type CardHandlers = {
+  onOpen(task: Task): void;
+  onPointerDown(e: PointerEvent, task: Task, el: HTMLElement): void;
+  onKeyDown(e: KeyboardEvent, task: Task): void;
+  isDragging(id: string): boolean;
+  isSelected(id: string): boolean;
+};
+
+type CardProps = { task: Task; index: number; handlers: CardHandlers; measure(el: HTMLElement): void };
+
+export function TaskCard(props: CardProps) {
+  let el!: HTMLElement;
+  return (
+    <article
+      ref={(node) => {
+        el = node;
+        props.measure(node);
+      }}
+      class="card"
+      classList={{
+        dragging: props.handlers.isDragging(props.task.id),
+        selected: props.handlers.isSelected(props.task.id),
+        live: props.task.run?.state === 'running',
+      }}
+      tabindex="0"
+      aria-label={props.task.title}
+      data-task-id={props.task.id}
+      data-index={props.index}
+      onPointerDown={(e) => props.handlers.onPointerDown(e, props.task, el)}
+      onClick={() => props.handlers.onOpen(props.task)}
+      onKeyDown={(e) => props.handlers.onKeyDown(e, props.task)}
+    >
+      <CardBody task={props.task} />
+    </article>
+  );
+}

@@ -1,0 +1,148 @@
+import { createResource, createSignal, For, Show } from 'solid-js';
+import type { ConfigPatch, PhaseModels } from '../../../shared/config.js';
+import { api } from '../state/api.js';
+import { project, setConfig } from '../state/project.js';
+import { attempt, errorText, toast } from '../state/toasts.js';
+import { Modal } from '../ui/Modal.js';
+
+const PHASES: Array<{ key: keyof PhaseModels; title: string; hint: string }> = [
+  { key: 'planning', title: 'Planning', hint: 'writes the plan' },
+  { key: 'implementation', title: 'Implementation', hint: 'builds and fixes' },
+  { key: 'review', title: 'Review', hint: 'reviews the diff' },
+];
+
+const MODEL_PATTERN = '[^\\/\\s]+\\/\\S+';
+
+export function SettingsDialog(props: { onClose(): void }) {
+  const config = project.config;
+  const [models, setModels] = createSignal<Record<keyof PhaseModels, string>>({
+    planning: config?.models.planning ?? '',
+    implementation: config?.models.implementation ?? '',
+    review: config?.models.review ?? '',
+  });
+  const [maxParallel, setMaxParallel] = createSignal(config?.maxParallel ?? 3);
+  const [approval, setApproval] = createSignal(config?.requirePlanApproval ?? true);
+  const [iterations, setIterations] = createSignal(config?.maxReviewIterations ?? 2);
+  const [busy, setBusy] = createSignal(false);
+  // OpenCode's provider list; the inputs stay free text, so a model it does not list can still be typed.
+  const [offered] = createResource(async () => {
+    try {
+      return { ids: await api().project.models.query(), error: null };
+    } catch (err) {
+      return { ids: [] as string[], error: errorText(err) };
+    }
+  });
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    const m = models();
+    const patch: ConfigPatch = {
+      maxParallel: maxParallel(),
+      requirePlanApproval: approval(),
+      maxReviewIterations: iterations(),
+      models: {
+        planning: m.planning.trim() || null,
+        implementation: m.implementation.trim() || null,
+        review: m.review.trim() || null,
+      },
+    };
+    const saved = await attempt('Saving the settings failed', () => api().config.update.mutate(patch));
+    setBusy(false);
+    if (!saved) return;
+    setConfig(saved);
+    toast('Settings saved');
+    props.onClose();
+  };
+
+  return (
+    <Modal title="Settings" onClose={props.onClose}>
+      <form class="form" onSubmit={save}>
+        <fieldset class="fieldset">
+          <legend>Models per phase</legend>
+          <p class="hint">
+            As "provider/model", e.g. anthropic/claude-sonnet-4-5. Empty: OpenCode's default model.
+            <Show when={offered()?.error}>{(error) => ` (OpenCode's model list is unavailable: ${error()})`}</Show>
+            <Show when={offered()?.ids.length}>{(n) => ` ${n()} models offered by OpenCode.`}</Show>
+          </p>
+          <datalist id="opencode-models">
+            <For each={offered()?.ids ?? []}>{(id) => <option value={id} />}</For>
+          </datalist>
+          <For each={PHASES}>
+            {(phase) => (
+              <label class="field field-row">
+                <span>
+                  {phase.title} <small>{phase.hint}</small>
+                </span>
+                <input
+                  name={`model-${phase.key}`}
+                  value={models()[phase.key]}
+                  list="opencode-models"
+                  pattern={MODEL_PATTERN}
+                  title='a model is written "provider/model"'
+                  placeholder="default"
+                  autocomplete="off"
+                  spellcheck={false}
+                  onInput={(e) => setModels((all) => ({ ...all, [phase.key]: e.currentTarget.value }))}
+                />
+              </label>
+            )}
+          </For>
+        </fieldset>
+        <fieldset class="fieldset">
+          <legend>Agent</legend>
+          <label class="field field-row">
+            <span>
+              Max parallel tasks <small>agent runs at once</small>
+            </span>
+            <input
+              name="maxParallel"
+              type="number"
+              min={1}
+              max={32}
+              value={maxParallel()}
+              onInput={(e) => setMaxParallel(e.currentTarget.valueAsNumber)}
+            />
+          </label>
+          <label class="field field-row">
+            <span>
+              Review iterations <small>AI review rounds before a person reviews</small>
+            </span>
+            <input
+              name="maxReviewIterations"
+              type="number"
+              min={0}
+              max={20}
+              value={iterations()}
+              onInput={(e) => setIterations(e.currentTarget.valueAsNumber)}
+            />
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              name="requirePlanApproval"
+              checked={approval()}
+              onChange={(e) => setApproval(e.currentTarget.checked)}
+            />
+            <span>Plans wait for my approval before the agent implements them</span>
+          </label>
+        </fieldset>
+        <Show when={project.info}>
+          {(info) => (
+            <p class="hint">
+              Saved to <code>.opencode-studio/config.json</code> in {info().name} · base branch <code>{config?.baseBranch}</code>
+            </p>
+          )}
+        </Show>
+        <div class="form-actions">
+          <button type="button" class="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="button primary" disabled={busy()}>
+            Save
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,85 @@
+import { createEffect, createMemo, createSignal, on, Show } from 'solid-js';
+import type { TaskDiff } from '../../../shared/api.js';
+import type { Task } from '../../../shared/task.js';
+import { DiffView } from '../diff/DiffView.js';
+import { FileList } from '../diff/FileList.js';
+import { parsePatch } from '../diff/parse-patch.js';
+import { api } from '../state/api.js';
+import { errorText } from '../state/toasts.js';
+import { Icon } from '../ui/Icon.js';
+
+type Loaded = { diff: TaskDiff } | { error: string } | null;
+
+/** The task branch against its base: refetched when the agent moves the task on. */
+export function ChangesTab(props: { task: Task }) {
+  const [loaded, setLoaded] = createSignal<Loaded>(null);
+  const [jump, setJump] = createSignal<{ path: string } | null>(null);
+  let request = 0;
+
+  const load = async () => {
+    const mine = ++request;
+    try {
+      const diff = await api().tasks.diff.query({ id: props.task.id });
+      if (mine === request) setLoaded({ diff });
+    } catch (err) {
+      if (mine === request) setLoaded({ error: errorText(err) });
+    }
+  };
+  createEffect(
+    on([() => props.task.id, () => props.task.status, () => props.task.run?.state, () => props.task.branch], () => void load()),
+  );
+
+  const diff = () => {
+    const l = loaded();
+    return l && 'diff' in l ? l.diff : null;
+  };
+  const error = () => {
+    const l = loaded();
+    return l && 'error' in l ? l.error : null;
+  };
+  const parsed = createMemo(() => {
+    const d = diff();
+    return d ? parsePatch(d.patch) : null;
+  });
+  const totals = () =>
+    (diff()?.files ?? []).reduce((t, f) => ({ add: t.add + f.additions, del: t.del + f.deletions }), { add: 0, del: 0 });
+
+  return (
+    <div class="tab-body changes" data-testid="changes">
+      <Show when={props.task.branch} fallback={<p class="muted">No changes yet: the agent has not worked on this task.</p>}>
+        <Show when={loaded()} fallback={<p class="muted">Loading the diff…</p>}>
+          <Show when={diff()} fallback={<p class="callout callout-error">No diff: {error()}</p>}>
+            {(d) => (
+              <>
+                <div class="tab-toolbar">
+                  <span class="changes-summary">
+                    {d().files.length} {d().files.length === 1 ? 'file' : 'files'} changed
+                    <span class="adds">+{totals().add}</span>
+                    <span class="dels">−{totals().del}</span>
+                  </span>
+                  <span class="spacer" />
+                  <button
+                    type="button"
+                    class="icon-button"
+                    aria-label="Reload the diff"
+                    title="Reload"
+                    onClick={() => void load()}
+                  >
+                    <Icon name="refresh" size={14} />
+                  </button>
+                </div>
+                <Show when={d().truncated}>
+                  <p class="hint warn">The patch is too large to show in full; the file list is complete.</p>
+                </Show>
+                <Show when={d().files.length > 0} fallback={<p class="muted">The branch has no changes yet.</p>}>
+                  <FileList files={d().files} onPick={(path) => setJump({ path })} />
+                  <DiffView diff={parsed()!} jump={jump()} />
+                </Show>
+              </>
+            )}
+          </Show>
+        </Show>
+      </Show>
+    </div>
+  );
+}

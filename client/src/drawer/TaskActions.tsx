@@ -1,0 +1,119 @@
+import { createSignal, onCleanup, Show } from 'solid-js';
+import type { Task } from '../../../shared/task.js';
+import { canRetry, isActive } from '../lib/run-state.js';
+import { closeTask } from '../state/route.js';
+import { deleteTask, requestChanges, runAction } from '../state/task-actions.js';
+
+/** The buttons that apply to the task as it is now; each one is a single server call. */
+export function TaskActions(props: { task: Task }) {
+  const [busy, setBusy] = createSignal(false);
+  const [feedbackOpen, setFeedbackOpen] = createSignal(false);
+  const [feedback, setFeedback] = createSignal('');
+  const [confirmDelete, setConfirmDelete] = createSignal<'no' | 'yes' | 'force'>('no');
+  let disarm: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(disarm));
+
+  const t = () => props.task;
+  const idle = () => !isActive(t()) && !busy();
+  const run = async (fn: () => Promise<unknown>) => {
+    setBusy(true);
+    try {
+      await fn();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onDelete = () =>
+    run(async () => {
+      const step = confirmDelete();
+      if (step === 'no') {
+        setConfirmDelete('yes');
+        disarm = setTimeout(() => setConfirmDelete('no'), 4_000);
+        return;
+      }
+      clearTimeout(disarm);
+      const result = await deleteTask(t(), step === 'force');
+      if (result === 'deleted') closeTask();
+      else if (result === 'needs-force') setConfirmDelete('force');
+      else setConfirmDelete('no');
+    });
+
+  const sendFeedback = (e: Event) => {
+    e.preventDefault();
+    void run(async () => {
+      if (await requestChanges(t(), feedback().trim())) {
+        setFeedback('');
+        setFeedbackOpen(false);
+      }
+    });
+  };
+
+  return (
+    <div class="actions-wrap">
+      <div class="actions" data-testid="task-actions">
+        <Show when={t().status === 'todo' && idle()}>
+          <button type="button" class="button primary" onClick={() => run(() => runAction('start', t()))}>
+            Start
+          </button>
+        </Show>
+        <Show when={t().status === 'plan_review' && idle()}>
+          <button type="button" class="button primary" onClick={() => run(() => runAction('approvePlan', t()))}>
+            Approve plan
+          </button>
+        </Show>
+        <Show when={t().status === 'review' && idle()}>
+          <button type="button" class="button primary" onClick={() => run(() => runAction('merge', t()))}>
+            Merge
+          </button>
+        </Show>
+        <Show when={(t().status === 'plan_review' || t().status === 'review') && idle()}>
+          <button type="button" class="button" aria-expanded={feedbackOpen()} onClick={() => setFeedbackOpen((v) => !v)}>
+            Request changes
+          </button>
+        </Show>
+        <Show when={isActive(t())}>
+          <button type="button" class="button" disabled={busy()} onClick={() => run(() => runAction('abort', t()))}>
+            Abort
+          </button>
+        </Show>
+        <Show when={canRetry(t())}>
+          <button type="button" class="button" disabled={busy()} onClick={() => run(() => runAction('retry', t()))}>
+            Retry
+          </button>
+        </Show>
+        <span class="spacer" />
+        <button
+          type="button"
+          class={`button ${confirmDelete() === 'no' ? 'quiet' : 'danger'}`}
+          disabled={busy()}
+          onClick={onDelete}
+        >
+          {confirmDelete() === 'no' ? 'Delete' : confirmDelete() === 'yes' ? 'Confirm delete' : 'Delete with its branch'}
+        </button>
+      </div>
+      <Show when={confirmDelete() === 'force'}>
+        <p class="hint warn">This task has a worktree or branch with the agent's work. Deleting it removes them too.</p>
+      </Show>
+      <Show when={feedbackOpen()}>
+        <form class="feedback" onSubmit={sendFeedback}>
+          <textarea
+            rows={4}
+            value={feedback()}
+            onInput={(e) => setFeedback(e.currentTarget.value)}
+            placeholder={t().status === 'plan_review' ? 'What should the plan do differently?' : 'What should the agent change?'}
+            aria-label="Feedback for the agent"
+          />
+          <div class="form-actions">
+            <button type="button" class="button" onClick={() => setFeedbackOpen(false)}>
+              Cancel
+            </button>
+            <button type="submit" class="button primary" disabled={busy() || !feedback().trim()}>
+              Send feedback
+            </button>
+          </div>
+        </form>
+      </Show>
+    </div>
+  );
+}

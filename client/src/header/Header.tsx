@@ -1,0 +1,37 @@
+import { Show } from 'solid-js';
+import { project } from '../state/project.js';
+import { Icon } from '../ui/Icon.js';
+import { OpencodeStatus } from './OpencodeStatus.js';
+import { SearchBar } from './SearchBar.js';
+
+export function Header(props: { onNewTask(): void; onSettings(): void; searchRef(el: HTMLInputElement): void }) {
+  return (
+    <header class="header">
+      <div class="brand">
+        <img src="/icon.svg" alt="" width="24" height="24" />
+        <div class="repo">
+          <strong data-testid="repo-name">{project.info?.name ?? 'OpenCode Studio'}</strong>
+          <Show when={project.info}>
+            {(info) => (
+              <span class="branch" title={`current branch; tasks merge into ${info().baseBranch}`}>
+                <Icon name="branch" size={12} />
+                {info().branch ?? 'detached HEAD'}
+              </span>
+            )}
+          </Show>
+        </div>
+      </div>
+      <OpencodeStatus />
+      <SearchBar ref={props.searchRef} />
+      <div class="header-actions">
+        <button type="button" class="icon-button" aria-label="Settings" title="Settings" onClick={props.onSettings}>
+          <Icon name="settings" />
+        </button>
+        <button type="button" class="button primary" onClick={props.onNewTask} title="New task (n)" data-testid="new-task">
+          <Icon name="plus" size={14} />
+          <span>New task</span>
+        </button>
+      </div>
+    </header>
+  );
+}

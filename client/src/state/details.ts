@@ -1,0 +1,36 @@
+import { createStore, produce } from 'solid-js/store';
+import type { ActivityEntry } from '../../../shared/activity.js';
+
+/** What the drawer shows beyond the task itself; filled when a drawer opens, then kept current by events. */
+type Detail = { plan?: string | null; review?: string | null; activity?: ActivityEntry[] };
+
+const [details, setDetails] = createStore<Record<string, Detail>>({});
+
+export { details };
+
+export function setDetail(id: string, patch: Detail): void {
+  setDetails(id, (d) => ({ ...d, ...patch }));
+}
+
+export function appendActivity(id: string, entry: ActivityEntry): void {
+  // Appending to a log that was never loaded would show a tail without its start.
+  if (!details[id]?.activity) return;
+  setDetails(id, 'activity', (list) => [...(list ?? []), entry]);
+}
+
+export function forgetDetail(id: string): void {
+  setDetails(
+    produce((all) => {
+      delete all[id];
+    }),
+  );
+}
+
+/** After a resync the logs may have gaps: drop them, and an open Activity tab loads its log again. */
+export function forgetActivity(): void {
+  setDetails(
+    produce((all) => {
+      for (const detail of Object.values(all)) delete detail.activity;
+    }),
+  );
+}

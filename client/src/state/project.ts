@@ -1,0 +1,46 @@
+import { createSignal } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
+import type { ProjectInfo } from '../../../shared/api.js';
+import type { Config } from '../../../shared/config.js';
+import type { OpencodeState, Problem } from '../../../shared/events.js';
+
+export type Connection = 'connecting' | 'live' | 'reconnecting';
+
+type ProjectState = {
+  info: Omit<ProjectInfo, 'config' | 'problems' | 'opencode'> | null;
+  config: Config | null;
+  opencode: OpencodeState | null;
+  problems: Problem[];
+};
+
+const [project, setProject] = createStore<ProjectState>({ info: null, config: null, opencode: null, problems: [] });
+
+export { project };
+
+const [connection, setConnection] = createSignal<Connection>('connecting');
+
+export { connection, setConnection };
+
+export function setProjectInfo(info: ProjectInfo): void {
+  const { config, problems, opencode, ...rest } = info;
+  setProject('info', reconcile(rest));
+  setProject('config', reconcile(config));
+  setProject('opencode', reconcile(opencode));
+  setProject('problems', reconcile(problems, { key: 'path' }));
+}
+
+export function setConfig(config: Config): void {
+  setProject('config', reconcile(config));
+}
+
+export function setOpencode(state: OpencodeState): void {
+  setProject('opencode', reconcile(state));
+}
+
+export function addProblem(problem: Problem): void {
+  setProject('problems', (list) => [...list.filter((p) => p.path !== problem.path), problem]);
+}
+
+export function clearProblem(path: string): void {
+  setProject('problems', (list) => list.filter((p) => p.path !== path));
+}

@@ -1,0 +1,83 @@
+import { moveRule } from '../../../shared/lifecycle.js';
+import type { Task, TaskStatus } from '../../../shared/task.js';
+import { api } from './api.js';
+import { placeTask, removeTask, tasks, upsertTask } from './board.js';
+import { attempt, errorText, toast } from './toasts.js';
+
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * A drag or a keyboard move. The card moves at once; the server decides (a column change may
+ * start, approve or merge), and a refusal puts the card back where it was, with the reason.
+ */
+export async function moveTask(task: Task, status: TaskStatus, order: number | undefined): Promise<void> {
+  const id = task.id;
+  const before = { status: task.status, order: task.order };
+  if (status !== before.status) {
+    // The same rule the server applies, checked first so an impossible drop snaps back at once.
+    const rule = moveRule(before.status, status);
+    if ('refused' in rule) {
+      toast(sentence(`cannot move "${task.title}": ${rule.refused}`), 'error');
+      return;
+    }
+  }
+  const target = { status, order: order ?? before.order };
+  placeTask(id, target.status, target.order);
+  try {
+    upsertTask(await api().tasks.move.mutate({ id, status, ...(order === undefined ? {} : { order }) }));
+  } catch (err) {
+    const now = tasks[id];
+    if (now && now.status === target.status && now.order === target.order) placeTask(id, before.status, before.order);
+    toast(sentence(errorText(err)), 'error');
+  }
+}
+
+type AgentAction = 'start' | 'approvePlan' | 'merge' | 'abort' | 'retry';
+
+const DOING: Record<AgentAction, string> = {
+  start: 'Starting',
+  approvePlan: 'Approving the plan of',
+  merge: 'Merging',
+  abort: 'Aborting',
+  retry: 'Retrying',
+};
+
+export async function runAction(action: AgentAction, task: Task): Promise<boolean> {
+  const updated = await attempt(`${DOING[action]} "${task.title}" failed`, () => api().tasks[action].mutate({ id: task.id }));
+  if (updated) upsertTask(updated);
+  return updated !== undefined;
+}
+
+export async function requestChanges(task: Task, feedback: string): Promise<boolean> {
+  const updated = await attempt(`Requesting changes on "${task.title}" failed`, () =>
+    api().tasks.requestChanges.mutate({ id: task.id, feedback }),
+  );
+  if (updated) upsertTask(updated);
+  return updated !== undefined;
+}
+
+export async function updateTask(
+  task: Task,
+  patch: { title?: string; description?: string; labels?: string[] },
+): Promise<boolean> {
+  const updated = await attempt(`Saving "${task.title}" failed`, () => api().tasks.update.mutate({ id: task.id, ...patch }));
+  if (updated) upsertTask(updated);
+  return updated !== undefined;
+}
+
+/** Resolves to 'needs-force' when the task still has a worktree or branch that a delete would throw away. */
+export async function deleteTask(task: Task, force: boolean): Promise<'deleted' | 'needs-force' | 'failed'> {
+  try {
+    await api().tasks.delete.mutate({ id: task.id, force });
+    removeTask(task.id);
+    toast(`Deleted "${task.title}"`);
+    return 'deleted';
+  } catch (err) {
+    const text = errorText(err);
+    if (!force && /with force/.test(text)) return 'needs-force';
+    toast(`Deleting "${task.title}" failed: ${text}`, 'error');
+    return 'failed';
+  }
+}

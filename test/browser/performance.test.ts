@@ -1,0 +1,35 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTempDirs } from '../helpers/temp-repo.js';
+import { BUDGETS, bundleSize, measureBoard, measureDiff } from './board-bench.js';
+import { launchBrowser } from './browser.js';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await removeTempDirs();
+});
+
+// Timings are printed here and judged in `npm run bench`; tests only assert what does not depend on the machine's load.
+describe('the board stays light', () => {
+  it(`ships under ${BUDGETS.bundleGzipKb} KB of gzipped JavaScript`, async () => {
+    const size = await bundleSize();
+    console.log(`board bundle: ${size.files} script(s), ${(size.gzipBytes / 1024).toFixed(1)} KB gzipped`);
+    expect(size.gzipBytes).toBeLessThan(BUDGETS.bundleGzipKb * 1024);
+  });
+
+  it('renders 2,000 tasks with long columns windowed', async () => {
+    const figures = await measureBoard(browser, 2_000);
+    console.log('2,000 tasks:', figures);
+    expect(figures.cardsInDom, 'only the visible part of each column is in the DOM').toBeLessThan(300);
+  });
+
+  it('opens a 5,000-line diff rendering only what is on screen', async () => {
+    const figures = await measureDiff(browser, 5_000);
+    console.log('5,000-line diff:', figures);
+    expect(figures.rowsInDom).toBeLessThan(300);
+  });
+});
