@@ -17,7 +17,12 @@ import { Slots } from './slots.js';
 
 const LOST_CONNECTION = /fetch failed|ECONNREFUSED|ECONNRESET|socket hang up|OpenCode stopped|other side closed/i;
 
-type Job = { phase: AgentPhase; controller: AbortController; done: Promise<void> };
+type Job = { phase: AgentPhase; controller: AbortController; done: Promise<void>; inPhase: boolean };
+
+/** The managed OpenCode process stopped under a running phase: its sessions are gone with it. */
+class OpencodeStoppedError extends Error {
+  override name = 'OpencodeStoppedError';
+}
 
 /** The agent side of the studio: phases in order, at most `maxParallel` at once, and a way forward after every failure. */
 export class Orchestrator implements AgentActions {
@@ -37,7 +42,11 @@ export class Orchestrator implements AgentActions {
     this.slots = new Slots(() => store.config.get().maxParallel);
     this.activityLog = new ActivityLog(store.paths, bus);
     this.phases = new PhaseRunner(repo, store, this.activityLog, log);
-    bus.on((e) => e.type === 'config.updated' && this.slots.pump());
+    bus.on((e) => {
+      if (e.type === 'config.updated') this.slots.pump();
+      if (e.type === 'opencode.status' && e.opencode.managed && e.opencode.state !== 'ready')
+        this.opencodeStopped(e.opencode.reason);
+    });
   }
 
   status(): OpencodeState {
@@ -212,14 +221,22 @@ export class Orchestrator implements AgentActions {
 
   private schedule(id: string, first: AgentPhase, resumeSession?: string): void {
     const controller = new AbortController();
-    const job: Job = { phase: first, controller, done: Promise.resolve() };
-    job.done = this.runChain(id, first, controller.signal, resumeSession).finally(() => {
+    const job: Job = { phase: first, controller, done: Promise.resolve(), inPhase: false };
+    job.done = this.runChain(id, first, job, resumeSession).finally(() => {
       if (this.jobs.get(id) === job) this.jobs.delete(id);
     });
     this.jobs.set(id, job);
   }
 
-  private async runChain(id: string, first: AgentPhase, signal: AbortSignal, resumeSession?: string): Promise<void> {
+  /** Fail the phases running on a managed OpenCode that just stopped, at once rather than when it comes back. */
+  private opencodeStopped(reason: string | null): void {
+    for (const job of this.jobs.values())
+      if (job.inPhase)
+        job.controller.abort(new OpencodeStoppedError(`OpenCode stopped${reason ? `: ${reason.split('\n')[0]}` : ''}`));
+  }
+
+  private async runChain(id: string, first: AgentPhase, job: Job, resumeSession?: string): Promise<void> {
+    const signal = job.controller.signal;
     let phase: AgentPhase | null = first;
     let session = resumeSession;
     while (phase && !this.closed) {
@@ -228,13 +245,16 @@ export class Orchestrator implements AgentActions {
         await this.slots.acquire(signal);
         try {
           const runner = await this.link.runner();
+          job.inPhase = true;
           phase = await this.phases.run(runner, id, current, signal, session);
           session = undefined;
         } finally {
+          job.inPhase = false;
           this.slots.release();
         }
       } catch (err) {
-        await this.failed(id, current, err, signal.aborted);
+        const stopped = signal.reason instanceof OpencodeStoppedError ? signal.reason : null;
+        await this.failed(id, current, stopped ?? err, signal.aborted && !stopped);
         return;
       }
     }
