@@ -1,7 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
+import { isolatedOpencodeEnv } from '../../server/opencode/server-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+/** OpenCode started by the CLI under test gets its own home, never the developer's config. */
+const OPENCODE_ENV = isolatedOpencodeEnv(path.join(os.tmpdir(), 'studio-test-cli-opencode'));
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const MAIN = path.join(ROOT, 'server/cli/main.ts');
 
@@ -13,7 +17,10 @@ export function runCli(
   options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [MAIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env } });
+    const child = spawn(TSX, [MAIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...OPENCODE_ENV, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -36,7 +43,7 @@ export function startCli(
   const [cmd, ...pre] = options.command ?? [TSX, MAIN];
   const child: ChildProcess = spawn(cmd!, [...pre, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...OPENCODE_ENV, ...options.env },
   });
   let stdout = '';
   let stderr = '';

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
 import { removeTempDirs, tempDir, tempRepo } from '../helpers/temp-repo.js';
+import { waitFor } from '../helpers/wait.js';
 
 afterAll(removeTempDirs);
 
@@ -60,6 +61,7 @@ describe('opencode-studio CLI', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const busy = (blocker.address() as net.AddressInfo).port;
     const cli = startCli([repo, '--no-open', '--port', String(busy)], READY);
+    let opencodePid = 0;
     try {
       const match = await cli.started;
       expect(Number(match[2])).not.toBe(busy);
@@ -68,6 +70,13 @@ describe('opencode-studio CLI', () => {
       expect(info.url).toBe(match[1]);
       const health = await fetch(`${match[1]}/trpc/health`, { headers: { authorization: `Bearer ${match[3]}` } });
       expect(health.status).toBe(200);
+      opencodePid = Number(
+        await waitFor(
+          () => fs.readFile(`${repo}/.opencode-studio/runtime/opencode.pid`, 'utf8'),
+          'OpenCode to be started',
+          30_000,
+        ),
+      );
       const second = await runCli([repo, '--no-open', '--port', '0']);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(new RegExp(`already running for this repo at ${match[1]!.replace(/\./g, '\\.')}`));
@@ -78,6 +87,8 @@ describe('opencode-studio CLI', () => {
     const done = await cli.done;
     expect(done.code).toBe(0);
     await expect(fs.access(`${repo}/.opencode-studio/runtime/server.json`)).rejects.toThrow();
+    // SIGTERM stops the OpenCode server the studio started, too.
+    await waitFor(() => !alive(opencodePid), 'OpenCode to stop', 10_000);
   });
 
   it('warns when binding beyond loopback', async () => {
@@ -92,3 +103,12 @@ describe('opencode-studio CLI', () => {
     await cli.done;
   });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
