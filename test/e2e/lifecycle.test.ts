@@ -29,6 +29,8 @@ describe('a task from todo to done with a real opencode and the scripted model',
   it('plans, takes the hand-edited plan, implements, reviews, fixes, merges', async () => {
     const { client, root, model } = await startAgentStudio();
     await waitFor(async () => (await client.project.info.query()).opencode.state === 'ready', 'OpenCode ready', 60_000);
+    // Models per phase from config.json reach OpenCode (an unknown one would fail the phase).
+    await client.config.update.mutate({ models: { planning: 'scripted/scripted', review: 'scripted/scripted' } });
     const task = await client.tasks.create.mutate({ title: 'Write release notes', description: 'Summarise the release.' });
 
     await client.tasks.start.mutate({ id: task.id });

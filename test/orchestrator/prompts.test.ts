@@ -1,0 +1,73 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildPrompt, diffForReview, MAX_REVIEW_DIFF_CHARS } from '../../server/orchestrator/prompts.js';
+import { parseVerdict } from '../../server/orchestrator/verdict.js';
+import { Task } from '../../shared/task.js';
+import { removeTempDirs, tempDir } from '../helpers/temp-repo.js';
+
+afterAll(removeTempDirs);
+
+const task = Task.parse({
+  id: 'add-flag-abc123',
+  title: 'Add a flag',
+  description: 'A --verbose flag.',
+  status: 'planning',
+  order: 1,
+  iteration: 1,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+});
+
+describe('prompts', () => {
+  it('built-in: carries the task, the plan as given, feedback, and the Studio-* header', async () => {
+    const dir = await tempDir();
+    const prompt = await buildPrompt(dir, 'implementation', { task, plan: '1. EDITED BY HAND', feedback: null });
+    expect(prompt.split('\n').slice(0, 4)).toEqual([
+      'Studio-Phase: implementation',
+      'Studio-Task: add-flag-abc123',
+      'Studio-Title: Add a flag',
+      'Studio-Iteration: 1',
+    ]);
+    expect(prompt).toContain('1. EDITED BY HAND');
+    expect(prompt).toContain('A --verbose flag.');
+    const replan = await buildPrompt(dir, 'planning', { task, feedback: 'cover the CLI too' });
+    expect(replan).toMatch(/Feedback from a person[\s\S]*cover the CLI too/);
+    expect(await buildPrompt(dir, 'review', { task, diff: 'THE DIFF' })).toMatch(
+      /THE DIFF[\s\S]*VERDICT: APPROVED\nVERDICT: CHANGES_REQUESTED$/,
+    );
+  });
+
+  it('.opencode-studio/prompts/<phase>.md overrides the built-in one, with the same placeholders', async () => {
+    const dir = await tempDir();
+    await fs.writeFile(
+      path.join(dir, 'fix.md'),
+      'Our own fix prompt for {{title}} ({{id}}), round {{iteration}}.\n{{review}}\n{{unknown}}',
+    );
+    const prompt = await buildPrompt(dir, 'fix', { task, review: 'Needs tests.' });
+    expect(prompt).toContain('Our own fix prompt for Add a flag (add-flag-abc123), round 1.\nNeeds tests.\n{{unknown}}');
+    expect(prompt).toContain('Studio-Phase: fix');
+    expect(await buildPrompt(dir, 'planning', { task })).toContain('You are planning a change');
+  });
+
+  it('truncates a large diff for review, with a note', () => {
+    const big = 'x'.repeat(MAX_REVIEW_DIFF_CHARS + 10);
+    expect(diffForReview(big, false)).toMatch(/\[diff truncated: \d+ characters in all/);
+    expect(diffForReview('', false)).toBe('(the branch has no changes)');
+    expect(diffForReview('+a', true)).toMatch(/truncated/);
+  });
+});
+
+describe('verdict', () => {
+  it.each([
+    ['Looks good.\n\nVERDICT: APPROVED', 'approved'],
+    ['Fix the test.\nVERDICT: CHANGES_REQUESTED\n\n', 'changes_requested'],
+    ['**VERDICT: APPROVED**', 'approved'],
+    ['verdict: approved', 'approved'],
+    ['VERDICT: APPROVED\nbut one more thing', 'unclear'],
+    ['I think it is fine', 'unclear'],
+    ['', 'unclear'],
+  ])('%j -> %s', (text, verdict) => {
+    expect(parseVerdict(text)).toBe(verdict);
+  });
+});
