@@ -4,8 +4,8 @@ import { PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { CanonicalJsonFile, removeTempFiles } from './atomic-file.js';
 import { DEFAULT_CONFIG, InvalidConfigError, parseConfig, serializeConfig } from './config-file.js';
-import type { WorkspacePaths } from './paths.js';
 import { OwnWrites } from './own-writes.js';
+import type { WorkspacePaths } from './paths.js';
 import type { Problems } from './problems.js';
 
 type ConfigDoc = { config: Config; raw: Record<string, unknown> };

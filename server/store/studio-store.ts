@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { EventBus } from '../events/event-bus.js';
 import { ConfigStore } from './config-store.js';
 import { MarkdownStore } from './markdown-store.js';
@@ -6,6 +8,9 @@ import { WorkspacePaths } from './paths.js';
 import { Problems } from './problems.js';
 import { type SyncResult, TaskStore } from './task-store.js';
 import { WorkspaceWatcher } from './watcher.js';
+
+/** Files changed this close before the start are read again too: file times are coarser than our clock. */
+const RECONCILE_MARGIN_MS = 2_000;
 
 /** The workspace store: every file under `.opencode-studio/` goes through here, and every change becomes one bus event. */
 export class StudioStore {
@@ -32,18 +37,42 @@ export class StudioStore {
 
   /**
    * Reads config (throws InvalidConfigError naming the field) and every task. With `watch`, the
-   * watcher's initial scan runs alongside the load: a change during the load is synced like any other.
+   * watcher starts without holding up the start: its first scan of 10,000 files takes a second,
+   * and once it is done, whatever changed meanwhile is read again (`watching` resolves then).
    */
   static async open(root: string, bus: EventBus, options: { watch?: boolean } = {}): Promise<StudioStore> {
     const store = new StudioStore(root, bus);
+    const started = Date.now();
     await store.config.load();
-    try {
-      await Promise.all([store.tasks.load(), store.plans.load(), store.reviews.load(), options.watch ? store.watch() : null]);
-    } catch (err) {
-      await store.close();
-      throw err;
-    }
+    await Promise.all([store.tasks.load(), store.plans.load(), store.reviews.load()]);
+    if (options.watch)
+      store.watching = store
+        .watch()
+        .then(() => store.reconcile(started - RECONCILE_MARGIN_MS))
+        .catch((err) => console.error('the file watcher failed to start; hand edits will not show until a restart:', err));
     return store;
+  }
+
+  /** Resolves once the watcher is running and has caught up (see `open`). */
+  watching: Promise<void> = Promise.resolve();
+
+  /** Sync every file that changed since `sinceMs`, appeared, or vanished. */
+  private async reconcile(sinceMs: number): Promise<void> {
+    const taskFiles = new Set<string>();
+    for (const dir of [this.paths.tasks, this.paths.plans, this.paths.reviews]) {
+      for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+        const file = path.join(dir, name);
+        const cls = this.paths.classify(file);
+        if (!cls) continue;
+        if (cls.kind === 'task') taskFiles.add(file);
+        const stat = await fs.stat(file).catch(() => null);
+        if (stat && stat.mtimeMs >= sinceMs) await this.syncPath(file, true);
+      }
+    }
+    for (const task of this.tasks.list())
+      if (!taskFiles.has(this.paths.task(task.id))) await this.syncPath(this.paths.task(task.id), true);
+    const config = await fs.stat(this.paths.config).catch(() => null);
+    if (config && config.mtimeMs >= sinceMs) await this.syncPath(this.paths.config, true);
   }
 
   async watch(): Promise<void> {
@@ -78,6 +107,7 @@ export class StudioStore {
   }
 
   async close(): Promise<void> {
+    await this.watching;
     this.ownWrites.listener = null;
     await this.watcher?.close();
     this.watcher = null;

@@ -1,8 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { EventBus } from '../../server/events/event-bus.js';
 import type { StudioStore } from '../../server/store/studio-store.js';
-import { removeTempDirs } from '../helpers/temp-repo.js';
+import { StudioStore as Store } from '../../server/store/studio-store.js';
+import { initWorkspace } from '../../server/store/workspace.js';
+import { recordEvents } from '../helpers/bus-recorder.js';
+import { removeTempDirs, tempRepo } from '../helpers/temp-repo.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { openWatchedStore } from './store-fixture.js';
 
@@ -237,5 +241,42 @@ describe('regression: a hand edit right after the studio wrote the same file was
       await fs.writeFile(paths.config, JSON.stringify({ version: 1, baseBranch: 'main', maxParallel: 7 + i }));
       await waitFor(() => store.config.get().maxParallel === 7 + i, `config edit ${i} to be seen`, 3_000);
     }
+  });
+});
+
+describe('the watcher starts in the background', () => {
+  it('a change made while its first scan runs is picked up once it is done', async () => {
+    const root = await tempRepo();
+    const { paths } = await initWorkspace(root, 'main');
+    const now = new Date().toISOString();
+    await Promise.all(
+      Array.from({ length: 2000 }, (_, i) =>
+        fs.writeFile(
+          paths.task(`bulk-${i}`),
+          JSON.stringify({ id: `bulk-${i}`, title: `Bulk ${i}`, status: 'todo', order: i, createdAt: now, updatedAt: now }),
+        ),
+      ),
+    );
+    const bus = new EventBus();
+    const store = await Store.open(root, bus, { watch: true });
+    open.push(store);
+    const rec = recordEvents(bus);
+    await fs.writeFile(
+      paths.task('bulk-7'),
+      JSON.stringify({
+        id: 'bulk-7',
+        title: 'Changed during the scan',
+        status: 'todo',
+        order: 7,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+    await fs.unlink(paths.task('bulk-8'));
+    await fs.writeFile(paths.task('new-one'), JSON.stringify({ title: 'Added during the scan', status: 'todo' }));
+    await store.watching;
+    await waitFor(() => store.tasks.find('bulk-7')?.title === 'Changed during the scan', 'the edit');
+    await waitFor(() => !store.tasks.find('bulk-8') && store.tasks.find('new-one'), 'the delete and the add');
+    expect(rec.of('task.updated').map((e) => e.task.id)).toEqual(['bulk-7']);
   });
 });
