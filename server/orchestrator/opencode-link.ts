@@ -72,9 +72,14 @@ export class OpencodeLink {
       const tail = this.process?.logTail(5).trim();
       const reason = `OpenCode failed to start or stopped: ${s.reason ?? 'unknown reason'}${tail ? `\n${tail}` : ''}`;
       if (this.state.state !== 'unavailable') this.options.log(reason);
+      this.current?.runner.close();
+      this.current = null;
       this.update({ state: 'unavailable', url: null, reason });
       return;
     }
+    // A restarted server has lost its sessions and event streams: the next ready gets a fresh runner.
+    this.current?.runner.close();
+    this.current = null;
     this.update({ state: 'starting', url: s.url, reason: s.reason });
   }
 
