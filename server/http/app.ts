@@ -4,6 +4,7 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import type { Context, Services } from '../context.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 import { appRouter } from '../routers/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { openApiDocument } from './openapi.js';
@@ -57,6 +58,14 @@ export function createApp(services: Services, guard: Guard) {
     fastList,
     createExpressMiddleware({ router: appRouter, createContext, maxBodySize: MAX_BODY_BYTES }),
   );
+  // trpc-to-openapi takes req.body when it is set; parsing here lets deep JSON be refused before anything recurses into it.
+  const restJson = express.json({
+    limit: MAX_BODY_BYTES,
+    verify: (_req, _res, buf) => {
+      if (jsonDepth(buf) > MAX_JSON_DEPTH)
+        throw Object.assign(new Error(`JSON nested more than ${MAX_JSON_DEPTH} levels deep`), { status: 400, expose: true });
+    },
+  });
   const doc = openApiDocument();
   app.get('/api/openapi.json', requireToken, (_req, res) => {
     res.json(doc);
@@ -65,11 +74,13 @@ export function createApp(services: Services, guard: Guard) {
     '/api',
     requireToken,
     bodyLimit,
+    restJson,
     fastList,
     createOpenApiExpressMiddleware({ router: appRouter, createContext, maxBodySize: MAX_BODY_BYTES }),
   );
 
   serveClient(app);
+  app.use(jsonErrors);
   return app;
 }
 
@@ -96,5 +107,26 @@ function serveClient(app: express.Express): void {
     }
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(index);
+  });
+}
+
+/** Errors raised before a router (a body too large or malformed): a JSON answer, never Express's HTML page with a stack. */
+function jsonErrors(
+  err: { status?: number; expose?: boolean; message?: string },
+  _req: Request,
+  res: Response,
+  next: NextFunction,
+): void {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  const status = typeof err.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
+  if (status >= 500) console.error('request failed:', err);
+  res.status(status).json({
+    error: {
+      code: status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST',
+      message: err.expose ? err.message : 'the request could not be read',
+    },
   });
 }

@@ -63,10 +63,23 @@ export class OpencodeLink {
     });
     this.process = proc;
     await proc.start().catch(() => undefined);
-    if (proc.pid) await fs.writeFile(this.pidFile, String(proc.pid)).catch(() => undefined);
+    await this.recordPid();
+  }
+
+  private recordedPid: number | null = null;
+
+  /** Kept current through restarts, so a studio killed at any moment leaves the right pid behind. */
+  private async recordPid(): Promise<void> {
+    const pid = this.process?.pid ?? null;
+    if (!pid || pid === this.recordedPid) return;
+    this.recordedPid = pid;
+    await fs
+      .writeFile(this.pidFile, String(pid))
+      .catch((err) => this.options.log(`could not record the OpenCode pid: ${(err as Error).message}`));
   }
 
   private async onProcessStatus(s: OpencodeStatus): Promise<void> {
+    await this.recordPid();
     if (s.state === 'ready' && s.url) return this.setReady(s.url, this.process?.authHeader() ?? null);
     if (s.state === 'unavailable') {
       const tail = this.process?.logTail(5).trim();

@@ -117,7 +117,7 @@ export class Orchestrator implements AgentActions {
     const task = this.store.tasks.get(id);
     if (!job) throw new PreconditionError(`nothing is running for "${task.title}"`);
     job.controller.abort(new PhaseAbortedError('aborted by you'));
-    await Promise.race([job.done, new Promise((r) => setTimeout(r, 15_000))]);
+    await within(job.done, 15_000);
     return this.store.tasks.get(id);
   }
 
@@ -129,13 +129,13 @@ export class Orchestrator implements AgentActions {
     const branch = task.branch ?? `studio/${id}`;
     const base = this.store.config.get().baseBranch;
     try {
-      await mergeBranch(this.repo, { branch, base, message: `Merge ${branch}: ${task.title}` });
+      await this.phases.gitLock(() => mergeBranch(this.repo, { branch, base, message: `Merge ${branch}: ${task.title}` }));
     } catch (err) {
       const message = err instanceof MergeBlockedError ? err.message : `the merge failed: ${errorMessage(err)}`;
       await this.store.tasks.patch(id, { error: message });
       throw new PreconditionError(message);
     }
-    await removeWorktree(this.repo, { dir: this.phases.worktreeDir(id), branch, deleteBranch: true });
+    await this.phases.gitLock(() => removeWorktree(this.repo, { dir: this.phases.worktreeDir(id), branch, deleteBranch: true }));
     return this.store.tasks.patch(id, { status: 'done', run: null, error: null });
   }
 
@@ -165,14 +165,16 @@ export class Orchestrator implements AgentActions {
     const job = this.jobs.get(id);
     if (job) {
       job.controller.abort(new PhaseAbortedError('the task is being deleted'));
-      await Promise.race([job.done, new Promise((r) => setTimeout(r, 15_000))]);
+      await within(job.done, 15_000);
     }
     const task = this.store.tasks.get(id);
-    await removeWorktree(this.repo, {
-      dir: this.phases.worktreeDir(id),
-      branch: task.branch ?? `studio/${id}`,
-      deleteBranch: true,
-    });
+    await this.phases.gitLock(() =>
+      removeWorktree(this.repo, {
+        dir: this.phases.worktreeDir(id),
+        branch: task.branch ?? `studio/${id}`,
+        deleteBranch: true,
+      }),
+    );
     await this.activityLog.remove(id);
   }
 
@@ -293,10 +295,17 @@ export class Orchestrator implements AgentActions {
     const jobs = [...this.jobs.values()];
     if (this.link.status().managed) {
       for (const job of jobs) job.controller.abort(new PhaseAbortedError('the studio is shutting down'));
-      await Promise.race([Promise.all(jobs.map((j) => j.done)), new Promise((r) => setTimeout(r, 5_000))]);
+      await within(Promise.all(jobs.map((j) => j.done)), 5_000);
     }
     await this.link.close();
-    await Promise.race([Promise.all(jobs.map((j) => j.done)), new Promise((r) => setTimeout(r, 5_000))]);
+    await within(Promise.all(jobs.map((j) => j.done)), 5_000);
     await this.activityLog.flush();
   }
+}
+
+/** Wait for `work`, but no longer than `ms`; the timer never holds the process open. */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -4,6 +4,7 @@ import { PreconditionError } from '../errors.js';
 import type { Repo } from '../git/repo.js';
 import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
 import type { AgentRunner, PhaseResult } from '../opencode/agent-runner.js';
+import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import type { ActivityLog } from './activity-log.js';
@@ -36,6 +37,13 @@ export class PhaseRunner {
     private readonly log: (line: string) => void = () => {},
   ) {}
 
+  private readonly lock = new KeyedLock();
+
+  /** Worktree and merge commands change the shared .git; two at once corrupt each other's view of it. */
+  gitLock<T>(work: () => Promise<T>): Promise<T> {
+    return this.lock.run('repo', work);
+  }
+
   worktreeDir(id: string): string {
     return worktreePath(this.repo.root, this.store.config.get().worktreeDir, id);
   }
@@ -51,12 +59,14 @@ export class PhaseRunner {
       message: `creating the worktree ${dir}`,
     });
     this.log(`Creating the worktree for "${task.title}" in ${dir}…`);
-    await createWorktree(this.repo, {
-      id: task.id,
-      branch: task.branch ?? `studio/${task.id}`,
-      base: this.store.config.get().baseBranch,
-      dir,
-    });
+    await this.gitLock(() =>
+      createWorktree(this.repo, {
+        id: task.id,
+        branch: task.branch ?? `studio/${task.id}`,
+        base: this.store.config.get().baseBranch,
+        dir,
+      }),
+    );
     return dir;
   }
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Adapter } from 'lowdb';
+import { InvalidFileError } from '../errors.js';
 
 export const TEMP_SUFFIX = '.studio-tmp';
 
@@ -11,7 +12,12 @@ export const TEMP_SUFFIX = '.studio-tmp';
  * A crash at any moment leaves either the old or the new content, plus at worst a temp file
  * that `removeTempFiles` cleans up at the next start.
  */
-export async function writeFileAtomic(file: string, text: string, mode?: number): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  text: string,
+  mode?: number,
+  stillCurrent?: () => Promise<boolean>,
+): Promise<boolean> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   const handle = await fs.open(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, mode ?? 0o644);
@@ -22,12 +28,18 @@ export async function writeFileAtomic(file: string, text: string, mode?: number)
     await handle.close();
   }
   try {
+    // Checked as late as possible: a hand save that landed while we wrote must not be replaced.
+    if (stillCurrent && !(await stillCurrent())) {
+      await fs.rm(temp, { force: true });
+      return false;
+    }
     await fs.rename(temp, file);
   } catch (err) {
     await fs.rm(temp, { force: true });
     throw err;
   }
   await syncDir(dir);
+  return true;
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -39,13 +51,55 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Larger files are refused: nothing the studio owns is near this, and reading one would stall everything. */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * A file's text, or null when there is none. Only regular files are read (a folder, a pipe or a
+ * device in their place is reported, and a pipe must not block the server): InvalidFileError.
+ */
 export async function readTextOrNull(file: string): Promise<string | null> {
+  let handle: fs.FileHandle;
   try {
-    return await fs.readFile(file, 'utf8');
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if (isMissing(err)) return null;
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, 'is a symbolic link loop, not a file');
     throw err;
   }
+  try {
+    checkRegular(file, await handle.stat());
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The same, synchronously: for the start-up load only. */
+export function readTextOrNullSync(file: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if (isMissing(err)) return null;
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, 'is a symbolic link loop, not a file');
+    throw err;
+  }
+  try {
+    checkRegular(file, fstatSync(fd));
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function checkRegular(file: string, stat: Stats): void {
+  if (!stat.isFile()) throw new InvalidFileError(file, `is a ${stat.isDirectory() ? 'folder' : 'special file'}, not a file`);
+  if (stat.size > MAX_FILE_BYTES)
+    throw new InvalidFileError(
+      file,
+      `is ${(stat.size / 1024 / 1024).toFixed(1)} MB; files here may be at most ${MAX_FILE_BYTES / 1024 / 1024} MB`,
+    );
 }
 
 export function isMissing(err: unknown): boolean {

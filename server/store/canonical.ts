@@ -1,3 +1,5 @@
+import { jsonDepth, MAX_JSON_DEPTH } from '../json-depth.js';
+
 /** JSON the way we commit it: 2 spaces, fixed key order, unknown keys kept after the known ones, newline at the end. */
 export function canonicalJson(
   value: Record<string, unknown>,
@@ -13,6 +15,7 @@ export function canonicalJson(
 
 /** Parse JSON text into a plain object, with a reason a person can act on. */
 export function parseJsonObject(text: string): Record<string, unknown> {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new Error(`nested more than ${MAX_JSON_DEPTH} levels deep`);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { EventBus } from '../events/event-bus.js';
-import { readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
+import { isMissing, readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
 import type { WorkspacePaths } from './paths.js';
@@ -34,13 +34,16 @@ export class MarkdownStore {
     });
   }
 
-  remove(id: string): Promise<void> {
+  /** With `quiet`, no event: deleting a task removes its plan and review as part of that one change. */
+  remove(id: string, options: { quiet?: boolean } = {}): Promise<void> {
     return this.lock.run(id, async () => {
-      const existed = (await readTextOrNull(this.file(id))) !== null;
-      await fs.rm(this.file(id), { force: true });
+      const existed = (await fs.rm(this.file(id), { recursive: false }).then(
+        () => true,
+        (err) => (isMissing(err) ? false : Promise.reject(err)),
+      )) as boolean;
       this.ownWrites.wrote(this.file(id));
-      if (existed) this.changed(id, null);
-      else this.known.delete(id);
+      if (existed && !options.quiet) this.changed(id, null);
+      else this.known.set(id, null);
     });
   }
 

@@ -99,7 +99,7 @@ export class StudioStore {
   /** Deletes the task with its plan and review. */
   async deleteTask(id: string): Promise<void> {
     await this.tasks.delete(id);
-    await Promise.all([this.plans.remove(id), this.reviews.remove(id)]);
+    await Promise.all([this.plans.remove(id, { quiet: true }), this.reviews.remove(id, { quiet: true })]);
   }
 
   async idle(): Promise<void> {

@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TASK_STATUSES, Task, type TaskStatus } from '../../shared/task.js';
 import { InvalidFileError, NotFoundError, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { isMissing, readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
+import { isMissing, readTextOrNull, readTextOrNullSync, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
 import type { WorkspacePaths } from './paths.js';
@@ -60,13 +60,14 @@ export class TaskStore {
       const id = name.endsWith('.json') ? this.paths.classify(path.join(this.paths.tasks, name))?.id : null;
       if (!id) continue;
       const file = this.paths.task(id);
-      let text: string;
+      let text: string | null;
       try {
-        text = readFileSync(file, 'utf8');
+        text = readTextOrNullSync(file);
       } catch (err) {
-        if (!isMissing(err)) this.problems.note(this.paths.relative(file), (err as Error).message);
+        this.problems.note(this.paths.relative(file), err instanceof InvalidFileError ? err.reason : (err as Error).message);
         continue;
       }
+      if (text === null) continue;
       const result = this.parse(id, text, needsFileTime(text) ? statSync(file).mtime.toISOString() : '');
       if ('error' in result) this.problems.note(result.path, result.error);
       else this.remember(id, result.parsed.task, result.text);
@@ -116,13 +117,14 @@ export class TaskStore {
     const now = new Date().toISOString();
     let id = newTaskId(input.title);
     while (this.tasks.has(id) || (await readTextOrNull(this.paths.task(id))) !== null) id = newTaskId(input.title);
-    const todo = this.list('todo');
+    let last = 0;
+    for (const t of this.tasks.values()) if (t.status === 'todo' && t.order > last) last = t.order;
     const task = Task.parse({
       id,
       title: input.title,
       description: input.description ?? '',
       status: 'todo',
-      order: todo.length ? todo[todo.length - 1]!.order + 1 : 1,
+      order: last + 1,
       labels: input.labels ?? [],
       createdAt: now,
       updatedAt: now,
@@ -150,9 +152,9 @@ export class TaskStore {
         if (patch === null) return current.parsed.task;
         const next = Task.parse({ ...current.parsed.task, ...patch, id, updatedAt: new Date().toISOString() });
         const text = serializeTask(next, current.parsed.raw);
-        // A hand edit that landed while we computed must not be overwritten: start again from it.
-        if ((await readTextOrNull(file)) !== current.text && attempt < 5) continue;
-        await writeFileAtomic(file, text);
+        // A hand edit that landed while we computed or wrote must not be overwritten: start again from it.
+        const unchanged = async () => attempt >= 5 || (await readTextOrNull(file)) === current.text;
+        if (!(await writeFileAtomic(file, text, undefined, unchanged))) continue;
         this.ownWrites.wrote(file);
         const existed = this.tasks.has(id);
         this.remember(id, next, text);
@@ -219,7 +221,13 @@ export class TaskStore {
 
   private async readFile(id: string): Promise<ReadResult | null> {
     const file = this.paths.task(id);
-    const text = await readTextOrNull(file);
+    let text: string | null;
+    try {
+      text = await readTextOrNull(file);
+    } catch (err) {
+      if (!(err instanceof InvalidFileError)) throw err;
+      return { text: `\0${err.reason}`, path: this.paths.relative(file), error: err.reason };
+    }
     if (text === null) return null;
     return this.parse(
       id,
