@@ -17,7 +17,8 @@ export const eventsRouter = router({
       else queue.push(event);
       wake?.();
     });
-    const stopped = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+    // No Promise.race against a long-lived promise here: each race would leave a reaction on it, per event.
+    signal?.addEventListener('abort', () => wake?.(), { once: true });
     try {
       // Live events are queued from here on; the replay covers what came before, without repeats.
       let lastSent = 0;
@@ -60,7 +61,10 @@ export const eventsRouter = router({
           }
           continue;
         }
-        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), stopped]);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (signal?.aborted || queue.length > 0 || overflow) resolve();
+        });
         wake = null;
       }
     } finally {
