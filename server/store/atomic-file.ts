@@ -19,6 +19,12 @@ export async function writeFileAtomic(
   stillCurrent?: () => Promise<boolean>,
 ): Promise<boolean> {
   const dir = path.dirname(file);
+  const existing = await fs.lstat(file).catch((err) => (isMissing(err) ? null : Promise.reject(err)));
+  if (existing && !existing.isFile())
+    throw new InvalidFileError(
+      file,
+      `is a ${existing.isDirectory() ? 'folder' : 'link or special file'}; the studio will not replace it`,
+    );
   const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   const handle = await fs.open(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, mode ?? 0o644);
   try {
