@@ -39,7 +39,11 @@ export class MarkdownStore {
     return this.lock.run(id, async () => {
       const existed = (await fs.rm(this.file(id), { recursive: false }).then(
         () => true,
-        (err) => (isMissing(err) ? false : Promise.reject(err)),
+        // A folder or special file in its place is not ours to delete: leave it, as if there were none.
+        (err) =>
+          isMissing(err) || /EISDIR|ERR_FS_EISDIR/.test(String((err as NodeJS.ErrnoException).code))
+            ? false
+            : Promise.reject(err),
       )) as boolean;
       this.ownWrites.wrote(this.file(id));
       if (existed && !options.quiet) this.changed(id, null);
