@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The reliability and security suite (`npm run test:reliability`): real studios as child
+ * processes, kill -9, fuzzing, a 5-minute soak (RELIABILITY_SOAK_MS). The files load the
+ * machine, so they run one at a time; the figures end up in bench/reliability.md.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/reliability/**/*.test.ts'],
+    globalSetup: ['test/reliability/lib/global-setup.ts'],
+    pool: 'forks',
+    fileParallelism: false,
+    maxWorkers: 1,
+    testTimeout: 20 * 60_000,
+    hookTimeout: 5 * 60_000,
+    teardownTimeout: 60_000,
+  },
+});
