@@ -131,6 +131,13 @@ export class TaskStore {
     });
     return this.lock.run(id, async () => {
       const text = serializeTask(task);
+      // A git checkout of a branch without the board removes tasks/: bring it back rather than fail.
+      await fs.mkdir(this.paths.tasks, { recursive: true }).catch((err) => {
+        throw new InvalidFileError(
+          this.paths.relative(this.paths.tasks),
+          `cannot be used as the tasks folder (${(err as NodeJS.ErrnoException).code}); move it away`,
+        );
+      });
       await writeFileAtomic(this.paths.task(id), text);
       this.ownWrites.wrote(this.paths.task(id));
       this.remember(id, task, text);

@@ -506,4 +506,28 @@ describe('malformed hand-edited files: the studio stays up, reports them and kee
       expect(problems).toEqual([]);
     });
   }, 90_000);
+
+  it('regression: creating a task after tasks/ was deleted or replaced by a file answers 200 or 4xx, not 500', async () => {
+    await measure(
+      'Malformed files',
+      'regression: tasks/ folder deleted (e.g. a checkout) or replaced by a file, then tasks.create',
+      async (m) => {
+        const root = await tempRepo();
+        const studio = await launchStudio(root);
+        const tasksDir = path.join(root, STUDIO, 'tasks');
+        const statuses: Record<string, number> = {};
+        rmSync(tasksDir, { recursive: true, force: true });
+        await sleep(400);
+        statuses['tasks/ deleted'] = await requestStatus(studio, 'tasks.create', { title: 'after the folder went' }, 'mutation');
+        rmSync(tasksDir, { recursive: true, force: true });
+        writeFileSync(tasksDir, 'not a folder\n');
+        await sleep(400);
+        statuses['tasks/ is a file'] = await requestStatus(studio, 'tasks.create', { title: 'where to?' }, 'mutation');
+        m.runs = 2;
+        m.figure('tasks.create', JSON.stringify(statuses));
+        await studio.stop();
+        expect(Object.entries(statuses).filter(([, status]) => status >= 500 || status === 0)).toEqual([]);
+      },
+    );
+  }, 60_000);
 });

@@ -18,6 +18,11 @@ const PARTIAL_REPORT = path.join(OUT_DIR, 'reliability.md');
  */
 export default function setup(project: TestProject) {
   mkdirSync(OUT_DIR, { recursive: true });
+  // Rows of earlier runs that have ended are dropped; a run still going keeps its own file.
+  for (const name of readdirSync(OUT_DIR)) {
+    const pid = Number(/^results-(\d+)\.jsonl$/.exec(name)?.[1]);
+    if (pid && !isRunning(pid)) rmSync(path.join(OUT_DIR, name), { force: true });
+  }
   rmSync(RESULTS, { force: true });
   project.provide('reliabilityResults', RESULTS);
   const started = Date.now();
@@ -30,6 +35,15 @@ export default function setup(project: TestProject) {
     writeFileSync(target, render(rows, Date.now() - started, files, reported));
     console.log(`reliability report: ${path.relative(ROOT, target)}${complete ? '' : ' (not every file ran)'}`);
   };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function readRows(): ResultRow[] {
