@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { signalGroup, trackGroup, untrackGroup } from './process-reaper.js';
@@ -18,6 +19,8 @@ export interface OpencodeProcessOptions {
   startTimeoutMs?: number;
   onStatus?: (s: OpencodeStatus) => void;
   onLog?: (line: string) => void;
+  /** Called synchronously right after each spawn, so the pid can be recorded before anything else happens. */
+  onSpawn?: (pid: number) => void;
 }
 
 export class OpencodeNotFoundError extends Error {
@@ -39,8 +42,13 @@ export class OpencodeProcess {
   #log: string[] = [];
   #restarts = 0;
   #readyAt = 0;
-  /** Restarts reuse the last port so clients holding the URL reconnect to the new server. */
+  /**
+   * Restarts reuse the last port so clients holding the URL reconnect to the new server. We pick
+   * it ourselves: with `--port 0` opencode first tries its well-known 4096, which any other
+   * opencode on the machine may take while ours restarts.
+   */
   #port = 0;
+  #launching = false;
   #stopping = false;
   #restartTimer: NodeJS.Timeout | null = null;
   #waiters: Array<(s: OpencodeStatus) => void> = [];
@@ -74,9 +82,9 @@ export class OpencodeProcess {
     if (this.#status.state === 'ready') return Promise.resolve(this.status);
     this.#stopping = false;
     const settled = new Promise<OpencodeStatus>((resolve) => this.#waiters.push(resolve));
-    if (!this.#child && !this.#restartTimer) {
+    if (!this.#child && !this.#restartTimer && !this.#launching) {
       this.#restarts = 0;
-      this.#spawn(null);
+      void this.#spawn(null);
     }
     return settled;
   }
@@ -97,9 +105,19 @@ export class OpencodeProcess {
     this.#setStatus({ state: 'unavailable', url: null, reason: 'stopped' });
   }
 
-  #spawn(reason: string | null): void {
+  async #spawn(reason: string | null): Promise<void> {
     this.#restartTimer = null;
     this.#setStatus({ state: 'starting', url: null, reason });
+    this.#launching = true;
+    try {
+      if (this.#port === 0) this.#port = await freeLoopbackPort();
+    } catch (err) {
+      this.#launching = false;
+      this.#giveUp(`no free port on 127.0.0.1: ${(err as Error).message}`);
+      return;
+    }
+    this.#launching = false;
+    if (this.#stopping) return;
     const env: Record<string, string | undefined> = {
       ...process.env,
       ...this.#opts.env,
@@ -113,14 +131,20 @@ export class OpencodeProcess {
       this.#giveUp((err as Error).message);
       return;
     }
-    const child = spawn(binary, ['serve', '--hostname', '127.0.0.1', '--port', String(this.#port)], {
+    // A watchdog shares the server's process group and holds our end of a pipe: when this
+    // process dies, even by SIGKILL, the pipe closes and the watchdog kills the group.
+    const child = spawn('/bin/sh', ['-c', WATCHDOG, binary, 'serve', '--hostname', '127.0.0.1', '--port', String(this.#port)], {
       cwd: this.#opts.cwd,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
     this.#child = child;
-    if (child.pid) trackGroup(child.pid);
+    child.stdin?.on('error', () => undefined);
+    if (child.pid) {
+      trackGroup(child.pid);
+      this.#opts.onSpawn?.(child.pid);
+    }
     const timeoutMs = this.#opts.startTimeoutMs ?? 30_000;
     const startTimer = setTimeout(() => {
       if (this.#child !== child || this.#status.state !== 'starting') return;
@@ -203,6 +227,26 @@ export class OpencodeProcess {
     this.#waiters = [];
     for (const w of waiters) w({ ...s });
   }
+}
+
+/**
+ * `sh -c WATCHDOG binary args…`: fd 3 keeps the pipe from the studio for a background
+ * subshell that waits for it to close, then kills its own process group; the shell then
+ * becomes the server (exec), so the child's pid is the server's and leads the group.
+ */
+const WATCHDOG = 'exec 3<&0 </dev/null; (cat <&3 >/dev/null 2>&1; kill -KILL 0) >/dev/null 2>&1 & exec 3<&-; exec "$0" "$@"';
+
+/** A port the kernel considers free on loopback right now. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /**

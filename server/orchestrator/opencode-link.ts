@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createOpencodeClient } from '@opencode-ai/sdk/v2';
@@ -60,26 +61,25 @@ export class OpencodeLink {
       ...(mode.env ? { env: mode.env } : {}),
       ...(mode.configContent ? { configContent: mode.configContent } : {}),
       onStatus: (s) => void this.onProcessStatus(s),
+      onSpawn: (pid) => this.recordPid(pid),
     });
     this.process = proc;
     await proc.start().catch(() => undefined);
-    await this.recordPid();
   }
 
-  private recordedPid: number | null = null;
-
-  /** Kept current through restarts, so a studio killed at any moment leaves the right pid behind. */
-  private async recordPid(): Promise<void> {
-    const pid = this.process?.pid ?? null;
-    if (!pid || pid === this.recordedPid) return;
-    this.recordedPid = pid;
-    await fs
-      .writeFile(this.pidFile, String(pid))
-      .catch((err) => this.options.log(`could not record the OpenCode pid: ${(err as Error).message}`));
+  /**
+   * Written synchronously the moment OpenCode is spawned (and on every restart), so a studio
+   * killed at any moment leaves the right pid behind for the next start to clean up.
+   */
+  private recordPid(pid: number): void {
+    try {
+      writeFileSync(this.pidFile, String(pid));
+    } catch (err) {
+      this.options.log(`could not record the OpenCode pid: ${(err as Error).message}`);
+    }
   }
 
   private async onProcessStatus(s: OpencodeStatus): Promise<void> {
-    await this.recordPid();
     if (s.state === 'ready' && s.url) return this.setReady(s.url, this.process?.authHeader() ?? null);
     if (s.state === 'unavailable') {
       const tail = this.process?.logTail(5).trim();

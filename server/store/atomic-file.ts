@@ -12,43 +12,45 @@ export const TEMP_SUFFIX = '.studio-tmp';
  * A crash at any moment leaves either the old or the new content, plus at worst a temp file
  * that `removeTempFiles` cleans up at the next start.
  */
-export async function writeFileAtomic(
-  file: string,
-  text: string,
-  mode?: number,
-  stillCurrent?: () => Promise<boolean>,
-): Promise<boolean> {
-  const dir = path.dirname(file);
+export async function writeFileAtomic(file: string, text: string, mode?: number): Promise<void> {
+  const temp = await writeTemp(file, text, mode);
+  try {
+    await fs.rename(temp, file);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+  await syncDir(path.dirname(file));
+}
+
+/** A temp file with `text` beside `file`, fsynced; refuses when something other than a file sits at `file`. */
+export async function writeTemp(file: string, text: string, mode?: number): Promise<string> {
   const existing = await fs.lstat(file).catch((err) => (isMissing(err) ? null : Promise.reject(err)));
   if (existing && !existing.isFile())
     throw new InvalidFileError(
       file,
       `is a ${existing.isDirectory() ? 'folder' : 'link or special file'}; the studio will not replace it`,
     );
-  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  const temp = tempName(file);
   const handle = await fs.open(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, mode ?? 0o644);
   try {
     await handle.writeFile(text, 'utf8');
     await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    // Checked as late as possible: a hand save that landed while we wrote must not be replaced.
-    if (stillCurrent && !(await stillCurrent())) {
-      await fs.rm(temp, { force: true });
-      return false;
-    }
-    await fs.rename(temp, file);
   } catch (err) {
+    await handle.close();
     await fs.rm(temp, { force: true });
     throw err;
   }
-  await syncDir(dir);
-  return true;
+  await handle.close();
+  return temp;
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** A fresh name beside `file` that the watcher ignores and the next start removes. */
+export function tempName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+export async function syncDir(dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r');
   try {
     await handle.sync();

@@ -5,6 +5,7 @@ import { TASK_STATUSES, Task, type TaskStatus } from '../../shared/task.js';
 import { InvalidFileError, NotFoundError, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { isMissing, readTextOrNull, readTextOrNullSync, removeTempFiles, writeFileAtomic } from './atomic-file.js';
+import { replaceIfUnchanged } from './guarded-write.js';
 import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
 import type { WorkspacePaths } from './paths.js';
@@ -13,6 +14,9 @@ import { newTaskId, type ParsedTask, parseTask, sameTask, serializeTask } from '
 
 export type TaskPatch = Partial<Omit<Task, 'id' | 'createdAt' | 'updatedAt'>>;
 export type NewTask = { title: string; description?: string; labels?: string[] };
+/** A file that changes under every attempt this many times in a row gets the write refused. */
+const MAX_WRITE_ATTEMPTS = 20;
+
 export type SyncResult = 'unchanged' | 'changed' | 'invalid' | 'retry';
 
 const STATUS_RANK = new Map<TaskStatus, number>(TASK_STATUSES.map((s, i) => [s, i]));
@@ -150,26 +154,50 @@ export class TaskStore {
   update(id: string, change: (task: Task) => TaskPatch | null): Promise<Task> {
     const file = this.paths.task(id);
     return this.lock.run(id, async () => {
-      for (let attempt = 0; ; attempt++) {
-        const current = await this.readFile(id);
+      // Set when our write pushed aside a hand save: build on that save; `onDisk` is our text.
+      let displaced: { hand: ReadResult; onDisk: string } | null = null;
+      for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+        const current: ReadResult | null = displaced?.hand ?? (await this.readFile(id));
         if (current === null) throw new NotFoundError(`no task "${id}"`);
-        if ('error' in current)
+        const expected = displaced?.onDisk ?? current.text;
+        if ('error' in current) {
+          if (displaced) await this.putBack(file, current.text, expected);
           throw new PreconditionError(`${current.path} is malformed (${current.error}); fix the file, then try again`);
+        }
         const patch = change(current.parsed.task);
-        if (patch === null) return current.parsed.task;
-        const next = Task.parse({ ...current.parsed.task, ...patch, id, updatedAt: new Date().toISOString() });
-        const text = serializeTask(next, current.parsed.raw);
+        if (patch === null && !displaced) return current.parsed.task;
+        const next =
+          patch === null
+            ? current.parsed.task
+            : Task.parse({ ...current.parsed.task, ...patch, id, updatedAt: new Date().toISOString() });
+        const text: string = patch === null ? current.text : serializeTask(next, current.parsed.raw);
         // A hand edit that landed while we computed or wrote must not be overwritten: start again from it.
-        const unchanged = async () => attempt >= 5 || (await readTextOrNull(file)) === current.text;
-        if (!(await writeFileAtomic(file, text, undefined, unchanged))) continue;
+        const result = await replaceIfUnchanged(file, text, expected);
+        if (result.outcome === 'changed') {
+          displaced = null;
+          continue;
+        }
         this.ownWrites.wrote(file);
+        if (result.outcome === 'displaced') {
+          displaced = { hand: this.parse(id, result.displaced, new Date().toISOString()), onDisk: text };
+          continue;
+        }
         const existed = this.tasks.has(id);
         this.remember(id, next, text);
         this.problems.clear(this.paths.relative(file));
         this.bus.emit(existed ? { type: 'task.updated', task: next } : { type: 'task.created', task: next });
         return next;
       }
+      throw new PreconditionError(
+        `${this.paths.relative(file)} kept changing on disk while the studio wrote it; nothing was changed, try again`,
+      );
     });
+  }
+
+  /** Restore a person's save that our write pushed aside, unless yet another save replaced ours meanwhile. */
+  private async putBack(file: string, text: string, expected: string): Promise<void> {
+    const result = await replaceIfUnchanged(file, text, expected);
+    if (result.outcome !== 'changed') this.ownWrites.wrote(file);
   }
 
   patch(id: string, patch: TaskPatch): Promise<Task> {

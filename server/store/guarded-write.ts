@@ -1,0 +1,56 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { isMissing, readTextOrNull, syncDir, tempName, writeTemp } from './atomic-file.js';
+
+export type GuardedWrite =
+  /** `text` is on disk. */
+  | { outcome: 'written' }
+  /** The file no longer held `expected` (a hand edit landed): nothing was written. */
+  | { outcome: 'changed' }
+  /**
+   * `text` is on disk, but a hand edit saved in place while we renamed was pushed aside:
+   * `displaced` is what that person saved. Apply the change again on top of it.
+   */
+  | { outcome: 'displaced'; displaced: string };
+
+/**
+ * Replace `file` with `text` only if it still holds `expected`. POSIX has no compare-and-swap
+ * rename, so the old file is hard-linked aside first: its content is checked before the rename
+ * and again after it, which catches an editor's in-place save that raced the rename (it went to
+ * the old inode, which the link still reaches). A rename-style save between the last check and
+ * our rename remains possible; the checks leave a window of two system calls for it.
+ */
+export async function replaceIfUnchanged(file: string, text: string, expected: string): Promise<GuardedWrite> {
+  const temp = await writeTemp(file, text);
+  const keep = tempName(file);
+  try {
+    try {
+      await fs.link(file, keep);
+    } catch (err) {
+      if (isMissing(err)) return { outcome: 'changed' };
+      throw err;
+    }
+    if ((await readTextOrNull(keep)) !== expected) return { outcome: 'changed' };
+    const [now, kept] = await Promise.all([fs.lstat(file).catch(() => null), fs.lstat(keep)]);
+    if (now?.ino !== kept.ino) return { outcome: 'changed' };
+    await fs.rename(temp, file);
+    await syncDir(path.dirname(file));
+    const after = await readTextOrNull(keep);
+    if (after === expected || after === null) return { outcome: 'written' };
+    return { outcome: 'displaced', displaced: (await settled(keep, after)) ?? after };
+  } finally {
+    await Promise.all([fs.rm(temp, { force: true }), fs.rm(keep, { force: true })]);
+  }
+}
+
+/** The file's text once two reads a moment apart agree: an in-place save may still be writing. */
+async function settled(file: string, first: string): Promise<string | null> {
+  let text: string | null = first;
+  for (let i = 0; i < 10; i++) {
+    await new Promise((r) => setTimeout(r, 15));
+    const again = await readTextOrNull(file);
+    if (again === text) return text;
+    text = again;
+  }
+  return text;
+}
