@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CONFIG_KEY_ORDER, Config } from '../../shared/config.js';
 import { TASK_KEY_ORDER, Task, type TaskStatus } from '../../shared/task.js';
+import { rng } from '../../test/helpers/rng.js';
 
 /** One task of the generated backlog, before it is written in either tool's format. */
 export interface TaskSpec {
@@ -14,18 +15,6 @@ export interface TaskSpec {
   order: number;
   labels: string[];
   createdAt: string;
-}
-
-/** A small deterministic PRNG, so every run generates the same tasks. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const VERBS = ['Fix', 'Add', 'Refactor', 'Document', 'Speed up', 'Remove', 'Rename', 'Test', 'Split', 'Cache'];
@@ -58,7 +47,7 @@ const SENTENCES = [
  * over the three columns both tools have (todo / in progress / done).
  */
 export function generateTasks(count: number, seed = 42): TaskSpec[] {
-  const rand = mulberry32(seed);
+  const rand = rng(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const orders = { todo: 0, in_progress: 0, done: 0 };
   const base = Date.parse('2026-01-05T09:00:00.000Z');

@@ -40,7 +40,9 @@ export class Guard {
 
   bearerOk(req: IncomingMessage): boolean {
     const header = req.headers.authorization;
-    return typeof header === 'string' && header.startsWith('Bearer ') && this.tokenOk(header.slice(7).trim());
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    const token = typeof header === 'string' ? /^bearer +(\S+) *$/i.exec(header)?.[1] : undefined;
+    return token !== undefined && this.tokenOk(token);
   }
 
   tokenOk(candidate: unknown): boolean {

@@ -59,6 +59,13 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Reads never follow a symbolic link (a cloned repo could point a plan at ~/.ssh) and never
+ * block on a pipe.
+ */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+const SYMLINK = 'is a symbolic link; the studio only reads plain files in .opencode-studio/';
+
 /** Larger files are refused: nothing the studio owns is near this, and reading one would stall everything. */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
@@ -69,10 +76,10 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export async function readTextOrNull(file: string): Promise<string | null> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    handle = await fs.open(file, READ_FLAGS);
   } catch (err) {
     if (isMissing(err)) return null;
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, 'is a symbolic link loop, not a file');
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, SYMLINK);
     throw err;
   }
   try {
@@ -87,10 +94,10 @@ export async function readTextOrNull(file: string): Promise<string | null> {
 export function readTextOrNullSync(file: string): string | null {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(file, READ_FLAGS);
   } catch (err) {
     if (isMissing(err)) return null;
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, 'is a symbolic link loop, not a file');
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, SYMLINK);
     throw err;
   }
   try {

@@ -1,29 +1,12 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { TaskStatus } from '../../shared/task.js';
 import { startAgentStudio, stopModels } from '../helpers/agent-studio.js';
-import { stopStudios } from '../helpers/studio.js';
-import { removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
-import { type BoardPage, dragCard, launchBrowser, openBoard, screenshot } from './browser.js';
+import { useBoardBrowser } from './board-session.js';
+import { dragCard, screenshot } from './browser.js';
 
-let browser: Browser;
-const pages: BoardPage[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterEach(async () => {
-  const errors = pages.flatMap((p) => p.errors());
-  await Promise.all(pages.splice(0).map((p) => p.context.close()));
-  await stopStudios();
-  await stopModels();
-  expect(errors, 'the page logged errors').toEqual([]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await removeTempDirs();
-});
+const session = useBoardBrowser(stopModels);
 
 const card = (page: Page, title: string) => page.getByRole('article', { name: title, exact: true });
 
@@ -45,8 +28,7 @@ describe('the board drives a real OpenCode with the scripted model', { timeout: 
   it('Todo -> Planning starts the task, the card moves on as the agent works, and the drawer shows its activity, diff and review', async () => {
     const { studio, client } = await startAgentStudio();
     const task = await client.tasks.create.mutate({ title: 'Write release notes', description: 'Summarise the release.' });
-    const board = await openBoard(browser, studio, { width: 1600, height: 900 });
-    pages.push(board);
+    const board = await session.open(studio, { width: 1600, height: 900 });
     const { page } = board;
     await page.getByTestId('opencode-status').filter({ hasText: 'OpenCode ready' }).waitFor({ timeout: 60_000 });
 

@@ -1,37 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStudio, stopStudios } from '../helpers/studio.js';
-import { removeTempDirs } from '../helpers/temp-repo.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { startStudio } from '../helpers/studio.js';
 import { waitFor } from '../helpers/wait.js';
-import { type BoardPage, dragCard, launchBrowser, openBoard } from './browser.js';
+import { useBoardBrowser } from './board-session.js';
+import { dragCard, type openBoard } from './browser.js';
 
-let browser: Browser;
-const pages: BoardPage[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterEach(async () => {
-  const errors = pages.flatMap((p) => p.errors());
-  await Promise.all(pages.splice(0).map((p) => p.context.close()));
-  await stopStudios();
-  expect(errors, 'the page logged errors').toEqual([]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await removeTempDirs();
-});
-
-async function openPage(studio: { openUrl: string }, options?: Parameters<typeof openBoard>[2]): Promise<BoardPage> {
-  const board = await openBoard(browser, studio, options);
-  pages.push(board);
-  return board;
-}
+const session = useBoardBrowser();
 
 async function open(studio: { openUrl: string }, options?: Parameters<typeof openBoard>[2]): Promise<Page> {
-  return (await openPage(studio, options)).page;
+  return (await session.open(studio, options)).page;
 }
 
 const card = (page: Page, title: string) => page.getByRole('article', { name: title, exact: true });
@@ -122,7 +101,7 @@ describe('the board', () => {
   it('drags a card to reorder it; a drop the lifecycle or the server refuses snaps back and says why', async () => {
     const { studio, client } = await startStudio();
     for (const title of ['Alpha', 'Bravo', 'Charlie']) await client.tasks.create.mutate({ title });
-    const { page, allow } = await openPage(studio);
+    const { page, allow } = await session.open(studio);
     allow(/status of 412 \(Precondition Failed\)/);
     await card(page, 'Charlie').waitFor();
 
@@ -253,9 +232,9 @@ describe('the board', () => {
 
   it('without a token the page says where to get the link; a stale token is refused the same way', async () => {
     const { studio } = await startStudio();
-    const context = await browser.newContext();
+    const context = await session.browser.newContext();
     const page = await context.newPage();
-    pages.push({ page, context, errors: () => [], allow: () => {} });
+    session.pages.push({ page, context, errors: () => [], allow: () => {} });
     await page.goto(studio.url);
     expect(await page.getByTestId('no-token').textContent()).toMatch(/open the link printed by opencode-studio/i);
     await page.goto(`${studio.url}/?token=not-the-token`);
@@ -266,7 +245,7 @@ describe('the board', () => {
     const { studio, client } = await startStudio();
     let online = true;
     const sockets: Array<{ close(): Promise<void> }> = [];
-    const { page, allow } = await openPage(studio, {
+    const { page, allow } = await session.open(studio, {
       beforeLoad: (p) =>
         p.routeWebSocket(/\/trpc/, (ws) => {
           if (!online) return void ws.close();

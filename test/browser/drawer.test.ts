@@ -1,30 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { ActivityEntry } from '../../shared/activity.js';
 import type { Task } from '../../shared/task.js';
-import { startStudio, stopStudios } from '../helpers/studio.js';
-import { git, removeTempDirs, tempRepo } from '../helpers/temp-repo.js';
-import { type BoardPage, launchBrowser, openBoard, ROOT, screenshot } from './browser.js';
+import { startStudio } from '../helpers/studio.js';
+import { git, tempRepo } from '../helpers/temp-repo.js';
+import { useBoardBrowser } from './board-session.js';
+import { type BoardPage, type openBoard, ROOT, screenshot } from './browser.js';
 import { commitOnBranch, DARK_MODE_CHANGES, SAMPLE_FILES, seedBoard, showingAgent } from './fixtures.js';
 
-let browser: Browser;
-const pages: BoardPage[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterEach(async () => {
-  const errors = pages.flatMap((p) => p.errors());
-  await Promise.all(pages.splice(0).map((p) => p.context.close()));
-  await stopStudios();
-  expect(errors, 'the page logged errors').toEqual([]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await removeTempDirs();
-});
+const session = useBoardBrowser();
 
 const at = new Date().toISOString();
 
@@ -44,11 +30,8 @@ async function showcase(log = new Map<string, ActivityEntry[]>()) {
   return { ...started, log, byTitle };
 }
 
-async function open(studio: { openUrl: string }, options?: Parameters<typeof openBoard>[2]): Promise<BoardPage> {
-  const board = await openBoard(browser, studio, options);
-  pages.push(board);
-  return board;
-}
+const open = (studio: { openUrl: string }, options?: Parameters<typeof openBoard>[2]): Promise<BoardPage> =>
+  session.open(studio, options);
 
 const card = (page: Page, title: string) => page.getByRole('article', { name: title, exact: true });
 

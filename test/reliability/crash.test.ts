@@ -271,7 +271,7 @@ describe('crash safety: kill -9 while 10 clients write', () => {
     });
   }, 120_000);
 
-  it('regression: the OpenCode server of a studio killed with -9 before OpenCode was ready is left running', async () => {
+  it('regression: an OpenCode server whose studio was killed with -9 before it was ready is not left running', async () => {
     await measure('Crash safety', 'regression: opencode serve orphaned by kill -9 during its start-up', async (m) => {
       const root = await tempRepo();
       const pidFile = path.join(root, STUDIO, 'runtime', 'opencode.pid');

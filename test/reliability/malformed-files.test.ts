@@ -179,10 +179,16 @@ function cases(): Case[] {
         symlinkSync(path.join(ctx.outside, 'outside-plan.md'), abs);
       },
       check: async (ctx) => {
+        const problems: string[] = [];
+        // Reading through the link would show any file of the machine (a cloned repo could point at ~/.ssh).
+        const got = await trpc<{ plan: string | null }>(ctx.studio, 'tasks.get', { id: ctx.good[5]!.id }, 'query').catch(
+          () => null,
+        );
+        if (got?.plan?.includes('not yours')) problems.push('tasks.get showed the file outside the repo as the plan');
         await trpc(ctx.studio, 'plans.update', { id: ctx.good[5]!.id, markdown: '# replaced' }).catch(() => undefined);
-        return readFileSync(path.join(ctx.outside, 'outside-plan.md'), 'utf8') === '# not yours\n'
-          ? []
-          : ['a plan update wrote through the symlink to a file outside the repo'];
+        if (readFileSync(path.join(ctx.outside, 'outside-plan.md'), 'utf8') !== '# not yours\n')
+          problems.push('a plan update wrote through the symlink to a file outside the repo');
+        return problems;
       },
     },
     { name: 'review: binary', file: 'reviews/{good6}.md', expect: 'serve', make: (abs) => writeFileSync(abs, bytes(4096)) },

@@ -166,6 +166,8 @@ describe('security: a studio bound on loopback refuses everyone without the toke
       m.figure('tasks created / by accepted control requests', `${created}/${allowedCreates}`);
       expect(wrong).toEqual([]);
       expect(created).toBe(allowedCreates);
+      // The scheme is case-insensitive: the right token with "bearer" gets in.
+      expect(lowerScheme.status).toBe(200);
     });
   });
 
@@ -402,6 +404,8 @@ describe('security: a studio bound on loopback refuses everyone without the toke
           const leaked = messages.filter((msg) => /"result"/.test(msg));
           if (leaked.length) wrong.push(`${label}: got ${leaked.length} results: ${leaked[0]!.slice(0, 120)}`);
           if (!refusedBy) wrong.push(`${label}: neither an error nor a close`);
+          // Answered with an error is not enough: a socket without the token must not stay open.
+          if (!closed) wrong.push(`${label}: the socket stayed open`);
         };
         const before = tasksOnDisk();
         await attempt('no token', base, []);

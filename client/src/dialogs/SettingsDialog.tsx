@@ -91,32 +91,24 @@ export function SettingsDialog(props: { onClose(): void }) {
         </fieldset>
         <fieldset class="fieldset">
           <legend>Agent</legend>
-          <label class="field field-row">
-            <span>
-              Max parallel tasks <small>agent runs at once</small>
-            </span>
-            <input
-              name="maxParallel"
-              type="number"
-              min={1}
-              max={32}
-              value={maxParallel()}
-              onInput={(e) => setMaxParallel(e.currentTarget.valueAsNumber)}
-            />
-          </label>
-          <label class="field field-row">
-            <span>
-              Review iterations <small>AI review rounds before a person reviews</small>
-            </span>
-            <input
-              name="maxReviewIterations"
-              type="number"
-              min={0}
-              max={20}
-              value={iterations()}
-              onInput={(e) => setIterations(e.currentTarget.valueAsNumber)}
-            />
-          </label>
+          <NumberField
+            name="maxParallel"
+            label="Max parallel tasks"
+            hint="agent runs at once"
+            min={1}
+            max={32}
+            value={maxParallel()}
+            onInput={setMaxParallel}
+          />
+          <NumberField
+            name="maxReviewIterations"
+            label="Review iterations"
+            hint="AI review rounds before a person reviews"
+            min={0}
+            max={20}
+            value={iterations()}
+            onInput={setIterations}
+          />
           <label class="check">
             <input
               type="checkbox"
@@ -144,5 +136,31 @@ export function SettingsDialog(props: { onClose(): void }) {
         </div>
       </form>
     </Modal>
+  );
+}
+
+function NumberField(props: {
+  name: string;
+  label: string;
+  hint: string;
+  min: number;
+  max: number;
+  value: number;
+  onInput: (value: number) => void;
+}) {
+  return (
+    <label class="field field-row">
+      <span>
+        {props.label} <small>{props.hint}</small>
+      </span>
+      <input
+        name={props.name}
+        type="number"
+        min={props.min}
+        max={props.max}
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.valueAsNumber)}
+      />
+    </label>
   );
 }

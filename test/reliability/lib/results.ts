@@ -85,17 +85,7 @@ function callerFile(): string {
   return match?.[1] ?? 'unknown';
 }
 
-/** Seeded PRNG (mulberry32): the seed is printed in the report so a failing run can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../helpers/rng.js';
 
 export function seedFromEnv(): number {
   const fromEnv = Number(process.env.RELIABILITY_SEED);
