@@ -28,7 +28,11 @@ export async function replaceIfUnchanged(file: string, text: string, expected: s
       await fs.link(file, keep);
     } catch (err) {
       if (isMissing(err)) return { outcome: 'changed' };
-      throw err;
+      // A file system without hard links (some network or FAT mounts): compare, then rename.
+      if ((await readTextOrNull(file)) !== expected) return { outcome: 'changed' };
+      await fs.rename(temp, file);
+      await syncDir(path.dirname(file));
+      return { outcome: 'written' };
     }
     if ((await readTextOrNull(keep)) !== expected) return { outcome: 'changed' };
     const [now, kept] = await Promise.all([fs.lstat(file).catch(() => null), fs.lstat(keep)]);

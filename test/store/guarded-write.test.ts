@@ -41,6 +41,16 @@ describe('replaceIfUnchanged', () => {
     expect(readdirSync(path.dirname(file))).toEqual(['a.json']);
   });
 
+  it('still compares before replacing on a file system without hard links', async () => {
+    const file = await fileWith('old\n');
+    vi.spyOn(fs, 'link').mockRejectedValue(Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' }));
+    expect(await replaceIfUnchanged(file, 'new\n', 'stale\n')).toEqual({ outcome: 'changed' });
+    expect(readFileSync(file, 'utf8')).toBe('old\n');
+    expect(await replaceIfUnchanged(file, 'new\n', 'old\n')).toEqual({ outcome: 'written' });
+    expect(readFileSync(file, 'utf8')).toBe('new\n');
+    expect(readdirSync(path.dirname(file))).toEqual(['a.json']);
+  });
+
   it('hands back an in-place save that raced the rename instead of losing it', async () => {
     const file = await fileWith('old\n');
     saveInPlaceBeforeRename(file, 'hand edit\n');
