@@ -134,7 +134,10 @@ async function send(
     const unbuilt = res.status === 503 && /board is not built/.test(res.body);
     if (res.status >= 500 && !unbuilt) problem = `${res.status} ${res.body.replace(/\s+/g, ' ').slice(0, 140)}`;
   } catch (err) {
-    if (options.resetIsAnswer && isReset(err)) statuses.set(0, (statuses.get(0) ?? 0) + 1);
+    // Node answers a request line + headers over its limit with 431 and closes; a client still
+    // writing such a long URL sees the reset instead of the 431. That is a refusal, not a failure.
+    const headersTooLarge = Buffer.byteLength(req.path) + 1024 > http.maxHeaderSize;
+    if ((options.resetIsAnswer || headersTooLarge) && isReset(err)) statuses.set(0, (statuses.get(0) ?? 0) + 1);
     else problem = `no answer: ${(err as Error).message}`;
   }
   if (!studio().alive()) problem = `the studio died: ${studio().output().slice(-500)}`;
