@@ -225,6 +225,8 @@ export class TaskStore {
       if (result === null) {
         this.problems.clear(rel);
         if (!this.tasks.has(id)) return 'unchanged';
+        // Editors save by delete + create; on a busy machine the create can come late. Look again before calling it deleted.
+        if (!final) return 'retry';
         this.forget(id);
         this.bus.emit({ type: 'task.deleted', taskId: id });
         return 'changed';

@@ -92,6 +92,26 @@ describe('hand edits reach the bus', () => {
     expect(rec.events.map((e) => e.type)).toEqual(['task.updated']);
   });
 
+  it('regression: a task file missing at the first look (delete, then a late create) is not reported deleted yet', async () => {
+    const { store, rec, paths } = await setup();
+    const task = await store.tasks.create({ title: 'Slow save' });
+    const file = paths.task(task.id);
+    const text = await fs.readFile(file, 'utf8');
+    await store.close(); // no watcher: this test drives the looks itself
+    rec.clear();
+    await fs.unlink(file);
+    // A busy machine: the editor's create has not landed when the watcher first looks.
+    expect(await store.tasks.sync(task.id, false)).toBe('retry');
+    expect(rec.events).toEqual([]);
+    await fs.writeFile(file, text.replace('Slow save', 'Saved late'));
+    expect(await store.tasks.sync(task.id, true)).toBe('changed');
+    expect(rec.events.map((e) => e.type)).toEqual(['task.updated']);
+    // Still missing at the final look: now it is gone.
+    await fs.unlink(file);
+    expect(await store.tasks.sync(task.id, true)).toBe('changed');
+    expect(rec.events.map((e) => e.type)).toEqual(['task.updated', 'task.deleted']);
+  });
+
   it('a new file becomes task.created, a removed one task.deleted, plans and config too', async () => {
     const { store, rec, paths } = await setup();
     await fs.writeFile(paths.task('by-hand'), JSON.stringify({ title: 'By hand', status: 'todo' }));
