@@ -245,9 +245,13 @@ describe(`load: ${CLIENTS} browser-like WebSocket clients while tasks are create
   }, 60_000);
 
   it('regression: the heap after GC does not grow with every event delivered to a subscriber', async () => {
-    await measure('Load', 'regression: memory retained per event with 50 subscribers (Promise.race leak)', async (m) => {
-      const SUBSCRIBERS = 50;
+    await measure('Load', 'regression: memory retained per event with 200 subscribers (Promise.race leak)', async (m) => {
+      // The leak this guards against grows with subscribers x events (it was ~250 bytes each); the
+      // replay buffer and GC noise grow with events only (up to ~8 KB each seen in CI). Many
+      // subscribers keep the two apart.
+      const SUBSCRIBERS = 200;
       const EVENTS = 1_500;
+      const MAX_BYTES_KEPT_PER_EVENT = 20_000;
       const root = await tempRepo();
       const studio = await launchStudio(root, { inspect: true });
       const received = new Array<number>(SUBSCRIBERS).fill(0);
@@ -275,8 +279,8 @@ describe(`load: ${CLIENTS} browser-like WebSocket clients while tasks are create
       m.figure('bytes kept per event', Math.round(perEvent));
       await Promise.all(boards.map((b) => b.close()));
       await studio.stop();
-      // The bus keeps its last 10,000 events (a few KB each); anything above that is a leak.
-      expect(perEvent).toBeLessThan(MAX_BYTES_PER_EVENT);
+      // The bus keeps its last 10,000 events (a few KB each); anything well above that is a leak.
+      expect(perEvent).toBeLessThan(MAX_BYTES_KEPT_PER_EVENT);
     });
   }, 180_000);
 });
