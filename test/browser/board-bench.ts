@@ -125,7 +125,8 @@ export async function measureBoard(browser: Browser, count = 2_000): Promise<Boa
   const board = await openBoard(browser, studio);
   try {
     const { page } = board;
-    await page.waitForFunction("performance.getEntriesByName('studio:painted').length > 0");
+    // A function, not a string: the board's CSP forbids eval, which a string predicate needs once it polls.
+    await page.waitForFunction(() => performance.getEntriesByName('studio:painted').length > 0);
     const timing = await page.evaluate<{ data: number; painted: number }>(LOAD_TIMING);
     const cardsInDom = await page.locator('[data-task-id]').count();
     await page.waitForTimeout(300);
