@@ -23,27 +23,26 @@ export type GuardedWrite =
 export async function replaceIfUnchanged(file: string, text: string, expected: string): Promise<GuardedWrite> {
   const temp = await writeTemp(file, text);
   const keep = tempName(file);
+  let renamed = false;
   try {
-    try {
-      await fs.link(file, keep);
-    } catch (err) {
-      if (isMissing(err)) return { outcome: 'changed' };
-      // A file system without hard links (some network or FAT mounts): compare, then rename.
-      if ((await readTextOrNull(file)) !== expected) return { outcome: 'changed' };
-      await fs.rename(temp, file);
-      await syncDir(path.dirname(file));
-      return { outcome: 'written' };
+    // No hard links on some network or FAT mounts: there we can only compare, then rename.
+    const linked = await fs.link(file, keep).then(
+      () => true,
+      (err) => (isMissing(err) ? null : false),
+    );
+    if (linked === null || (await readTextOrNull(linked ? keep : file)) !== expected) return { outcome: 'changed' };
+    if (linked) {
+      const [now, kept] = await Promise.all([fs.lstat(file).catch(() => null), fs.lstat(keep)]);
+      if (now?.ino !== kept.ino) return { outcome: 'changed' };
     }
-    if ((await readTextOrNull(keep)) !== expected) return { outcome: 'changed' };
-    const [now, kept] = await Promise.all([fs.lstat(file).catch(() => null), fs.lstat(keep)]);
-    if (now?.ino !== kept.ino) return { outcome: 'changed' };
     await fs.rename(temp, file);
+    renamed = true;
     await syncDir(path.dirname(file));
-    const after = await readTextOrNull(keep);
+    const after = linked ? await readTextOrNull(keep) : null;
     if (after === expected || after === null) return { outcome: 'written' };
     return { outcome: 'displaced', displaced: (await settled(keep, after)) ?? after };
   } finally {
-    await Promise.all([fs.rm(temp, { force: true }), fs.rm(keep, { force: true })]);
+    await Promise.all([renamed ? null : fs.rm(temp, { force: true }), fs.rm(keep, { force: true })]);
   }
 }
 

@@ -81,6 +81,17 @@ const SCROLL_FRAMES = `(async ({ selector, frames, px }) => {
 })`;
 
 /** Frame intervals while `selector` is scrolled by `px` each frame. */
+/** After a moment to settle, 120 frames of scrolling `px` a frame: p95 frame gap, frames over 34 ms, frames seen. */
+async function scrollFigures(page: Page, selector: string, px: number) {
+  await page.waitForTimeout(300);
+  const gaps = await scrollFrames(page, selector, 120, px);
+  return {
+    scrollP95Ms: percentile(gaps, 95),
+    scrollLongFrames: gaps.filter((g) => g > 34).length,
+    scrollFrames: gaps.length,
+  };
+}
+
 function scrollFrames(page: Page, selector: string, frames: number, px: number): Promise<number[]> {
   return page.evaluate(`${SCROLL_FRAMES}(${JSON.stringify({ selector, frames, px })})`);
 }
@@ -129,16 +140,12 @@ export async function measureBoard(browser: Browser, count = 2_000): Promise<Boa
     await page.waitForFunction(() => performance.getEntriesByName('studio:painted').length > 0);
     const timing = await page.evaluate<{ data: number; painted: number }>(LOAD_TIMING);
     const cardsInDom = await page.locator('[data-task-id]').count();
-    await page.waitForTimeout(300);
-    const gaps = await scrollFrames(page, '[data-column="todo"] [data-list]', 120, 90);
     return {
       tasks: count,
       renderMs: timing.painted - timing.data,
       loadMs: timing.painted,
       cardsInDom,
-      scrollP95Ms: percentile(gaps, 95),
-      scrollLongFrames: gaps.filter((g) => g > 34).length,
-      scrollFrames: gaps.length,
+      ...(await scrollFigures(page, '[data-column="todo"] [data-list]', 90)),
     };
   } finally {
     await board.context.close();
@@ -173,16 +180,7 @@ export async function measureDiff(browser: Browser, lines = 5_000): Promise<Diff
     await page.getByRole('tab', { name: 'Changes' }).waitFor();
     const renderMs = await page.evaluate<number>(OPEN_CHANGES);
     const rowsInDom = await page.locator('[data-testid="diff"] .dr').count();
-    await page.waitForTimeout(300);
-    const gaps = await scrollFrames(page, '[data-testid="diff"]', 120, 200);
-    return {
-      lines,
-      renderMs,
-      rowsInDom,
-      scrollP95Ms: percentile(gaps, 95),
-      scrollLongFrames: gaps.filter((g) => g > 34).length,
-      scrollFrames: gaps.length,
-    };
+    return { lines, renderMs, rowsInDom, ...(await scrollFigures(page, '[data-testid="diff"]', 200)) };
   } finally {
     await board.context.close();
     await studio.close();
