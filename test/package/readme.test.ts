@@ -47,6 +47,7 @@ describe('README', () => {
     const ci = await fs.readFile(path.join(ROOT, '.ci/run'), 'utf8');
     expect(ci).toMatch(/^npm ci$/m);
     expect(ci).toMatch(/^npm test$/m);
+    expect(ci).toMatch(/^npm run test:reliability$/m);
     for (const image of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g))
       expect(existsSync(path.join(ROOT, image[1]!)), image[1]).toBe(true);
   });
