@@ -41,7 +41,7 @@ export class MarkdownStore {
         () => true,
         // A folder or special file in its place is not ours to delete: leave it, as if there were none.
         (err) =>
-          isMissing(err) || /EISDIR|ERR_FS_EISDIR/.test(String((err as NodeJS.ErrnoException).code))
+          isMissing(err) || /EISDIR/.test(String((err as NodeJS.ErrnoException).code))
             ? false
             : Promise.reject(err),
       )) as boolean;

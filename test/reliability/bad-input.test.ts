@@ -9,7 +9,7 @@ import { TASK_ID_PATTERN, TASK_STATUSES, type Task } from '../../shared/task.js'
 import { git, removeTempDirs, tempDir } from '../helpers/temp-repo.js';
 import { CANARY, deepJson, HOSTILE_STRINGS, hostileString, hostileValue, toJson } from './lib/hostile.js';
 import { type RawResponse, rawRequest, trpc } from './lib/http.js';
-import { measure, seedFromEnv } from './lib/results.js';
+import { type Measure, measure, seedFromEnv } from './lib/results.js';
 import { killStudios, launchStudio, ROOT, type StudioProcess } from './lib/studio-process.js';
 import { type Entry, listTree, readDiskTasks, STUDIO } from './lib/tree.js';
 
@@ -82,6 +82,32 @@ const encodeSegment = (s: string, how: 'component' | 'raw' | 'double') => {
 
 function violationsOf(map: Map<string, Violation>) {
   return [...map].map(([sig, v]) => `${sig} (x${v.count}), e.g. ${v.example}`);
+}
+
+const violationCount = (map: Map<string, Violation>) => [...map.values()].reduce((a, v) => a + v.count, 0);
+
+/** fast-check runs until its share of the time budget is spent; running out of time is not a failure. */
+const fuzzOptions = (seed: number) => ({
+  seed,
+  numRuns: 1_000_000,
+  interruptAfterTimeLimit: BUDGET_MS * 0.4,
+  markInterruptAsFailure: false,
+});
+
+/** The figures and the verdict of a fuzz check: no 5xx, no request without an answer, enough runs. */
+function reportFuzz(
+  m: Measure,
+  figures: { seed: number; runs: number; what: [string, number] },
+  statuses: Map<number, number>,
+  violations: Map<string, Violation>,
+) {
+  m.runs = figures.runs;
+  m.figure('seed', figures.seed);
+  m.figure(...figures.what);
+  m.figure('statuses', histogram(statuses));
+  m.figure('violations (5xx, no answer)', violationCount(violations));
+  expect(violationsOf(violations)).toEqual([]);
+  expect(figures.runs).toBeGreaterThan(200);
 }
 
 /** Nesting depth of a JSON text (brackets outside strings), for the failure examples. */
@@ -321,18 +347,9 @@ describe('bad input: random and hostile requests at every procedure and route', 
           }
           return true;
         }),
-        { seed, numRuns: 1_000_000, interruptAfterTimeLimit: BUDGET_MS * 0.4, markInterruptAsFailure: false },
+        fuzzOptions(seed),
       );
-      m.runs = runs;
-      m.figure('seed', seed);
-      m.figure('procedures', procedures.length);
-      m.figure('statuses', histogram(statuses));
-      m.figure(
-        'violations (5xx, no answer)',
-        [...violations.values()].reduce((a, v) => a + v.count, 0),
-      );
-      expect(violationsOf(violations)).toEqual([]);
-      expect(runs).toBeGreaterThan(200);
+      reportFuzz(m, { seed, runs, what: ['procedures', procedures.length] }, statuses, violations);
     });
   }, 180_000);
 
@@ -378,18 +395,9 @@ describe('bad input: random and hostile requests at every procedure and route', 
             );
             return true;
           }),
-          { seed, numRuns: 1_000_000, interruptAfterTimeLimit: BUDGET_MS * 0.4, markInterruptAsFailure: false },
+          fuzzOptions(seed),
         );
-        m.runs = runs;
-        m.figure('seed', seed);
-        m.figure('routes', state.routes.length);
-        m.figure('statuses', histogram(statuses));
-        m.figure(
-          'violations (5xx, no answer)',
-          [...violations.values()].reduce((a, v) => a + v.count, 0),
-        );
-        expect(violationsOf(violations)).toEqual([]);
-        expect(runs).toBeGreaterThan(200);
+        reportFuzz(m, { seed, runs, what: ['routes', state.routes.length] }, statuses, violations);
       },
     );
   }, 180_000);
@@ -540,10 +548,7 @@ describe('bad input: random and hostile requests at every procedure and route', 
         m.figure('statuses', histogram(statuses));
         m.figure('> 2 MB answered 413 / reset before the answer', `${statuses.get(413) ?? 0}/${statuses.get(0) ?? 0}`);
         m.figure('> 2 MB answered otherwise', wrong.filter((w) => w.includes('MB')).length);
-        m.figure(
-          'violations (5xx, no answer)',
-          [...violations.values()].reduce((a, v) => a + v.count, 0),
-        );
+        m.figure('violations (5xx, no answer)', violationCount(violations));
         expect([...violationsOf(violations), ...wrong]).toEqual([]);
       },
     );

@@ -54,16 +54,28 @@ function routes() {
     { name: 'GET /api/project', path: '/api/project', method: 'GET' },
     { name: 'GET /api/openapi.json', path: '/api/openapi.json', method: 'GET' },
     { name: 'DELETE /api/tasks/{id}', path: '/api/tasks/no-such-task', method: 'DELETE' },
-  ] as Array<{
-    name: string;
-    path: string;
-    method: string;
-    headers?: Record<string, string>;
-    body?: string;
-    headersOnly?: boolean;
-    creates?: boolean;
-  }>;
+  ] as Route[];
 }
+
+interface Route {
+  name: string;
+  path: string;
+  method: string;
+  headers?: Record<string, string>;
+  body?: string;
+  headersOnly?: boolean;
+  creates?: boolean;
+}
+
+/** One request to a route, with its own headers and body plus `headers` (which win). */
+const send = (r: Route, headers: Record<string, string>, routePath = r.path) =>
+  rawRequest(studio.url, {
+    path: routePath,
+    method: r.method,
+    headers: { ...r.headers, ...headers },
+    body: r.body,
+    headersOnly: r.headersOnly,
+  });
 
 const tasksOnDisk = () => readdirSync(path.join(root, STUDIO, 'tasks')).filter((n) => n.endsWith('.json')).length;
 
@@ -129,26 +141,14 @@ describe('security: a studio bound on loopback refuses everyone without the toke
       for (const r of routes()) {
         for (const [label, headers, query] of variants) {
           const p = query ? `${r.path}${r.path.includes('?') ? '&' : '?'}${query}` : r.path;
-          const res = await rawRequest(studio.url, {
-            path: p,
-            method: r.method,
-            headers: { host: studio.host, ...r.headers, ...headers },
-            body: r.body,
-            headersOnly: r.headersOnly,
-          });
+          const res = await send(r, { host: studio.host, ...headers }, p);
           requests++;
           if (res.status !== 401) wrong.push(`${r.name} with ${label}: ${res.status}`);
           if (res.body.includes(t)) wrong.push(`${r.name} with ${label}: the answer contains the token`);
         }
         // The control: the right token, in any letter case of the header name, gets through.
         for (const name of ['authorization', 'Authorization', 'AUTHORIZATION']) {
-          const res = await rawRequest(studio.url, {
-            path: r.path,
-            method: r.method,
-            headers: { host: studio.host, ...r.headers, [name]: `Bearer ${t}` },
-            body: r.body,
-            headersOnly: r.headersOnly,
-          });
+          const res = await send(r, { host: studio.host, [name]: `Bearer ${t}` });
           requests++;
           if (r.creates && res.status === 200) allowedCreates++;
           if (res.status === 401 || res.status === 403) wrong.push(`${r.name} with the right token as ${name}: ${res.status}`);
@@ -209,24 +209,12 @@ describe('security: a studio bound on loopback refuses everyone without the toke
       let allowedCreates = 0;
       for (const r of all) {
         for (const host of foreign) {
-          const res = await rawRequest(studio.url, {
-            path: r.path,
-            method: r.method,
-            headers: { ...r.headers, ...auth, host },
-            body: r.body,
-            headersOnly: r.headersOnly,
-          });
+          const res = await send(r, { ...auth, host });
           requests++;
           if (res.status !== 403 && res.status !== 400) wrong.push(`${r.name} with Host "${host}": ${res.status}`);
         }
         for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`]) {
-          const res = await rawRequest(studio.url, {
-            path: r.path,
-            method: r.method,
-            headers: { ...r.headers, ...auth, host },
-            body: r.body,
-            headersOnly: r.headersOnly,
-          });
+          const res = await send(r, { ...auth, host });
           requests++;
           if (r.creates && res.status === 200) allowedCreates++;
           if (res.status === 403) wrong.push(`${r.name} with its own Host "${host}": 403`);
@@ -277,24 +265,12 @@ describe('security: a studio bound on loopback refuses everyone without the toke
         const before = tasksOnDisk();
         for (const r of routes()) {
           for (const origin of foreign) {
-            const res = await rawRequest(studio.url, {
-              path: r.path,
-              method: r.method,
-              headers: { ...r.headers, ...auth, origin },
-              body: r.body,
-              headersOnly: r.headersOnly,
-            });
+            const res = await send(r, { ...auth, origin });
             requests++;
             if (res.headers['access-control-allow-origin']) cors++;
             if (res.status !== 403) wrong.push(`${r.name} from Origin "${origin}": ${res.status}`);
           }
-          const fetchMeta = await rawRequest(studio.url, {
-            path: r.path,
-            method: r.method,
-            headers: { ...r.headers, ...auth, 'sec-fetch-site': 'cross-site' },
-            body: r.body,
-            headersOnly: r.headersOnly,
-          });
+          const fetchMeta = await send(r, { ...auth, 'sec-fetch-site': 'cross-site' });
           requests++;
           if (fetchMeta.status !== 403) wrong.push(`${r.name} with Sec-Fetch-Site: cross-site: ${fetchMeta.status}`);
           const preflight = await rawRequest(studio.url, {
@@ -311,13 +287,7 @@ describe('security: a studio bound on loopback refuses everyone without the toke
           if (preflight.headers['access-control-allow-origin']) cors++;
           if (preflight.status !== 403) wrong.push(`OPTIONS ${r.name} from a foreign Origin: ${preflight.status}`);
           for (const origin of [studio.url, `http://localhost:${port}`, `HTTP://LOCALHOST:${port}`]) {
-            const res = await rawRequest(studio.url, {
-              path: r.path,
-              method: r.method,
-              headers: { ...r.headers, ...auth, origin },
-              body: r.body,
-              headersOnly: r.headersOnly,
-            });
+            const res = await send(r, { ...auth, origin });
             requests++;
             if (r.creates && res.status === 200) allowedCreates++;
             if (res.status === 403) wrong.push(`${r.name} from its own Origin "${origin}": 403`);
