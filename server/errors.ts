@@ -1,26 +1,36 @@
-/** Domain errors. The tRPC edge maps each to one transport code (server/trpc.ts). */
+/** Domain errors. The tRPC edge maps each to one transport code and its `reason` (server/trpc.ts). */
+import type { ErrorReason } from '../shared/errors.js';
 
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
+  readonly reason: ErrorReason = 'not-found';
 }
 
 /** The request is valid but the current state does not allow it (lifecycle, a malformed file, OpenCode down). */
 export class PreconditionError extends Error {
   override name = 'PreconditionError';
+  constructor(
+    message: string,
+    readonly reason: ErrorReason = 'not-allowed-now',
+  ) {
+    super(message);
+  }
 }
 
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError';
+  readonly reason: ErrorReason = 'invalid-input';
 }
 
 /** A file under `.opencode-studio/` that cannot be read as what it should be. */
 export class InvalidFileError extends Error {
   override name = 'InvalidFileError';
+  readonly reason: ErrorReason = 'invalid-file';
   constructor(
     readonly path: string,
-    readonly reason: string,
+    readonly detail: string,
   ) {
-    super(`${path}: ${reason}`);
+    super(`${path}: ${detail}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
+import type { ErrorReason } from '../shared/errors.js';
 import type { Context } from './context.js';
 import { InvalidFileError, InvalidInputError, NotFoundError, PreconditionError } from './errors.js';
 import { describeZodIssues } from './store/canonical.js';
@@ -15,20 +16,44 @@ const t = initTRPC
       return {
         ...shape,
         message: zod ? describeZodIssues(zod.issues) : shape.message,
-        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path },
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          reason: reasonOf(error),
+        },
       };
     },
   });
+
+/** A TRPCError whose cause is the domain error, so the formatter can read its reason. */
+function transportError(code: TRPCError['code'], cause: Error): TRPCError {
+  return new TRPCError({ code, message: cause.message, cause });
+}
+
+const REASON_BY_CODE: Partial<Record<TRPCError['code'], ErrorReason>> = {
+  NOT_FOUND: 'not-found',
+  BAD_REQUEST: 'invalid-input',
+  PARSE_ERROR: 'invalid-input',
+  UNAUTHORIZED: 'unauthorized',
+  PRECONDITION_FAILED: 'not-allowed-now',
+};
+
+/** The stable code of an error: the domain error's own reason, else one implied by the transport code. */
+function reasonOf(error: TRPCError): ErrorReason {
+  const cause = error.cause as { reason?: unknown } | undefined;
+  if (cause && typeof cause.reason === 'string' && !(cause instanceof ZodError)) return cause.reason as ErrorReason;
+  return REASON_BY_CODE[error.code] ?? 'internal';
+}
 
 /** Domain errors become transport errors here, once, and nowhere else. */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
   const cause = result.error.cause;
-  if (cause instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message });
-  if (cause instanceof InvalidInputError) throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message });
-  if (cause instanceof PreconditionError || cause instanceof InvalidFileError)
-    throw new TRPCError({ code: 'PRECONDITION_FAILED', message: cause.message });
+  if (cause instanceof NotFoundError) throw transportError('NOT_FOUND', cause);
+  if (cause instanceof InvalidInputError) throw transportError('BAD_REQUEST', cause);
+  if (cause instanceof PreconditionError || cause instanceof InvalidFileError) throw transportError('PRECONDITION_FAILED', cause);
   if (result.error.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof ZodError))
     console.error('internal error:', cause ?? result.error);
   return result;

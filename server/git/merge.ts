@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError } from 'simple-git';
+import type { ErrorReason } from '../../shared/errors.js';
 import { assertBranchName, identityFallback, type Repo } from './repo.js';
 import { isMissing } from './worktree-list.js';
 
@@ -11,11 +12,17 @@ export class MergeBlockedError extends Error {
   override readonly name = 'MergeBlockedError';
   constructor(
     message: string,
+    readonly reason: MergeBlockedReason,
     readonly files: string[] = [],
   ) {
     super(message);
   }
 }
+
+export type MergeBlockedReason = Extract<
+  ErrorReason,
+  'merge-conflict' | 'dirty-checkout' | 'wrong-checkout' | 'no-branch' | 'internal'
+>;
 
 interface LocalChanges {
   /** Tracked files changed in the working tree or the index, and untracked files. */
@@ -31,15 +38,23 @@ export async function mergeBranch(repo: Repo, o: { branch: string; base: string;
   const current = await repo.currentBranch();
   if (current !== o.base) {
     const onWhat = current ? `branch ${current}` : 'a detached HEAD';
-    throw new MergeBlockedError(`${what}: the main checkout ${repo.root} is on ${onWhat}; check out ${o.base} first`);
+    throw new MergeBlockedError(
+      `${what}: the main checkout ${repo.root} is on ${onWhat}; check out ${o.base} first`,
+      'wrong-checkout',
+    );
   }
   if (await mergeInProgress(repo)) {
     throw new MergeBlockedError(
       `${what}: another merge is in progress in ${repo.root}; finish it or run "git merge --abort" first`,
+      'dirty-checkout',
     );
   }
   const tip = await repo.branchHead(o.branch);
-  if (!tip) throw new MergeBlockedError(`${what}: branch ${o.branch} does not exist (renamed or deleted outside the studio?)`);
+  if (!tip)
+    throw new MergeBlockedError(
+      `${what}: branch ${o.branch} does not exist (renamed or deleted outside the studio?)`,
+      'no-branch',
+    );
 
   const touched = new Set(await filesTouched(repo, tip, what));
   const local = await localChanges(repo);
@@ -47,6 +62,7 @@ export async function mergeBranch(repo: Repo, o: { branch: string; base: string;
   if (overlapping.length > 0) {
     throw new MergeBlockedError(
       `${what}: ${repo.root} has local changes to files the merge would touch (${overlapping.join(', ')}); commit or stash them, then merge again`,
+      'dirty-checkout',
       overlapping,
     );
   }
@@ -54,6 +70,7 @@ export async function mergeBranch(repo: Repo, o: { branch: string; base: string;
     // git merge refuses whenever the index differs from HEAD, even for files the merge leaves alone.
     throw new MergeBlockedError(
       `${what}: ${repo.root} has staged changes (${local.staged.join(', ')}) and git merges only into a clean index; commit them, or unstage them with "git restore --staged", then merge again`,
+      'dirty-checkout',
       local.staged,
     );
   }
@@ -77,15 +94,19 @@ export async function mergeBranch(repo: Repo, o: { branch: string; base: string;
 async function abandonMerge(repo: Repo, o: { branch: string; base: string }, error: GitError): Promise<MergeBlockedError> {
   const gitSays = error.message.trim();
   if (!(await mergeInProgress(repo))) {
-    return new MergeBlockedError(`git refused to merge ${o.branch} into ${o.base}: ${gitSays}`);
+    return new MergeBlockedError(`git refused to merge ${o.branch} into ${o.base}: ${gitSays}`, 'internal');
   }
   const conflicts = (await repo.git.raw(['diff', '--name-only', '--diff-filter=U', '-z'])).split('\0').filter(Boolean);
   await repo.git.raw(['merge', '--abort']);
   if (conflicts.length === 0) {
-    return new MergeBlockedError(`merging ${o.branch} into ${o.base} failed, so it was aborted and nothing changed: ${gitSays}`);
+    return new MergeBlockedError(
+      `merging ${o.branch} into ${o.base} failed, so it was aborted and nothing changed: ${gitSays}`,
+      'internal',
+    );
   }
   return new MergeBlockedError(
     `merging ${o.branch} into ${o.base} conflicts in ${conflicts.join(', ')}; the merge was aborted and nothing changed: request changes so the agent rebases, or merge by hand`,
+    'merge-conflict',
     conflicts,
   );
 }
@@ -106,7 +127,7 @@ async function filesTouched(repo: Repo, tip: string, what: string): Promise<stri
   const base = await repo.git.raw(['merge-base', 'HEAD', tip]).then(
     (out) => out.trim(),
     (error: unknown) => {
-      if (error instanceof GitError) throw new MergeBlockedError(`${what}: they share no history`);
+      if (error instanceof GitError) throw new MergeBlockedError(`${what}: they share no history`, 'internal');
       throw error;
     },
   );

@@ -141,13 +141,14 @@ export class OpencodeLink {
       await this.setReady(this.current.url, this.process?.authHeader() ?? null);
     if (this.state.state === 'starting') await this.waitReady();
     if (this.state.state !== 'ready' || !this.current)
-      throw new PreconditionError(this.state.reason ?? 'OpenCode is not available');
+      throw new PreconditionError(this.state.reason ?? 'OpenCode is not available', 'opencode-unavailable');
     return this.current.runner;
   }
 
   /** Whether actions can be accepted now (a start in progress counts: the run waits for it). */
   assertUsable(): void {
-    if (this.state.state === 'unavailable') throw new PreconditionError(this.state.reason ?? 'OpenCode is not available');
+    if (this.state.state === 'unavailable')
+      throw new PreconditionError(this.state.reason ?? 'OpenCode is not available', 'opencode-unavailable');
   }
 
   private waitReady(): Promise<void> {

@@ -100,9 +100,10 @@ export class Orchestrator implements AgentActions {
     this.link.assertUsable();
     const current = this.store.tasks.get(id);
     const run = current.run;
-    if (this.jobs.has(id)) throw new PreconditionError(`"${current.title}" is already running; abort it first`);
+    if (this.jobs.has(id))
+      throw new PreconditionError(`"${current.title}" is already running; abort it first`, 'already-running');
     if (!run || run.state === 'running' || run.state === 'queued')
-      throw new PreconditionError(`"${current.title}" has no failed, aborted or interrupted phase to retry`);
+      throw new PreconditionError(`"${current.title}" has no failed, aborted or interrupted phase to retry`, 'nothing-to-retry');
     const task = await this.store.tasks.patch(id, {
       status: PHASE_STATUS[run.phase],
       run: queuedRun(run.phase, run.feedback),
@@ -115,7 +116,7 @@ export class Orchestrator implements AgentActions {
   async abort(id: string): Promise<Task> {
     const job = this.jobs.get(id);
     const task = this.store.tasks.get(id);
-    if (!job) throw new PreconditionError(`nothing is running for "${task.title}"`);
+    if (!job) throw new PreconditionError(`nothing is running for "${task.title}"`, 'not-running');
     job.controller.abort(new PhaseAbortedError('aborted by you'));
     await within(job.done, 15_000);
     return this.store.tasks.get(id);
@@ -125,15 +126,17 @@ export class Orchestrator implements AgentActions {
     const task = this.store.tasks.get(id);
     if (task.status !== 'review')
       throw new PreconditionError(`only a task in Review can be merged; "${task.title}" is in ${task.status.replace('_', ' ')}`);
-    if (this.jobs.has(id)) throw new PreconditionError(`"${task.title}" is still running; wait or abort it first`);
+    if (this.jobs.has(id))
+      throw new PreconditionError(`"${task.title}" is still running; wait or abort it first`, 'already-running');
     const branch = task.branch ?? `studio/${id}`;
     const base = this.store.config.get().baseBranch;
     try {
       await this.phases.gitLock(() => mergeBranch(this.repo, { branch, base, message: `Merge ${branch}: ${task.title}` }));
     } catch (err) {
-      const message = err instanceof MergeBlockedError ? err.message : `the merge failed: ${errorMessage(err)}`;
+      const blocked = err instanceof MergeBlockedError ? err : null;
+      const message = blocked ? blocked.message : `the merge failed: ${errorMessage(err)}`;
       await this.store.tasks.patch(id, { error: message });
-      throw new PreconditionError(message);
+      throw new PreconditionError(message, blocked?.reason ?? 'internal');
     }
     await this.phases.gitLock(() => removeWorktree(this.repo, { dir: this.phases.worktreeDir(id), branch, deleteBranch: true }));
     return this.store.tasks.patch(id, { status: 'done', run: null, error: null });
@@ -141,10 +144,11 @@ export class Orchestrator implements AgentActions {
 
   async diff(id: string): Promise<TaskDiff> {
     const task = this.store.tasks.get(id);
-    if (!task.branch) throw new PreconditionError(`"${task.title}" has no branch yet: start it first`);
+    if (!task.branch) throw new PreconditionError(`"${task.title}" has no branch yet: start it first`, 'no-branch');
     if (!(await this.repo.branchExists(task.branch)))
       throw new PreconditionError(
         `the branch ${task.branch} of "${task.title}" no longer exists (renamed or deleted?); restore it, or delete the task`,
+        'no-branch',
       );
     return branchDiff(this.repo, { branch: task.branch, base: this.store.config.get().baseBranch });
   }
@@ -211,7 +215,8 @@ export class Orchestrator implements AgentActions {
   }
 
   private async transition(id: string, from: TaskStatus[], verb: string, patch: TaskPatch): Promise<Task> {
-    if (this.jobs.has(id)) throw new PreconditionError(`an agent is already working on "${this.store.tasks.get(id).title}"`);
+    if (this.jobs.has(id))
+      throw new PreconditionError(`an agent is already working on "${this.store.tasks.get(id).title}"`, 'already-running');
     return this.store.tasks.update(id, (t) => {
       if (!from.includes(t.status))
         throw new PreconditionError(

@@ -149,7 +149,7 @@ export class PhaseRunner {
     let next: AgentPhase | null = null;
     if (phase === 'planning') {
       if (!result.text.trim())
-        throw new PreconditionError('the agent answered with an empty plan; retry, or write the plan by hand');
+        throw new PreconditionError('the agent answered with an empty plan; retry, or write the plan by hand', 'empty-plan');
       await this.store.plans.write(id, result.text);
       next = config.requirePlanApproval ? null : 'implementation';
       patch = { status: next ? 'in_progress' : 'plan_review' };

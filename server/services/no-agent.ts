@@ -6,7 +6,7 @@ import type { AgentActions } from './agent-actions.js';
 export class NoAgent implements AgentActions {
   constructor(private readonly reason = 'the agent is not available in this studio') {}
   private refuse(): never {
-    throw new PreconditionError(this.reason);
+    throw new PreconditionError(this.reason, 'opencode-unavailable');
   }
   start = async () => this.refuse();
   approvePlan = async () => this.refuse();

@@ -65,6 +65,7 @@ export class TaskService {
       if (!force)
         throw new PreconditionError(
           `"${task.title}" has a worktree or branch (${task.branch ?? `studio/${id}`}) with the agent's work; delete with force to remove them too`,
+          'needs-force',
         );
       await this.agent.discard(id);
     }

@@ -59,6 +59,7 @@ export class ConfigStore {
       } catch (err) {
         throw new PreconditionError(
           `${this.paths.relative(this.paths.config)} is malformed (${(err as Error).message}); fix the file, then try again`,
+          'invalid-file',
         );
       }
       const base = this.db.data ?? { config: DEFAULT_CONFIG, raw: {} };

@@ -68,7 +68,7 @@ export class TaskStore {
       try {
         text = readTextOrNullSync(file);
       } catch (err) {
-        this.problems.note(this.paths.relative(file), err instanceof InvalidFileError ? err.reason : (err as Error).message);
+        this.problems.note(this.paths.relative(file), err instanceof InvalidFileError ? err.detail : (err as Error).message);
         continue;
       }
       if (text === null) continue;
@@ -162,7 +162,10 @@ export class TaskStore {
         const expected = displaced?.onDisk ?? current.text;
         if ('error' in current) {
           if (displaced) await this.putBack(file, current.text, expected);
-          throw new PreconditionError(`${current.path} is malformed (${current.error}); fix the file, then try again`);
+          throw new PreconditionError(
+            `${current.path} is malformed (${current.error}); fix the file, then try again`,
+            'invalid-file',
+          );
         }
         const patch = change(current.parsed.task);
         if (patch === null && !displaced) return current.parsed.task;
@@ -190,6 +193,7 @@ export class TaskStore {
       }
       throw new PreconditionError(
         `${this.paths.relative(file)} kept changing on disk while the studio wrote it; nothing was changed, try again`,
+        'busy-file',
       );
     });
   }
@@ -263,7 +267,7 @@ export class TaskStore {
       text = await readTextOrNull(file);
     } catch (err) {
       if (!(err instanceof InvalidFileError)) throw err;
-      return { text: `\0${err.reason}`, path: this.paths.relative(file), error: err.reason };
+      return { text: `\0${err.detail}`, path: this.paths.relative(file), error: err.detail };
     }
     if (text === null) return null;
     return this.parse(

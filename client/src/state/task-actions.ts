@@ -2,7 +2,7 @@ import { moveRule } from '../../../shared/lifecycle.js';
 import type { Task, TaskStatus } from '../../../shared/task.js';
 import { api } from './api.js';
 import { placeTask, removeTask, tasks, upsertTask } from './board.js';
-import { attempt, errorText, toast } from './toasts.js';
+import { attempt, errorReason, errorText, toast } from './toasts.js';
 
 function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -75,8 +75,8 @@ export async function deleteTask(task: Task, force: boolean): Promise<'deleted' 
     toast(`Deleted "${task.title}"`);
     return 'deleted';
   } catch (err) {
+    if (!force && errorReason(err) === 'needs-force') return 'needs-force';
     const text = errorText(err);
-    if (!force && /with force/.test(text)) return 'needs-force';
     toast(`Deleting "${task.title}" failed: ${text}`, 'error');
     return 'failed';
   }

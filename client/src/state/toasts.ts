@@ -1,5 +1,6 @@
 import { TRPCClientError } from '@trpc/client';
 import { createSignal } from 'solid-js';
+import { ERROR_REASONS, type ErrorReason } from '../../../shared/errors.js';
 
 export type Toast = { id: number; kind: 'error' | 'info'; text: string };
 
@@ -25,6 +26,13 @@ export function errorText(err: unknown): string {
     return err.message;
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The stable reason code the studio put in the error's data (shared/errors.ts); null for a network failure. */
+export function errorReason(err: unknown): ErrorReason | null {
+  if (!(err instanceof TRPCClientError)) return null;
+  const reason = (err.data as { reason?: unknown } | undefined)?.reason;
+  return typeof reason === 'string' && (ERROR_REASONS as readonly string[]).includes(reason) ? (reason as ErrorReason) : null;
 }
 
 export function isUnauthorized(err: unknown): boolean {

@@ -1,0 +1,46 @@
+/**
+ * Stable machine codes carried in every API error's `data.reason`. Clients (the board, the
+ * script client, the CLI, the MCP server) branch on these, never on an error's message.
+ * No zod here: the board imports this file.
+ */
+export const ERROR_REASONS = [
+  'not-found',
+  'invalid-input',
+  'invalid-file',
+  'unauthorized',
+  'not-allowed-now',
+  'needs-force',
+  'already-running',
+  'not-running',
+  'nothing-to-retry',
+  'no-branch',
+  'merge-conflict',
+  'dirty-checkout',
+  'wrong-checkout',
+  'opencode-unavailable',
+  'empty-plan',
+  'busy-file',
+  'internal',
+] as const;
+export type ErrorReason = (typeof ERROR_REASONS)[number];
+
+/** What each reason means, for the README and the OpenAPI document. */
+export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
+  'not-found': 'no such task, plan or request',
+  'invalid-input': 'the input does not match the schema; the message names the field',
+  'invalid-file': 'a file under .opencode-studio/ is malformed; fix it by hand, then try again',
+  unauthorized: 'a valid token is required',
+  'not-allowed-now': 'the lifecycle does not allow this action from the task’s current status',
+  'needs-force': 'the task has a branch or worktree with the agent’s work; repeat with force to remove them too',
+  'already-running': 'an agent is already working on the task; abort it first',
+  'not-running': 'nothing is running for the task',
+  'nothing-to-retry': 'the task has no failed, aborted or interrupted phase to retry',
+  'no-branch': 'the task has no branch yet, or its branch was deleted',
+  'merge-conflict': 'the branch conflicts with the base branch',
+  'dirty-checkout': 'the main checkout has uncommitted changes that the merge would touch',
+  'wrong-checkout': 'the main checkout is not on the base branch',
+  'opencode-unavailable': 'OpenCode is not running or not reachable',
+  'empty-plan': 'the agent answered with an empty plan',
+  'busy-file': 'the file kept changing under the write; try again',
+  internal: 'an unexpected error; the studio’s log has the details',
+};
