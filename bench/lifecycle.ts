@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { startScriptedModel } from '../server/opencode/scripted-model.js';
+import { startScriptedModel } from '../server/demo/scripted-model.js';
 import type { Task } from '../shared/task.js';
 import { fastDemoResponder, startAgentStudio, stopModels } from '../test/helpers/agent-studio.js';
 import { stopStudios } from '../test/helpers/studio.js';

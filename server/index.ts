@@ -7,11 +7,11 @@ import { openRepo } from './git/repo.js';
 import { createApp } from './http/app.js';
 import { Guard } from './http/security.js';
 import { attachWebSocket } from './http/ws.js';
-import { claimRuntime, releaseRuntime, writeServerInfo } from './runtime-file.js';
 import type { AgentActions } from './services/agent-actions.js';
 import { NoAgent } from './services/no-agent.js';
 import { ProjectService } from './services/project-service.js';
 import { TaskService } from './services/task-service.js';
+import { claimRuntime, releaseRuntime, writeServerInfo } from './store/runtime-file.js';
 import { StudioStore } from './store/studio-store.js';
 import { initWorkspace } from './store/workspace.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCClient, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
 import type { AppRouter } from './routers/index.js';
-import { ServerInfo } from './runtime-file.js';
+import { ServerInfo } from './store/runtime-file.js';
 
 export type { AppRouter };
 export type StudioClientOptions = { url: string; token: string } | { root: string };

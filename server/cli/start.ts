@@ -22,7 +22,7 @@ export async function runStart(options: StartOptions): Promise<number> {
   let dir = path.resolve(options.dir);
   let agent: Parameters<typeof createStudioServer>[0]['agent'];
   if (options.demo) {
-    const { prepareDemo } = await import('./demo.js');
+    const { prepareDemo } = await import('../demo/demo.js');
     const demo = await prepareDemo(say);
     dir = demo.root;
     agent = demo.agent;

@@ -1,7 +1,7 @@
 import type { EventBus } from '../events/event-bus.js';
 import { openRepo } from '../git/repo.js';
+import { type LinkMode, OpencodeLink } from '../opencode/opencode-link.js';
 import type { StudioStore } from '../store/studio-store.js';
-import { type LinkMode, OpencodeLink } from './opencode-link.js';
 import { Orchestrator } from './orchestrator.js';
 
 export interface AgentOptions {

@@ -7,11 +7,11 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
 import { branchDiff, MergeBlockedError, mergeBranch, removeWorktree, worktreeExists } from '../git/worktrees.js';
 import { PhaseAbortedError } from '../opencode/agent-runner.js';
+import type { OpencodeLink } from '../opencode/opencode-link.js';
 import type { AgentActions } from '../services/agent-actions.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import { ActivityLog } from './activity-log.js';
-import type { OpencodeLink } from './opencode-link.js';
 import { PHASE_STATUS, PhaseRunner, queuedRun } from './phase-runner.js';
 import { Slots } from './slots.js';
 

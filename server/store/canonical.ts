@@ -1,4 +1,4 @@
-import { jsonDepth, MAX_JSON_DEPTH } from '../json-depth.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../http/json-depth.js';
 
 /** JSON the way we commit it: 2 spaces, fixed key order, unknown keys kept after the known ones, newline at the end. */
 export function canonicalJson(

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { phaseOf } from '../../server/opencode/demo-script.js';
-import type { Responder } from '../../server/opencode/scripted-model.js';
+import { phaseOf } from '../../server/demo/demo-script.js';
+import type { Responder } from '../../server/demo/scripted-model.js';
 import type { Task } from '../../shared/task.js';
 import { fastDemoResponder, startAgentStudio, stopModels } from '../helpers/agent-studio.js';
 import { failureOf } from '../helpers/failure.js';

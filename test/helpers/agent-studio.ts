@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { demoResponder } from '../../server/opencode/demo-script.js';
+import { demoResponder } from '../../server/demo/demo-script.js';
 import {
   type Responder,
   type ScriptedModel,
   scriptedOpencodeConfig,
   startScriptedModel,
-} from '../../server/opencode/scripted-model.js';
+} from '../../server/demo/scripted-model.js';
 import { isolatedOpencodeEnv } from '../../server/opencode/server-process.js';
 import { createAgent } from '../../server/orchestrator/create-agent.js';
 import type { Orchestrator } from '../../server/orchestrator/orchestrator.js';

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueResponder } from '../../server/demo/scripted-model.js';
 import { AgentRunner, PhaseAbortedError, PhaseFailedError } from '../../server/opencode/agent-runner.js';
-import { queueResponder } from '../../server/opencode/scripted-model.js';
 import { type Harness, recorder, startHarness, waitFor } from './harness.js';
 
 let h: Harness;

@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentRunner } from '../../server/opencode/agent-runner.js';
 import {
   type Responder,
   type ScriptedModel,
   scriptedOpencodeConfig,
   startScriptedModel,
-} from '../../server/opencode/scripted-model.js';
+} from '../../server/demo/scripted-model.js';
+import { AgentRunner } from '../../server/opencode/agent-runner.js';
 import { isolatedOpencodeEnv, OpencodeProcess, type OpencodeProcessOptions } from '../../server/opencode/server-process.js';
 import type { ActivityEntry } from '../../shared/activity.js';
 

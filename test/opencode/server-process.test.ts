@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueResponder } from '../../server/demo/scripted-model.js';
 import { AgentRunner } from '../../server/opencode/agent-runner.js';
-import { queueResponder } from '../../server/opencode/scripted-model.js';
 import {
   isolatedOpencodeEnv,
   OpencodeProcess,

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { phaseOf } from '../../server/opencode/demo-script.js';
-import type { Responder } from '../../server/opencode/scripted-model.js';
-import { startScriptedModel } from '../../server/opencode/scripted-model.js';
+import { phaseOf } from '../../server/demo/demo-script.js';
+import type { Responder } from '../../server/demo/scripted-model.js';
+import { startScriptedModel } from '../../server/demo/scripted-model.js';
 import type { Task } from '../../shared/task.js';
 import { fastDemoResponder, startAgentStudio, stopModels } from '../helpers/agent-studio.js';
 import { stopStudios } from '../helpers/studio.js';

@@ -5,9 +5,9 @@ import { createOpencodeClient } from '@opencode-ai/sdk/v2';
 import type { OpencodeState } from '../../shared/events.js';
 import { PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { AgentRunner } from '../opencode/agent-runner.js';
-import { signalGroup } from '../opencode/process-reaper.js';
-import { OpencodeProcess, type OpencodeStatus } from '../opencode/server-process.js';
+import { AgentRunner } from './agent-runner.js';
+import { signalGroup } from './process-reaper.js';
+import { OpencodeProcess, type OpencodeStatus } from './server-process.js';
 
 export type LinkMode =
   | { kind: 'managed'; env?: Record<string, string>; configContent?: Record<string, unknown> }

@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import { z } from 'zod';
-import { isMissing, removeTempFiles, writeFileAtomic } from './store/atomic-file.js';
-import type { WorkspacePaths } from './store/paths.js';
+import { isMissing, removeTempFiles, writeFileAtomic } from './atomic-file.js';
+import type { WorkspacePaths } from './paths.js';
 
 export const ServerInfo = z.object({ url: z.string(), token: z.string(), pid: z.number(), startedAt: z.string() });
 export type ServerInfo = z.infer<typeof ServerInfo>;

@@ -3,10 +3,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { StudioServerOptions } from '../index.js';
-import { demoResponder } from '../opencode/demo-script.js';
-import { scriptedOpencodeConfig, startScriptedModel } from '../opencode/scripted-model.js';
 import { isolatedOpencodeEnv } from '../opencode/server-process.js';
 import { createAgent } from '../orchestrator/create-agent.js';
+import { demoResponder } from './demo-script.js';
+import { scriptedOpencodeConfig, startScriptedModel } from './scripted-model.js';
 
 const SAMPLE_FILES: Record<string, string> = {
   'README.md': '# Sample app\n\nA tiny app for the OpenCode Studio demo.\n',

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoResponder, phaseOf } from '../../server/opencode/demo-script.js';
-import type { ScriptRequest } from '../../server/opencode/scripted-model.js';
-import { type Harness, recorder, startHarness } from './harness.js';
+import { demoResponder, phaseOf } from '../../server/demo/demo-script.js';
+import type { ScriptRequest } from '../../server/demo/scripted-model.js';
+import { type Harness, recorder, startHarness } from '../opencode/harness.js';
 
 function prompt(phase: string, iteration = 0): string {
   return [

@@ -4,7 +4,7 @@ import {
   type ScriptedModel,
   scriptedOpencodeConfig,
   startScriptedModel,
-} from '../../server/opencode/scripted-model.js';
+} from '../../server/demo/scripted-model.js';
 
 let model: ScriptedModel | null = null;
 afterEach(async () => {
