@@ -22,6 +22,13 @@ export const ActivityEntry = z.discriminatedUnion('kind', [
     durationMs: z.number().nullable(),
   }),
   z.object({ kind: z.literal('step'), at: z.string(), phase: AgentPhase, tokens: z.number(), cost: z.number() }),
-  z.object({ kind: z.literal('error'), at: z.string(), phase: AgentPhase, message: z.string() }),
+  z.object({
+    kind: z.literal('error'),
+    at: z.string(),
+    phase: AgentPhase,
+    message: z.string(),
+    /** Set when OpenCode is retrying a failing model call: which attempt this is. */
+    attempt: z.number().int().positive().optional(),
+  }),
 ]);
 export type ActivityEntry = z.infer<typeof ActivityEntry>;

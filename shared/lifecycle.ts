@@ -1,33 +1,164 @@
-import type { TaskStatus } from './task.js';
+import type { ErrorReason } from './errors.js';
+import { STATUS_TITLES } from './statuses.js';
+import type { AgentPhase, Task, TaskStatus } from './task.js';
 
 /**
- * Moves a person may make by dragging a card. Moves that need the agent (todo -> planning,
- * plan_review -> in_progress, review -> done) are performed by the matching agent action;
- * `tasks.move` routes them there. Everything else is refused with the reason below.
+ * The lifecycle, in one place. The orchestrator, the task service (drags), the board's buttons
+ * and its drop targets all read these tables: a row added here is a new action everywhere.
+ * No zod here: the board imports this file.
  */
-export type MoveRule =
-  | { action: 'reorder' }
-  | { action: 'start' }
-  | { action: 'approvePlan' }
-  | { action: 'merge' }
-  | { action: 'set' };
+
+/** What a person (or a script) can ask of a task. */
+export type LifecycleAction = 'start' | 'approvePlan' | 'requestChanges' | 'merge' | 'backToTodo' | 'abort' | 'retry';
+
+/** One allowed step: `action` on a task in `from` leads to `to`, running `phase` (null: no agent). */
+export interface Transition {
+  action: LifecycleAction;
+  from: TaskStatus;
+  to: TaskStatus;
+  phase: AgentPhase | null;
+  /** Dragging a card from `from` to `to` performs this action. */
+  drag: boolean;
+}
+
+export const TRANSITIONS: readonly Transition[] = [
+  { action: 'start', from: 'todo', to: 'planning', phase: 'planning', drag: true },
+  { action: 'approvePlan', from: 'plan_review', to: 'in_progress', phase: 'implementation', drag: true },
+  { action: 'requestChanges', from: 'plan_review', to: 'planning', phase: 'planning', drag: false },
+  { action: 'requestChanges', from: 'review', to: 'in_progress', phase: 'fix', drag: false },
+  { action: 'merge', from: 'review', to: 'done', phase: null, drag: true },
+  { action: 'backToTodo', from: 'plan_review', to: 'todo', phase: null, drag: true },
+];
+
+/** What finishing a phase can mean; the phase runner picks the outcome, this table the next step. */
+export type PhaseOutcome = 'done' | 'skip-approval' | 'changes-requested';
+
+/** A phase finished: the next phase to run, or the status where a person takes over. */
+export type NextStep = { phase: AgentPhase } | { rest: TaskStatus };
+
+export interface PhaseRule {
+  /** The column a task is in while this phase runs (or waits to run). */
+  status: TaskStatus;
+  /** OpenCode's agent that runs it: `plan` reads only, `build` edits. */
+  agent: 'plan' | 'build';
+  /** For the card: "planning…", "implementing…". */
+  doing: string;
+  after: Partial<Record<PhaseOutcome, NextStep>> & { done: NextStep };
+}
+
+export const PHASES: Record<AgentPhase, PhaseRule> = {
+  planning: {
+    status: 'planning',
+    agent: 'plan',
+    doing: 'planning',
+    after: { done: { rest: 'plan_review' }, 'skip-approval': { phase: 'implementation' } },
+  },
+  implementation: { status: 'in_progress', agent: 'build', doing: 'implementing', after: { done: { phase: 'review' } } },
+  fix: { status: 'in_progress', agent: 'build', doing: 'fixing review comments', after: { done: { phase: 'review' } } },
+  review: {
+    status: 'ai_review',
+    agent: 'plan',
+    doing: 'reviewing',
+    after: { done: { rest: 'review' }, 'changes-requested': { phase: 'fix' } },
+  },
+};
+
+/** The status and the next phase (null: a person is up) after `phase` ends with `outcome`. */
+export function afterPhase(phase: AgentPhase, outcome: PhaseOutcome): { status: TaskStatus; next: AgentPhase | null } {
+  const step = PHASES[phase].after[outcome] ?? PHASES[phase].after.done;
+  return 'phase' in step ? { status: PHASES[step.phase].status, next: step.phase } : { status: step.rest, next: null };
+}
+
+/** The agent is working on the task, or it waits for a slot. */
+export function isActive(task: Pick<Task, 'run'>): boolean {
+  return task.run?.state === 'running' || task.run?.state === 'queued';
+}
+
+/** A failed, aborted or interrupted phase that `retry` runs again. */
+export function canRetry(task: Pick<Task, 'run'>): boolean {
+  const state = task.run?.state;
+  return state === 'failed' || state === 'aborted' || state === 'interrupted';
+}
+
+export function transitionFor(action: LifecycleAction, from: TaskStatus): Transition | undefined {
+  return TRANSITIONS.find((t) => t.action === action && t.from === from);
+}
+
+/** The statuses an action starts from, for its refusal. */
+export function statusesFor(action: LifecycleAction): TaskStatus[] {
+  return TRANSITIONS.filter((t) => t.action === action).map((t) => t.from);
+}
+
+/** Whether `action` is open to the task as it is now (the board shows a button for each). */
+export function allows(action: LifecycleAction, task: Pick<Task, 'status' | 'run'>): boolean {
+  if (action === 'abort') return isActive(task);
+  if (action === 'retry') return canRetry(task);
+  return !isActive(task) && transitionFor(action, task.status) !== undefined;
+}
+
+export type Refusal = { reason: ErrorReason; message: string };
+
+/** Why `action` is not open to the task now, with its reason code and words for a person; null when it is. */
+export function refusal(action: LifecycleAction, task: Pick<Task, 'status' | 'run' | 'title'>): Refusal | null {
+  if (allows(action, task)) return null;
+  if (action === 'abort') return { reason: 'not-running', message: `nothing is running for "${task.title}"` };
+  if (action === 'retry')
+    return {
+      reason: 'nothing-to-retry',
+      message: `"${task.title}" has no failed, aborted or interrupted phase to retry`,
+    };
+  if (isActive(task)) return busy(task);
+  const from = statusesFor(action).map(title);
+  return {
+    reason: 'not-allowed-now',
+    message: `cannot ${VERB[action]} "${task.title}": it is in ${title(task.status)}, not ${from.join(' or ')}`,
+  };
+}
+
+/** An agent already works on the task (the server knows it even before the file says so). */
+export function busy(task: Pick<Task, 'title'>): Refusal {
+  return { reason: 'already-running', message: `an agent is already working on "${task.title}"; wait or abort it first` };
+}
+
+const VERB: Record<LifecycleAction, string> = {
+  start: 'start',
+  approvePlan: 'approve the plan of',
+  requestChanges: 'request changes on',
+  merge: 'merge',
+  backToTodo: 'move back to Todo',
+  abort: 'abort',
+  retry: 'retry',
+};
+
+function title(status: TaskStatus): string {
+  return STATUS_TITLES[status].toLowerCase();
+}
+
+/** What dropping a card from one column on another does. */
+export type MoveRule = { action: 'reorder' } | { action: LifecycleAction; transition: Transition };
 
 export function moveRule(from: TaskStatus, to: TaskStatus): MoveRule | { refused: string } {
   if (from === to) return { action: 'reorder' };
-  if (from === 'todo' && to === 'planning') return { action: 'start' };
-  if (from === 'plan_review' && to === 'in_progress') return { action: 'approvePlan' };
-  if (from === 'review' && to === 'done') return { action: 'merge' };
-  if (to === 'todo' && from === 'plan_review') return { action: 'set' };
-  return { refused: refusal(from, to) };
+  const transition = TRANSITIONS.find((t) => t.drag && t.from === from && t.to === to);
+  if (transition) return { action: transition.action, transition };
+  return { refused: dragRefusal(from, to) };
 }
 
-function refusal(from: TaskStatus, to: TaskStatus): string {
+/** Why a drop is refused: names the column a card must come from to land on `to`. */
+function dragRefusal(from: TaskStatus, to: TaskStatus): string {
   if (from === 'done') return 'a done task is merged and cannot move; create a new task instead';
-  if (to === 'done') return 'only a task in Review can be merged to Done';
-  if (to === 'planning') return 'only a task in Todo can be started (drag it to Planning)';
-  if (to === 'in_progress') return 'only a task in Plan review can be approved into In progress';
-  if (to === 'plan_review' || to === 'ai_review' || to === 'review')
-    return `the agent moves tasks into ${to.replace('_', ' ')} when it finishes a phase; it cannot be set by hand`;
-  if (to === 'todo') return 'only a task in Plan review (not yet implemented) can go back to Todo';
-  return `moving from ${from} to ${to} is not part of the lifecycle`;
+  const into = TRANSITIONS.filter((t) => t.drag && t.to === to);
+  if (into.length === 0) return `the agent moves tasks into ${title(to)} when it finishes a phase; it cannot be set by hand`;
+  const sources = into.map((t) => STATUS_TITLES[t.from]).join(' or ');
+  return `only a task in ${sources} can ${into.map((t) => DRAG_VERB[t.action]).join(' or ')}`;
 }
+
+const DRAG_VERB: Record<LifecycleAction, string> = {
+  start: 'be started (drag it to Planning)',
+  approvePlan: 'be approved into In progress',
+  requestChanges: 'be sent back with feedback',
+  merge: 'be merged to Done',
+  backToTodo: 'go back to Todo (it is not yet implemented)',
+  abort: 'be aborted',
+  retry: 'be retried',
+};

@@ -2,10 +2,10 @@ import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2';
 import type { ActivityEntry } from '../../shared/activity.js';
 import type { AgentPhase } from '../../shared/task.js';
 import { OpencodeEventStream } from './event-stream.js';
-import { PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
+import { OpencodeUnreachableError, PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
 import { type PhaseResult, type SessionMessage, SessionWatch, sessionIdOf, settledRun } from './session-watch.js';
 
-export { PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
+export { OpencodeUnreachableError, PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
 export type { PhaseResult } from './session-watch.js';
 
 export interface RunPhaseInput {
@@ -121,7 +121,7 @@ export class AgentRunner {
     try {
       await this.#stream.ready(this.#connectTimeoutMs);
     } catch (err) {
-      throw new PhaseFailedError(`cannot reach OpenCode at ${this.#url}: ${(err as Error).message}`, sessionId);
+      throw new OpencodeUnreachableError(`cannot reach OpenCode at ${this.#url}: ${(err as Error).message}`, sessionId);
     }
   }
 
@@ -210,7 +210,8 @@ async function request<T>(
   try {
     result = await call;
   } catch (err) {
-    throw new PhaseFailedError(`cannot ${what}: ${(err as Error).message}`, sessionId);
+    // The call itself threw: no HTTP answer came back, so OpenCode is gone (or restarting).
+    throw new OpencodeUnreachableError(`cannot ${what}: ${(err as Error).message}`, sessionId);
   }
   if (result.error !== undefined || result.data === undefined) {
     const status = result.response ? ` (HTTP ${result.response.status})` : '';

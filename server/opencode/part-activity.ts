@@ -69,8 +69,14 @@ export class PartActivity {
     for (const id of this.#texts.keys()) this.#emitText(id);
   }
 
-  error(message: string): void {
-    this.#emit({ kind: 'error', at: new Date().toISOString(), phase: this.#phase, message });
+  error(message: string, attempt?: number): void {
+    this.#emit({
+      kind: 'error',
+      at: new Date().toISOString(),
+      phase: this.#phase,
+      message,
+      ...(attempt === undefined ? {} : { attempt }),
+    });
   }
 
   #emitText(id: string): void {

@@ -9,6 +9,11 @@ export class PhaseFailedError extends Error {
   }
 }
 
+/** OpenCode did not answer at all (connection refused or reset): it stopped or is restarting. */
+export class OpencodeUnreachableError extends PhaseFailedError {
+  override name = 'OpencodeUnreachableError';
+}
+
 /** The runner was closed while the session was still running; `resume` can pick it up later. */
 export class RunnerClosedError extends PhaseFailedError {
   override name = 'RunnerClosedError';

@@ -65,7 +65,7 @@ export class SessionWatch {
       case 'session.status':
         if (event.properties.status.type === 'retry') {
           const { attempt, message } = event.properties.status;
-          this.activity.error(`retrying (attempt ${attempt}): ${message}`);
+          this.activity.error(`retrying (attempt ${attempt}): ${message}`, attempt);
         } else if (event.properties.status.type === 'idle') this.settle('idle');
         break;
       case 'session.idle':

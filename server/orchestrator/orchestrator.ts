@@ -1,21 +1,20 @@
 import type { ActivityEntry } from '../../shared/activity.js';
 import type { TaskDiff } from '../../shared/api.js';
 import type { OpencodeState } from '../../shared/events.js';
-import type { AgentPhase, Task, TaskStatus } from '../../shared/task.js';
+import { busy, type LifecycleAction, PHASES, refusal, type Transition, transitionFor } from '../../shared/lifecycle.js';
+import type { AgentPhase, Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
-import { branchDiff, MergeBlockedError, mergeBranch, removeWorktree, worktreeExists } from '../git/worktrees.js';
-import { PhaseAbortedError } from '../opencode/agent-runner.js';
-import type { OpencodeLink } from '../opencode/opencode-link.js';
+import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/agent-runner.js';
 import type { AgentActions } from '../services/agent-actions.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import { ActivityLog } from './activity-log.js';
-import { PHASE_STATUS, PhaseRunner, queuedRun } from './phase-runner.js';
+import type { AgentLink } from './agent-port.js';
+import { PhaseRunner, queuedRun } from './phase-runner.js';
 import { Slots } from './slots.js';
-
-const LOST_CONNECTION = /fetch failed|ECONNREFUSED|ECONNRESET|socket hang up|OpenCode stopped|other side closed/i;
+import { TaskBranches } from './task-branches.js';
 
 type Job = { phase: AgentPhase; controller: AbortController; done: Promise<void>; inPhase: boolean };
 
@@ -30,18 +29,20 @@ export class Orchestrator implements AgentActions {
   private readonly slots: Slots;
   private readonly activityLog: ActivityLog;
   private readonly phases: PhaseRunner;
+  private readonly branches: TaskBranches;
   private closed = false;
 
   constructor(
-    private readonly repo: Repo,
+    repo: Repo,
     private readonly store: StudioStore,
     bus: EventBus,
-    private readonly link: OpencodeLink,
+    private readonly link: AgentLink,
     log: (line: string) => void = () => {},
   ) {
     this.slots = new Slots(() => store.config.get().maxParallel);
     this.activityLog = new ActivityLog(store.paths, bus);
     this.phases = new PhaseRunner(repo, store, this.activityLog, log);
+    this.branches = new TaskBranches(repo, store, this.phases);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();
       if (e.type === 'opencode.status' && e.opencode.managed && e.opencode.state !== 'ready')
@@ -57,66 +58,38 @@ export class Orchestrator implements AgentActions {
     return this.link.models();
   }
 
-  async start(id: string): Promise<Task> {
-    this.link.assertUsable();
-    const task = await this.transition(id, ['todo'], 'start', {
-      status: 'planning',
-      branch: `studio/${id}`,
-      run: queuedRun('planning'),
-      error: null,
-      verdict: null,
-      iteration: 0,
-    });
-    this.schedule(id, 'planning');
-    return task;
+  start(id: string): Promise<Task> {
+    return this.act(id, 'start', () => ({ branch: `studio/${id}`, verdict: null, iteration: 0 }));
   }
 
-  async approvePlan(id: string): Promise<Task> {
-    this.link.assertUsable();
-    const task = await this.transition(id, ['plan_review'], 'approve the plan of', {
-      status: 'in_progress',
-      run: queuedRun('implementation'),
-      error: null,
-    });
-    this.schedule(id, 'implementation');
-    return task;
+  approvePlan(id: string): Promise<Task> {
+    return this.act(id, 'approvePlan');
   }
 
-  async requestChanges(id: string, feedback: string): Promise<Task> {
-    this.link.assertUsable();
-    const current = this.store.tasks.get(id);
-    const phase: AgentPhase = current.status === 'plan_review' ? 'planning' : 'fix';
-    const task = await this.transition(id, ['plan_review', 'review'], 'request changes on', {
-      status: PHASE_STATUS[phase],
-      run: queuedRun(phase, feedback),
-      error: null,
-      ...(phase === 'fix' ? { iteration: 0 } : {}),
-    });
-    this.schedule(id, phase);
-    return task;
+  requestChanges(id: string, feedback: string): Promise<Task> {
+    return this.act(id, 'requestChanges', (row) => (row.phase === 'fix' ? { iteration: 0 } : {}), feedback);
   }
 
   async retry(id: string): Promise<Task> {
     this.link.assertUsable();
-    const current = this.store.tasks.get(id);
-    const run = current.run;
-    if (this.jobs.has(id))
-      throw new PreconditionError(`"${current.title}" is already running; abort it first`, 'already-running');
-    if (!run || run.state === 'running' || run.state === 'queued')
-      throw new PreconditionError(`"${current.title}" has no failed, aborted or interrupted phase to retry`, 'nothing-to-retry');
-    const task = await this.store.tasks.patch(id, {
-      status: PHASE_STATUS[run.phase],
-      run: queuedRun(run.phase, run.feedback),
-      error: null,
+    this.assertIdle(id);
+    let phase: AgentPhase | undefined;
+    const task = await this.store.tasks.update(id, (t) => {
+      assertAllowed('retry', t);
+      phase = t.run!.phase;
+      return { status: PHASES[phase].status, run: queuedRun(phase, t.run!.feedback), error: null };
     });
-    this.schedule(id, run.phase);
+    this.schedule(id, phase!);
     return task;
   }
 
   async abort(id: string): Promise<Task> {
     const job = this.jobs.get(id);
     const task = this.store.tasks.get(id);
-    if (!job) throw new PreconditionError(`nothing is running for "${task.title}"`, 'not-running');
+    if (!job) {
+      assertAllowed('abort', { ...task, run: null });
+      return task;
+    }
     job.controller.abort(new PhaseAbortedError('aborted by you'));
     await within(job.done, 15_000);
     return this.store.tasks.get(id);
@@ -124,33 +97,15 @@ export class Orchestrator implements AgentActions {
 
   async merge(id: string): Promise<Task> {
     const task = this.store.tasks.get(id);
-    if (task.status !== 'review')
-      throw new PreconditionError(`only a task in Review can be merged; "${task.title}" is in ${task.status.replace('_', ' ')}`);
-    if (this.jobs.has(id))
-      throw new PreconditionError(`"${task.title}" is still running; wait or abort it first`, 'already-running');
-    const branch = task.branch ?? `studio/${id}`;
-    const base = this.store.config.get().baseBranch;
-    try {
-      await this.phases.gitLock(() => mergeBranch(this.repo, { branch, base, message: `Merge ${branch}: ${task.title}` }));
-    } catch (err) {
-      const blocked = err instanceof MergeBlockedError ? err : null;
-      const message = blocked ? blocked.message : `the merge failed: ${errorMessage(err)}`;
-      await this.store.tasks.patch(id, { error: message });
-      throw new PreconditionError(message, blocked?.reason ?? 'internal');
-    }
-    await this.phases.gitLock(() => removeWorktree(this.repo, { dir: this.phases.worktreeDir(id), branch, deleteBranch: true }));
-    return this.store.tasks.patch(id, { status: 'done', run: null, error: null });
+    this.assertIdle(id);
+    assertAllowed('merge', task);
+    const row = transitionFor('merge', task.status)!;
+    await this.branches.merge(task);
+    return this.store.tasks.patch(id, { status: row.to, run: null, error: null });
   }
 
-  async diff(id: string): Promise<TaskDiff> {
-    const task = this.store.tasks.get(id);
-    if (!task.branch) throw new PreconditionError(`"${task.title}" has no branch yet: start it first`, 'no-branch');
-    if (!(await this.repo.branchExists(task.branch)))
-      throw new PreconditionError(
-        `the branch ${task.branch} of "${task.title}" no longer exists (renamed or deleted?); restore it, or delete the task`,
-        'no-branch',
-      );
-    return branchDiff(this.repo, { branch: task.branch, base: this.store.config.get().baseBranch });
+  diff(id: string): Promise<TaskDiff> {
+    return this.branches.diff(this.store.tasks.get(id));
   }
 
   activity(id: string): Promise<ActivityEntry[]> {
@@ -159,10 +114,7 @@ export class Orchestrator implements AgentActions {
   }
 
   async hasWork(id: string): Promise<boolean> {
-    const task = this.store.tasks.get(id);
-    if (this.jobs.has(id)) return true;
-    if (task.branch && (await this.repo.branchExists(task.branch))) return true;
-    return worktreeExists(this.repo, this.phases.worktreeDir(id));
+    return this.jobs.has(id) || this.branches.exist(this.store.tasks.get(id));
   }
 
   async discard(id: string): Promise<void> {
@@ -171,14 +123,7 @@ export class Orchestrator implements AgentActions {
       job.controller.abort(new PhaseAbortedError('the task is being deleted'));
       await within(job.done, 15_000);
     }
-    const task = this.store.tasks.get(id);
-    await this.phases.gitLock(() =>
-      removeWorktree(this.repo, {
-        dir: this.phases.worktreeDir(id),
-        branch: task.branch ?? `studio/${id}`,
-        deleteBranch: true,
-      }),
-    );
+    await this.branches.remove(this.store.tasks.get(id));
     await this.activityLog.remove(id);
   }
 
@@ -214,16 +159,29 @@ export class Orchestrator implements AgentActions {
     }
   }
 
-  private async transition(id: string, from: TaskStatus[], verb: string, patch: TaskPatch): Promise<Task> {
-    if (this.jobs.has(id))
-      throw new PreconditionError(`an agent is already working on "${this.store.tasks.get(id).title}"`, 'already-running');
-    return this.store.tasks.update(id, (t) => {
-      if (!from.includes(t.status))
-        throw new PreconditionError(
-          `cannot ${verb} "${t.title}": it is in ${t.status.replace('_', ' ')}, not ${from.map((s) => s.replace('_', ' ')).join(' or ')}`,
-        );
-      return patch;
+  /** A person's step through the lifecycle table: checked and written in one update, then its phase queued. */
+  private async act(
+    id: string,
+    action: LifecycleAction,
+    extra: (row: Transition) => TaskPatch = () => ({}),
+    feedback: string | null = null,
+  ): Promise<Task> {
+    this.link.assertUsable();
+    this.assertIdle(id);
+    let row: Transition | undefined;
+    const task = await this.store.tasks.update(id, (t) => {
+      assertAllowed(action, t);
+      row = transitionFor(action, t.status)!;
+      return { status: row.to, run: row.phase ? queuedRun(row.phase, feedback) : null, error: null, ...extra(row) };
     });
+    if (row?.phase) this.schedule(id, row.phase);
+    return task;
+  }
+
+  private assertIdle(id: string): void {
+    if (!this.jobs.has(id)) return;
+    const refused = busy(this.store.tasks.get(id));
+    throw new PreconditionError(refused.message, refused.reason);
   }
 
   private schedule(id: string, first: AgentPhase, resumeSession?: string): void {
@@ -274,7 +232,7 @@ export class Orchestrator implements AgentActions {
     const reason = errorMessage(err);
     const message = aborted
       ? `Stopped during ${phase}; retry to run it again.`
-      : LOST_CONNECTION.test(reason) || this.link.status().state !== 'ready'
+      : err instanceof OpencodeStoppedError || err instanceof OpencodeUnreachableError || this.link.status().state !== 'ready'
         ? `${phase} failed: OpenCode stopped (${reason}); it restarts on its own: retry once it is ready.`
         : `${phase} failed: ${reason}`;
     this.activityLog.append(id, {
@@ -313,4 +271,10 @@ async function within(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
+}
+
+/** The lifecycle's refusal of `action` on `task`, as a PreconditionError with its reason. */
+function assertAllowed(action: LifecycleAction, task: Pick<Task, 'status' | 'run' | 'title'>): void {
+  const refused = refusal(action, task);
+  if (refused) throw new PreconditionError(refused.message, refused.reason);
 }

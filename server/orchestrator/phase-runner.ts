@@ -1,28 +1,17 @@
 import type { ActivityEntry } from '../../shared/activity.js';
-import type { AgentPhase, Task, TaskRun, TaskStatus } from '../../shared/task.js';
+import { afterPhase, PHASES, type PhaseOutcome } from '../../shared/lifecycle.js';
+import type { AgentPhase, Task, TaskRun } from '../../shared/task.js';
 import { PreconditionError } from '../errors.js';
 import type { Repo } from '../git/repo.js';
 import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
-import type { AgentRunner, PhaseResult } from '../opencode/agent-runner.js';
+import type { PhaseResult } from '../opencode/agent-runner.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import type { ActivityLog } from './activity-log.js';
+import type { PhaseAgent } from './agent-port.js';
 import { buildPrompt, diffForReview } from './prompts.js';
 import { parseVerdict } from './verdict.js';
-
-export const PHASE_STATUS: Record<AgentPhase, TaskStatus> = {
-  planning: 'planning',
-  implementation: 'in_progress',
-  fix: 'in_progress',
-  review: 'ai_review',
-};
-const PHASE_AGENT: Record<AgentPhase, 'plan' | 'build'> = {
-  planning: 'plan',
-  implementation: 'build',
-  fix: 'build',
-  review: 'plan',
-};
 
 export function queuedRun(phase: AgentPhase, feedback: string | null = null): TaskRun {
   return { phase, state: 'queued', sessionId: null, startedAt: null, activity: 'waiting for a free agent slot', feedback };
@@ -38,6 +27,8 @@ export class PhaseRunner {
   ) {}
 
   private readonly lock = new KeyedLock();
+  /** Tasks whose card shows OpenCode retrying; the next activity of any other kind clears it. */
+  private readonly retrying = new Set<string>();
 
   /** Worktree and merge commands change the shared .git; two at once corrupt each other's view of it. */
   gitLock<T>(work: () => Promise<T>): Promise<T> {
@@ -72,7 +63,7 @@ export class PhaseRunner {
 
   /** Run `phase` to the end; returns the next phase to run, or null when a person is up. */
   async run(
-    runner: AgentRunner,
+    runner: PhaseAgent,
     id: string,
     phase: AgentPhase,
     signal: AbortSignal,
@@ -91,7 +82,7 @@ export class PhaseRunner {
       ? await runner.resume({ directory: dir, sessionId: resumeSession, phase, signal, onActivity })
       : await runner.runPhase({
           directory: dir,
-          agent: PHASE_AGENT[phase],
+          agent: PHASES[phase].agent,
           phase,
           title: `${task.title} · ${phase}`,
           prompt: await this.prompt(task, phase),
@@ -107,9 +98,9 @@ export class PhaseRunner {
 
   /** OpenCode retrying a failing model shows on the card as "retrying (attempt n)" until the run moves on. */
   private noteRetry(id: string, entry: ActivityEntry): void {
-    const retry = entry.kind === 'error' ? /^retrying \(attempt \d+\)/.exec(entry.message)?.[0] : undefined;
-    const shown = this.store.tasks.find(id)?.run?.activity ?? null;
-    if (!retry && !shown?.startsWith('retrying')) return;
+    const retry = entry.kind === 'error' && entry.attempt ? `retrying (attempt ${entry.attempt})` : undefined;
+    if (retry) this.retrying.add(id);
+    else if (!this.retrying.delete(id)) return;
     void this.store.tasks
       .update(id, (t) => (t.run?.state === 'running' ? { run: { ...t.run, activity: retry ?? null } } : null))
       .catch(() => undefined);
@@ -145,14 +136,13 @@ export class PhaseRunner {
       durationMs: task.usage.durationMs + result.durationMs,
     };
     const config = this.store.config.get();
-    let patch: TaskPatch;
-    let next: AgentPhase | null = null;
+    let outcome: PhaseOutcome = 'done';
+    let patch: TaskPatch = {};
     if (phase === 'planning') {
       if (!result.text.trim())
         throw new PreconditionError('the agent answered with an empty plan; retry, or write the plan by hand', 'empty-plan');
       await this.store.plans.write(id, result.text);
-      next = config.requirePlanApproval ? null : 'implementation';
-      patch = { status: next ? 'in_progress' : 'plan_review' };
+      if (!config.requirePlanApproval) outcome = 'skip-approval';
     } else if (phase === 'implementation' || phase === 'fix') {
       const sha = await commitAll(dir, `studio(${id}): ${task.title}${phase === 'fix' ? ` (fix ${task.iteration})` : ''}`);
       this.activity.append(id, {
@@ -162,19 +152,17 @@ export class PhaseRunner {
         state: 'finished',
         message: sha ? `committed ${sha.slice(0, 8)}` : 'no changes to commit',
       });
-      next = 'review';
-      patch = { status: 'ai_review' };
     } else {
       await this.store.reviews.write(id, result.text);
       const verdict = parseVerdict(result.text);
+      patch = { verdict };
       if (verdict === 'changes_requested' && task.iteration < config.maxReviewIterations) {
-        next = 'fix';
-        patch = { status: 'in_progress', verdict, iteration: task.iteration + 1 };
-      } else {
-        patch = { status: 'review', verdict };
+        outcome = 'changes-requested';
+        patch = { verdict, iteration: task.iteration + 1 };
       }
     }
-    await this.store.tasks.patch(id, { ...patch, usage, error: null, run: next ? queuedRun(next) : null });
+    const { status, next } = afterPhase(phase, outcome);
+    await this.store.tasks.patch(id, { ...patch, status, usage, error: null, run: next ? queuedRun(next) : null });
     return next;
   }
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CreateTaskInput, MoveTaskInput, UpdateTaskInput } from '../../shared/api.js';
-import { moveRule } from '../../shared/lifecycle.js';
+import { type LifecycleAction, moveRule, refusal, transitionFor } from '../../shared/lifecycle.js';
 import type { Task } from '../../shared/task.js';
 import { PreconditionError } from '../errors.js';
 import type { StudioStore } from '../store/studio-store.js';
@@ -39,23 +39,25 @@ export class TaskService {
     const rule = moveRule(task.status, input.status);
     if ('refused' in rule) throw new PreconditionError(`cannot move "${task.title}": ${rule.refused}`);
     const order = input.order;
-    const withOrder = (t: Task) => (order === undefined || t.order === order ? t : this.store.tasks.patch(t.id, { order }));
-    switch (rule.action) {
-      case 'reorder':
-        return withOrder(task);
-      case 'set':
-        return this.store.tasks.patch(task.id, {
-          status: input.status,
-          ...(order === undefined ? {} : { order }),
-          run: null,
-          error: null,
-        });
-      case 'start':
-        return withOrder(await this.agent.start(task.id));
-      case 'approvePlan':
-        return withOrder(await this.agent.approvePlan(task.id));
-      case 'merge':
-        return withOrder(await this.agent.merge(task.id));
+    if (rule.action === 'reorder')
+      return order === undefined || task.order === order ? task : this.store.tasks.patch(task.id, { order });
+    const moved = await this.perform(rule.action, task, order);
+    return order === undefined || moved.order === order ? moved : this.store.tasks.patch(moved.id, { order });
+  }
+
+  /** Carries out a lifecycle action the table allowed for a drag; the agent's actions go to the orchestrator. */
+  private async perform(action: LifecycleAction, task: Task, order: number | undefined): Promise<Task> {
+    switch (action) {
+      case 'backToTodo': {
+        const refused = refusal(action, task);
+        if (refused) throw new PreconditionError(refused.message, refused.reason);
+        const status = transitionFor(action, task.status)!.to;
+        return this.store.tasks.patch(task.id, { status, ...(order === undefined ? {} : { order }), run: null, error: null });
+      }
+      case 'requestChanges':
+        throw new PreconditionError(`requesting changes on "${task.title}" needs feedback: use Request changes`);
+      default:
+        return this.agent[action](task.id);
     }
   }
 

@@ -166,7 +166,7 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
     await waitFor(
       () => model.requests.some((r) => r.userText.includes('Studio-Phase: planning')),
       'the model to be asked for the plan',
-      30_000,
+      90_000,
     );
     const pid = Number(await fs.readFile(`${root}/.opencode-studio/runtime/opencode.pid`, 'utf8'));
     process.kill(-pid, 'SIGKILL');

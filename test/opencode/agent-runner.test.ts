@@ -60,7 +60,7 @@ describe('AgentRunner on a real opencode server', () => {
     expect(error).toBeInstanceOf(PhaseFailedError);
     expect((error as PhaseFailedError).message).toContain('context too long for this scripted model');
     expect((error as PhaseFailedError).sessionId).toMatch(/^ses_/);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(45_000);
     expect(entries.some((e) => e.kind === 'error' && e.message.includes('context too long'))).toBe(true);
   });
 

@@ -112,7 +112,7 @@ export function ActivityTab(props: { task: Task }) {
       <Show when={props.task.run?.state === 'running'}>
         <div class="activity-live">
           <span class="run-dot" aria-hidden="true" />
-          {props.task.run?.activity ?? `${PHASE_DOING[props.task.run!.phase]}…`}
+          {props.task.run?.activity ?? `${PHASE_DOING(props.task.run!.phase)}…`}
         </div>
       </Show>
     </div>

@@ -1,8 +1,8 @@
-import { createSignal, onCleanup, Show } from 'solid-js';
+import { createSignal, For, onCleanup, Show } from 'solid-js';
 import type { Task } from '../../../shared/task.js';
-import { canRetry, isActive } from '../lib/run-state.js';
+import { actionButtons } from '../lib/action-buttons.js';
 import { closeTask } from '../state/route.js';
-import { deleteTask, requestChanges, runAction } from '../state/task-actions.js';
+import { deleteTask, perform, requestChanges } from '../state/task-actions.js';
 
 /** The buttons that apply to the task as it is now; each one is a single server call. */
 export function TaskActions(props: { task: Task }) {
@@ -14,7 +14,6 @@ export function TaskActions(props: { task: Task }) {
   onCleanup(() => clearTimeout(disarm));
 
   const t = () => props.task;
-  const idle = () => !isActive(t()) && !busy();
   const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
     try {
@@ -52,36 +51,19 @@ export function TaskActions(props: { task: Task }) {
   return (
     <div class="actions-wrap">
       <div class="actions" data-testid="task-actions">
-        <Show when={t().status === 'todo' && idle()}>
-          <button type="button" class="button primary" onClick={() => run(() => runAction('start', t()))}>
-            Start
-          </button>
-        </Show>
-        <Show when={t().status === 'plan_review' && idle()}>
-          <button type="button" class="button primary" onClick={() => run(() => runAction('approvePlan', t()))}>
-            Approve plan
-          </button>
-        </Show>
-        <Show when={t().status === 'review' && idle()}>
-          <button type="button" class="button primary" onClick={() => run(() => runAction('merge', t()))}>
-            Merge
-          </button>
-        </Show>
-        <Show when={(t().status === 'plan_review' || t().status === 'review') && idle()}>
-          <button type="button" class="button" aria-expanded={feedbackOpen()} onClick={() => setFeedbackOpen((v) => !v)}>
-            Request changes
-          </button>
-        </Show>
-        <Show when={isActive(t())}>
-          <button type="button" class="button" disabled={busy()} onClick={() => run(() => runAction('abort', t()))}>
-            Abort
-          </button>
-        </Show>
-        <Show when={canRetry(t())}>
-          <button type="button" class="button" disabled={busy()} onClick={() => run(() => runAction('retry', t()))}>
-            Retry
-          </button>
-        </Show>
+        <For each={actionButtons(t())}>
+          {(b) => (
+            <button
+              type="button"
+              class={`button${b.primary ? ' primary' : ''}`}
+              disabled={busy()}
+              aria-expanded={b.action === 'requestChanges' ? feedbackOpen() : undefined}
+              onClick={() => (b.action === 'requestChanges' ? setFeedbackOpen((v) => !v) : run(() => perform(b.action, t())))}
+            >
+              {b.label}
+            </button>
+          )}
+        </For>
         <span class="spacer" />
         <button
           type="button"

@@ -1,30 +1,17 @@
+import { PHASES } from '../../../shared/lifecycle.js';
 import type { AgentPhase, Task } from '../../../shared/task.js';
 
-export const PHASE_DOING: Record<AgentPhase, string> = {
-  planning: 'planning',
-  implementation: 'implementing',
-  review: 'reviewing',
-  fix: 'fixing review comments',
-};
+export const PHASE_DOING = (phase: AgentPhase): string => PHASES[phase].doing;
 
 export type RunBadge = { kind: 'live' | 'queued' | 'failed' | 'interrupted' | 'aborted'; text: string };
 
 /** What a card says about the agent: working (with its current step), waiting, or stopped. */
 export function runBadge(task: Task): RunBadge | null {
   const run = task.run;
-  if (run?.state === 'running') return { kind: 'live', text: run.activity ?? `${PHASE_DOING[run.phase]}…` };
+  if (run?.state === 'running') return { kind: 'live', text: run.activity ?? `${PHASE_DOING(run.phase)}…` };
   if (run?.state === 'queued') return { kind: 'queued', text: 'Queued' };
   if (run?.state === 'interrupted') return { kind: 'interrupted', text: 'Interrupted' };
   if (run?.state === 'aborted') return { kind: 'aborted', text: 'Aborted' };
   if (run?.state === 'failed' || task.error) return { kind: 'failed', text: 'Failed' };
   return null;
-}
-
-export function isActive(task: Task): boolean {
-  return task.run?.state === 'running' || task.run?.state === 'queued';
-}
-
-export function canRetry(task: Task): boolean {
-  const state = task.run?.state;
-  return state === 'failed' || state === 'aborted' || state === 'interrupted' || (!!task.error && !isActive(task));
 }

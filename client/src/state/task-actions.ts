@@ -1,4 +1,4 @@
-import { moveRule } from '../../../shared/lifecycle.js';
+import { type LifecycleAction, moveRule, transitionFor } from '../../../shared/lifecycle.js';
 import type { Task, TaskStatus } from '../../../shared/task.js';
 import { api } from './api.js';
 import { placeTask, removeTask, tasks, upsertTask } from './board.js';
@@ -48,6 +48,13 @@ export async function runAction(action: AgentAction, task: Task): Promise<boolea
   const updated = await attempt(`${DOING[action]} "${task.title}" failed`, () => api().tasks[action].mutate({ id: task.id }));
   if (updated) upsertTask(updated);
   return updated !== undefined;
+}
+
+/** A drawer button: an agent action, or the drag it stands for (Back to Todo). */
+export async function perform(action: LifecycleAction, task: Task): Promise<unknown> {
+  if (action === 'backToTodo') return moveTask(task, transitionFor(action, task.status)?.to ?? 'todo', undefined);
+  if (action === 'requestChanges') return false;
+  return runAction(action, task);
 }
 
 export async function requestChanges(task: Task, feedback: string): Promise<boolean> {
