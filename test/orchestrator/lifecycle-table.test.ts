@@ -52,7 +52,7 @@ describe('the lifecycle table is the one home of the transitions', () => {
   });
 
   it('the drawer offers what the table allows, and nothing while the agent works', () => {
-    expect(labels({ status: 'plan_review', run: null })).toEqual(['Approve plan', 'Request changes', 'Back to Todo']);
+    expect(labels({ status: 'plan_review', run: null })).toEqual(['Approve plan', 'Request changes']);
     expect(labels({ status: 'review', run: null })).toEqual(['Merge', 'Request changes']);
     const running = {
       phase: 'review',

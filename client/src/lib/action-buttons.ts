@@ -7,13 +7,15 @@ export interface ActionButton {
   primary: boolean;
 }
 
-/** The drawer's buttons in the order shown; which of them a task gets is the lifecycle table's call. */
+/**
+ * The drawer's buttons in the order shown; which of them a task gets is the lifecycle table's call.
+ * Back to Todo has no button: it is a drag, like any other column change without an agent.
+ */
 const BUTTONS: readonly ActionButton[] = [
   { action: 'start', label: 'Start', primary: true },
   { action: 'approvePlan', label: 'Approve plan', primary: true },
   { action: 'merge', label: 'Merge', primary: true },
   { action: 'requestChanges', label: 'Request changes', primary: false },
-  { action: 'backToTodo', label: 'Back to Todo', primary: false },
   { action: 'abort', label: 'Abort', primary: false },
   { action: 'retry', label: 'Retry', primary: false },
 ];
