@@ -2,6 +2,7 @@ import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { TEMP_SUFFIX } from './atomic-file.js';
 import type { WorkspacePaths } from './paths.js';
+import { quietRelists } from './quiet-relists.js';
 import type { SyncResult } from './task-store.js';
 
 export type SyncPath = (file: string, final: boolean) => Promise<SyncResult>;
@@ -37,6 +38,7 @@ export class WorkspaceWatcher {
       depth: 2,
       ignored: (file) => file === runtime || file.startsWith(runtime + path.sep) || path.basename(file).endsWith(TEMP_SUFFIX),
     });
+    quietRelists(this.watcher);
     this.watcher.on('all', (event, file) => {
       if (event === 'addDir' || event === 'unlinkDir') return;
       if (!this.paths.classify(file)) return;
