@@ -1,5 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
+
+// The studio is a long-lived, mostly idle server: keep V8's young generation at its starting
+// size instead of letting the burst of reading 10,000 task files grow it for good (about 30 MB
+// of resident memory at 10,000 tasks, for slightly more frequent minor collections).
+v8.setFlagsFromString('--semi-space-growth-factor=1');
 
 const HELP = `OpenCode Studio: a kanban board that drives the OpenCode agent, state in .opencode-studio/
 

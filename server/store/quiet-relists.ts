@@ -20,6 +20,7 @@ type HandleRead = (directory: string, initialAdd: boolean, ...rest: unknown[]) =
 interface Internals {
   _nodeFsHandler?: { _handleRead: HandleRead };
   _watched?: Map<string, { has(item: string): boolean | undefined }>;
+  _isIgnored?: (path: string, stats?: unknown) => boolean;
   add(paths: string, origAdd?: string, internal?: boolean): unknown;
 }
 
@@ -49,8 +50,9 @@ export function quietRelists(watcher: FSWatcher): boolean {
       const full = path.join(dir, name);
       const stats = await lstat(full).catch(() => null);
       const watched = fsw._watched?.get(path.resolve(dir))?.has(name) ?? false;
-      if (stats?.isFile() && !watched) fsw.add(full, undefined, true);
-      else if (stats ? !stats.isFile() : watched) return original(dir, false, ...rest);
+      if (stats?.isFile() && !watched) {
+        if (!fsw._isIgnored?.(full, stats)) fsw.add(full, undefined, true);
+      } else if (stats ? !stats.isFile() : watched) return original(dir, false, ...rest);
     }
     return undefined;
   };

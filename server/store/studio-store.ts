@@ -77,7 +77,11 @@ export class StudioStore {
 
   async watch(): Promise<void> {
     if (this.watcher) return;
-    this.watcher = new WorkspaceWatcher(this.paths, (file, final) => this.syncPath(file, final));
+    this.watcher = new WorkspaceWatcher(
+      this.paths,
+      (file, final) => this.syncPath(file, final),
+      () => this.reconcile(0),
+    );
     const watcher = this.watcher;
     this.ownWrites.listener = (file) => watcher.recheck(file);
     await this.watcher.start();

@@ -19,6 +19,11 @@ const OWN_WRITE_RECHECK_MS = [60, 250];
  * Turns any change under `.opencode-studio/` (an editor, git, a script) into a sync of that
  * one path. Each path is debounced on its own, so a burst of 500 files costs 500 reads, and
  * a temp-file-and-rename save ends in one read of the final content.
+ *
+ * chokidar watches the folders (they may be deleted and made again, by git or by hand) and
+ * config.json. The files inside the folders are the studio's own to filter: each folder's watch
+ * names the entry that changed, which is all a sync needs. That spares chokidar a watch of its own
+ * on each of 10,000 task files and the stat it makes before reporting a change.
  */
 export class WorkspaceWatcher {
   private watcher: FSWatcher | null = null;
@@ -29,23 +34,52 @@ export class WorkspaceWatcher {
   constructor(
     private readonly paths: WorkspacePaths,
     private readonly sync: SyncPath,
+    /** Brings every file in line with the disk (a folder was deleted or made again). */
+    private readonly rescan: () => Promise<void>,
   ) {}
 
   start(): Promise<void> {
     const runtime = this.paths.runtime;
     this.watcher = watch(this.paths.dir, {
       ignoreInitial: true,
-      depth: 2,
-      ignored: (file) => file === runtime || file.startsWith(runtime + path.sep) || path.basename(file).endsWith(TEMP_SUFFIX),
+      depth: 1,
+      ignored: (file) =>
+        file === runtime ||
+        file.startsWith(runtime + path.sep) ||
+        path.basename(file).endsWith(TEMP_SUFFIX) ||
+        this.inFolder(file),
     });
     quietRelists(this.watcher);
+    this.watcher.on('raw', (_event, name, details) => {
+      const folder = (details as { watchedPath?: string } | undefined)?.watchedPath;
+      if (typeof name !== 'string' || !folder || path.dirname(folder) !== this.paths.dir) return;
+      const file = path.join(folder, name);
+      if (this.paths.classify(file)) this.schedule(file, SETTLE_MS, false);
+    });
     this.watcher.on('all', (event, file) => {
-      if (event === 'addDir' || event === 'unlinkDir') return;
+      if (event === 'addDir' || event === 'unlinkDir') {
+        // A folder that vanished or came back: its files came and went without events of their own.
+        if (path.dirname(file) === this.paths.dir) this.rescanFolders();
+        return;
+      }
       if (!this.paths.classify(file)) return;
       this.schedule(file, event === 'unlink' ? UNLINK_SETTLE_MS : SETTLE_MS, false);
     });
     this.watcher.on('error', (err) => console.error('watcher error:', err));
     return new Promise((resolve) => this.watcher!.once('ready', () => resolve()));
+  }
+
+  /** A file directly inside one of the workspace's folders (tasks/, plans/, …): the studio's to watch, not chokidar's. */
+  private inFolder(file: string): boolean {
+    const rel = path.relative(this.paths.dir, file);
+    return rel.split(path.sep).length === 2 && !rel.startsWith('..');
+  }
+
+  private rescanFolders(): void {
+    const run = this.rescan()
+      .catch((err) => console.error('could not read the workspace again after a folder changed:', err))
+      .finally(() => this.pending.delete(run));
+    this.pending.add(run);
   }
 
   /** Read a file the store just wrote once more shortly, in case a hand edit slipped past the watch. */
