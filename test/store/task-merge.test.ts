@@ -143,10 +143,10 @@ describe('merge fuzz: random edit pairs', () => {
           if (oursChanged && !theirsChanged) expect(merged[field]).toEqual(o);
           if (theirsChanged && !oursChanged) expect(merged[field]).toEqual(t);
           if (field === 'labels' || field === 'dependsOn') {
-            const [bs, os, ts] = [b, o, t].map((x) => new Set(x as string[]));
-            const result = new Set(merged[field] as string[]);
-            for (const x of [...os, ...ts]) if (!bs!.has(x)) expect(result.has(x)).toBe(true);
-            for (const x of bs!) if (!os!.has(x) || !ts!.has(x)) expect(result.has(x)).toBe(false);
+            const set = (x: unknown) => new Set(x as string[]);
+            const [bs, os, ts, result] = [set(b), set(o), set(t), set(merged[field])];
+            for (const x of [...os, ...ts]) if (!bs.has(x)) expect(result.has(x)).toBe(true);
+            for (const x of bs) if (!os.has(x) || !ts.has(x)) expect(result.has(x)).toBe(false);
             expect(conflict[field]).toBeUndefined();
           } else if (oursChanged && theirsChanged && !isDeepStrictEqual(o, t)) {
             expect(conflict[field]).toBeDefined();
