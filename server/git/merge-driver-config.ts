@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitAt } from './repo.js';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /** The name `.opencode-studio/.gitattributes` routes task files to. */
 export const MERGE_DRIVER = 'opencode-studio';
@@ -28,19 +31,20 @@ export function mergeDriverCommand(node = process.execPath, cli = studioCliPath(
  * this CLI. Returns whether anything changed.
  */
 export async function installMergeDriver(root: string, command = mergeDriverCommand()): Promise<boolean> {
-  const git = gitAt(root);
+  // Plain git, not simple-git: simple-git refuses to set any merge driver (it guards against untrusted input; this value is ours).
+  const git = (args: string[]) => run('git', args, { cwd: root }).then((r) => r.stdout);
   const get = (key: string) =>
-    git
-      .raw(['config', '--local', '--get', key])
-      .then((v) => v.trim())
-      .catch(() => null);
+    git(['config', '--local', '--get', key]).then(
+      (v) => v.replace(/\n$/, ''),
+      () => null,
+    );
   let changed = false;
   for (const [key, value] of [
     [`merge.${MERGE_DRIVER}.name`, DRIVER_NAME],
     [`merge.${MERGE_DRIVER}.driver`, command],
   ] as const) {
     if ((await get(key)) === value) continue;
-    await git.raw(['config', '--local', key, value]);
+    await git(['config', '--local', key, value]);
     changed = true;
   }
   return changed;

@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { git, tempDir, tempRepo } from './temp-repo.js';
+
+/** A bare origin with one commit, and a helper to clone it as a teammate would. */
+export async function teamOrigin() {
+  const origin = path.join(await tempDir('studio-origin-'), 'origin.git');
+  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', origin]);
+  const seed = await tempRepo();
+  git(seed, 'remote', 'add', 'origin', origin);
+  git(seed, 'push', '-q', 'origin', 'main');
+  return { origin, clone: (name: string) => cloneOf(origin, name) };
+}
+
+async function cloneOf(origin: string, name: string): Promise<string> {
+  const dir = path.join(await tempDir(`studio-${name}-`), name);
+  execFileSync('git', ['clone', '-q', origin, dir]);
+  git(dir, 'config', 'user.name', name);
+  git(dir, 'config', 'user.email', `${name}@example.com`);
+  git(dir, 'config', 'commit.gpgsign', 'false');
+  git(dir, 'config', 'pull.rebase', 'false');
+  return dir;
+}
+
+/** Commit the board and push it. */
+export function pushBoard(dir: string, message: string): void {
+  git(dir, 'add', '.opencode-studio');
+  git(dir, 'commit', '-q', '-m', message);
+  git(dir, 'push', '-q', 'origin', 'main');
+}
+
+/** `git pull`; a conflicted merge exits non-zero, which is returned rather than thrown. */
+export function pull(dir: string, ...args: string[]): { ok: boolean; output: string } {
+  try {
+    return {
+      ok: true,
+      output: execFileSync('git', ['pull', '--no-edit', ...args, 'origin', 'main'], {
+        cwd: dir,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }),
+    };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+export async function readTaskFile(dir: string, id: string): Promise<string> {
+  return fs.readFile(path.join(dir, '.opencode-studio', 'tasks', `${id}.json`), 'utf8');
+}
+
+export function unmerged(dir: string): string {
+  return git(dir, 'ls-files', '--unmerged');
+}
