@@ -39,13 +39,13 @@ function toTask(raw: Record<string, unknown>, fileId: string, fileTime: string):
  */
 function parseMarkedTask(text: string, fileId: string, fileTime: string): ParsedTask {
   const sides = splitConflictMarkers(text);
-  const prefix = 'merge conflict: git left conflict markers in the file (this clone had no studio merge driver)';
-  if (!sides) throw new Error(`${prefix}, and they are not well formed; fix the file by hand`);
+  const prefix = 'git left conflict markers in the file (this clone had no studio merge driver)';
+  if (!sides) throw new Error(`merge conflict: ${prefix}, and they are not well formed; fix the file by hand`);
   const side = (name: string, sideText: string) => {
     try {
       return parseJsonObject(sideText);
     } catch (err) {
-      throw new Error(`${prefix}; ${name} is not a valid task (${(err as Error).message}); fix the file by hand`);
+      throw new Error(`merge conflict: ${prefix}; ${name} is not a valid task (${(err as Error).message}); fix the file by hand`);
     }
   };
   const ours = side('our side', sides.ours);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mergeDriverCommand } from '../../server/git/merge-driver-config.js';
 import { reasonOf } from '../helpers/failure.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
-import { pull, pushBoard, readTaskFile, teamOrigin, unmerged } from '../helpers/team.js';
+import { pull, pushBoard, readTaskFile, team, unmerged } from '../helpers/team.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -12,18 +12,6 @@ afterEach(async () => {
   await stopStudios();
   await removeTempDirs();
 });
-
-/** Two teammates' clones of one origin, each with a studio (which installs the driver), sharing one task. */
-async function team() {
-  const { clone } = await teamOrigin();
-  const ana = await startStudio({ root: await clone('ana') });
-  const task = await ana.client.tasks.create.mutate({ title: 'Fix login', labels: ['bug', 'ui'] });
-  pushBoard(ana.root, 'board: one task');
-  const boRoot = await clone('bo');
-  const bo = await startStudio({ root: boRoot });
-  expect((await bo.client.tasks.get.query({ id: task.id })).task.title).toBe('Fix login');
-  return { ana, bo, id: task.id, clone };
-}
 
 describe('teammates share a board through git (two clones of a bare origin)', () => {
   it('the studio installs the driver: .gitattributes committed with the board, the command in .git/config', async () => {
@@ -120,7 +108,7 @@ describe('teammates share a board through git (two clones of a bare origin)', ()
     const info = await studio.client.project.info.query();
     const problem = info.problems.find((p) => p.path.endsWith(`${id}.json`));
     expect(problem?.kind).toBe('merge-conflict');
-    expect(problem?.reason).toMatch(/merge conflict: git left conflict markers/);
+    expect(problem?.reason).toMatch(/^git left conflict markers/);
     expect(problem?.reason).toContain('ours is "Carl’s title", theirs is "Ana’s title"');
     const task = (await studio.client.tasks.get.query({ id })).task;
     expect(task.title).toBe('Carl’s title');

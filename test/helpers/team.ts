@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { startStudio } from './studio.js';
 import { git, tempDir, tempRepo } from './temp-repo.js';
 
 /** A bare origin with one commit, and a helper to clone it as a teammate would. */
@@ -53,4 +54,27 @@ export async function readTaskFile(dir: string, id: string): Promise<string> {
 
 export function unmerged(dir: string): string {
   return git(dir, 'ls-files', '--unmerged');
+}
+
+/** Two teammates' clones of one origin, each with a studio (which installs the driver), sharing one task. */
+export async function team() {
+  const { clone } = await teamOrigin();
+  const ana = await startStudio({ root: await clone('ana') });
+  const task = await ana.client.tasks.create.mutate({ title: 'Fix login', labels: ['bug', 'ui'] });
+  pushBoard(ana.root, 'board: one task');
+  const boRoot = await clone('bo');
+  const bo = await startStudio({ root: boRoot });
+  return { ana, bo, id: task.id, clone };
+}
+
+/** Ana and Bo both retitle the task; Bo pulls and gets the clash (the driver exits non-zero). */
+export async function sameFieldClash() {
+  const t = await team();
+  await t.ana.client.tasks.update.mutate({ id: t.id, title: 'Ana’s title' });
+  pushBoard(t.ana.root, 'ana: title');
+  await t.bo.client.tasks.update.mutate({ id: t.id, title: 'Bo’s title' });
+  git(t.bo.root, 'commit', '-q', '-am', 'bo: title');
+  const merged = pull(t.bo.root);
+  if (merged.ok) throw new Error('expected the pull to conflict');
+  return t;
 }
