@@ -1,9 +1,7 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startStudio } from '../helpers/studio.js';
-import { pull, pushBoard, readTaskFile, sameFieldClash, team, unmerged } from '../helpers/team.js';
-import { git } from '../helpers/temp-repo.js';
+import { markersClash, readTaskFile, sameFieldClash, unmerged } from '../helpers/team.js';
 import { waitFor } from '../helpers/wait.js';
 import { useBoardBrowser } from './board-session.js';
 import { screenshot } from './browser.js';
@@ -39,18 +37,7 @@ describe('merge conflicts on the board (headless Chromium)', () => {
   });
 
   it('git’s conflict markers from a clone without the driver are named a merge conflict in the banner, with both titles', async () => {
-    const { ana, id, clone } = await team();
-    const carl = await clone('carl');
-    await ana.client.tasks.update.mutate({ id, title: 'Ana’s title' });
-    pushBoard(ana.root, 'ana: title');
-    const file = path.join(carl, '.opencode-studio/tasks', `${id}.json`);
-    const mine = JSON.parse(await fs.readFile(file, 'utf8'));
-    await fs.writeFile(
-      file,
-      `${JSON.stringify({ ...mine, title: 'Carl’s title', updatedAt: new Date().toISOString() }, null, 2)}\n`,
-    );
-    git(carl, 'commit', '-q', '-am', 'carl: title');
-    expect(pull(carl).ok).toBe(false);
+    const { id, carl, file } = await markersClash();
     const studio = await startStudio({ root: carl });
     const { page } = await session.open(studio.studio);
     const banner = page.locator('[data-testid="problem-banner"]', { hasText: 'Merge conflict' });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mergeDriverCommand } from '../../server/git/merge-driver-config.js';
 import { reasonOf } from '../helpers/failure.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
-import { pull, pushBoard, readTaskFile, team, unmerged } from '../helpers/team.js';
+import { markersClash, pull, pushBoard, readTaskFile, team, unmerged } from '../helpers/team.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -85,19 +85,8 @@ describe('teammates share a board through git (two clones of a bare origin)', ()
   });
 
   it('a clone that never ran the studio merges line by line; the studio then names the markers a merge conflict and resolves them', async () => {
-    const { ana, id, clone } = await team();
-    const carl = await clone('carl');
-    expect(() => git(carl, 'config', '--local', '--get-regexp', '^merge\\.')).toThrow();
-    await ana.client.tasks.update.mutate({ id, title: 'Ana’s title' });
-    pushBoard(ana.root, 'ana: title');
-    const file = path.join(carl, '.opencode-studio/tasks', `${id}.json`);
-    const mine = JSON.parse(await fs.readFile(file, 'utf8'));
-    await fs.writeFile(
-      file,
-      `${JSON.stringify({ ...mine, title: 'Carl’s title', updatedAt: new Date().toISOString() }, null, 2)}\n`,
-    );
-    git(carl, 'commit', '-q', '-am', 'carl: title');
-    expect(pull(carl).ok).toBe(false);
+    const { id, carl, file, driverBefore } = await markersClash();
+    expect(driverBefore).toBe(false);
     const text = await fs.readFile(file, 'utf8');
     expect(text).toMatch(/^<{7} /m);
     // Nothing lost: both titles are in the file.

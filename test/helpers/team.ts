@@ -78,3 +78,25 @@ export async function sameFieldClash() {
   if (merged.ok) throw new Error('expected the pull to conflict');
   return t;
 }
+
+/**
+ * Carl's clone never ran the studio (no driver in its .git/config): Ana and Carl both retitle the
+ * task, Carl pulls, and git's line merge leaves conflict markers in the task file.
+ */
+export async function markersClash() {
+  const t = await team();
+  const carl = await t.clone('carl');
+  const driverBefore = git(carl, 'config', '--local', '--list').includes('merge.opencode-studio');
+  await t.ana.client.tasks.update.mutate({ id: t.id, title: 'Ana’s title' });
+  pushBoard(t.ana.root, 'ana: title');
+  const file = path.join(carl, '.opencode-studio/tasks', `${t.id}.json`);
+  const mine = JSON.parse(await fs.readFile(file, 'utf8'));
+  await fs.writeFile(
+    file,
+    `${JSON.stringify({ ...mine, title: 'Carl’s title', updatedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
+  git(carl, 'commit', '-q', '-am', 'carl: title');
+  const merged = pull(carl);
+  if (merged.ok) throw new Error('expected the pull to conflict');
+  return { ...t, carl, file, driverBefore };
+}

@@ -1,11 +1,26 @@
 import { For, Show } from 'solid-js';
-import type { Task } from '../../../shared/task.js';
+import type { FieldClash, Task } from '../../../shared/task.js';
 import { resolveConflict } from '../state/task-actions.js';
 
 /** How a side's value reads in the panel; a side without the field says so. */
 function shown(value: unknown, has: boolean): string {
   if (!has) return '(no such field)';
   return typeof value === 'string' ? value || '(empty)' : JSON.stringify(value);
+}
+
+const SIDE_LABEL = { ours: 'Keep ours', theirs: 'Take theirs' } as const;
+
+function SideButton(props: { task: Task; field: string; side: 'ours' | 'theirs'; clash: FieldClash }) {
+  return (
+    <button
+      type="button"
+      class="button"
+      data-side={props.side}
+      onClick={() => resolveConflict(props.task, { [props.field]: props.side })}
+    >
+      {SIDE_LABEL[props.side]}: {shown(props.clash[props.side], props.side in props.clash)}
+    </button>
+  );
 }
 
 /**
@@ -36,22 +51,8 @@ export function ConflictPanel(props: { task: Task }) {
                 <div class="conflict-name">{field}</div>
                 <div class="conflict-base">base: {shown(clash.base, 'base' in clash)}</div>
                 <div class="conflict-sides">
-                  <button
-                    type="button"
-                    class="button"
-                    data-side="ours"
-                    onClick={() => resolveConflict(props.task, { [field]: 'ours' })}
-                  >
-                    Keep ours: {shown(clash.ours, 'ours' in clash)}
-                  </button>
-                  <button
-                    type="button"
-                    class="button"
-                    data-side="theirs"
-                    onClick={() => resolveConflict(props.task, { [field]: 'theirs' })}
-                  >
-                    Take theirs: {shown(clash.theirs, 'theirs' in clash)}
-                  </button>
+                  <SideButton task={props.task} field={field} side="ours" clash={clash} />
+                  <SideButton task={props.task} field={field} side="theirs" clash={clash} />
                 </div>
               </div>
             )}
