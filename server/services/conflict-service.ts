@@ -39,13 +39,9 @@ function resolvedPatch(task: Task, choices: ConflictChoices): TaskPatch {
     throw new InvalidInputError(
       `no clash in ${unknown.join(', ')}; the clashing fields are ${Object.keys(conflict).join(', ') || 'none'}`,
     );
-  const patch: Record<string, unknown> = {};
-  const left = { ...conflict };
-  for (const [field, side] of Object.entries(choices)) {
-    patch[field] = conflict[field]![side];
-    delete left[field];
-  }
-  patch.conflict = Object.keys(left).length > 0 ? left : undefined;
+  const chosen = Object.entries(choices).map(([field, side]) => [field, conflict[field]![side]] as const);
+  const left = Object.entries(conflict).filter(([field]) => !Object.hasOwn(choices, field));
+  const patch = Object.fromEntries([...chosen, ['conflict', left.length > 0 ? Object.fromEntries(left) : undefined]]);
   return patch as TaskPatch;
 }
 

@@ -35,8 +35,9 @@ type Slot = unknown | typeof absent;
  * already recorded on either side are carried over, unless one side resolved them.
  */
 export function mergeFields(base: Json, ours: Json, theirs: Json, rules: MergeRules): { merged: Json; conflict: ConflictRecord } {
-  const merged: Json = {};
-  const conflict: ConflictRecord = mergeRecorded(base[CONFLICT_FIELD], ours[CONFLICT_FIELD], theirs[CONFLICT_FIELD]);
+  // Entries, then Object.fromEntries: a hand-added "__proto__" field stays a field, not a prototype.
+  const merged: Array<[string, unknown]> = [];
+  const clashes = new Map(Object.entries(mergeRecorded(base[CONFLICT_FIELD], ours[CONFLICT_FIELD], theirs[CONFLICT_FIELD])));
   const keys = new Set([...Object.keys(ours), ...Object.keys(theirs), ...Object.keys(base)]);
   keys.delete(CONFLICT_FIELD);
   for (const key of keys) {
@@ -45,12 +46,13 @@ export function mergeFields(base: Json, ours: Json, theirs: Json, rules: MergeRu
     const t = slot(theirs, key);
     const result = mergeSlot(key, b, o, t, rules);
     if ('clash' in result) {
-      conflict[key] = clash(b, o, t);
-      if (o !== absent) merged[key] = o;
-    } else if (result.value !== absent) merged[key] = result.value;
+      clashes.set(key, clash(b, o, t));
+      if (o !== absent) merged.push([key, o]);
+    } else if (result.value !== absent) merged.push([key, result.value]);
   }
-  if (Object.keys(conflict).length > 0) merged[CONFLICT_FIELD] = conflict;
-  return { merged, conflict };
+  const conflict: ConflictRecord = Object.fromEntries(clashes);
+  if (clashes.size > 0) merged.push([CONFLICT_FIELD, conflict]);
+  return { merged: Object.fromEntries(merged), conflict };
 }
 
 function mergeSlot(key: string, b: Slot, o: Slot, t: Slot, rules: MergeRules): { value: Slot } | { clash: true } {
@@ -141,14 +143,14 @@ function mergeRecorded(base: unknown, ours: unknown, theirs: unknown): ConflictR
   const b = asRecord(base);
   const o = asRecord(ours);
   const t = asRecord(theirs);
-  const out: ConflictRecord = {};
+  const out: Array<[string, Clash]> = [];
   for (const key of new Set([...Object.keys(o), ...Object.keys(t)])) {
     const bo = slot(b, key);
     const oo = slot(o, key);
     const to = slot(t, key);
     // A clash one side resolved (removed) while the other left it as it was stays resolved.
     const value = same(bo, oo) ? to : same(bo, to) ? oo : oo !== absent ? oo : to;
-    if (value !== absent) out[key] = value as Clash;
+    if (value !== absent) out.push([key, value as Clash]);
   }
-  return out;
+  return Object.fromEntries(out);
 }

@@ -65,6 +65,21 @@ describe('field-wise three-way merge of a task', () => {
     expect('note' in merged).toBe(false);
   });
 
+  it('a hand-added "__proto__" field is merged as a field like any other', () => {
+    const b = JSON.parse('{"title":"t","__proto__":{"a":1}}');
+    const ours = JSON.parse('{"title":"t","__proto__":{"a":2}}');
+    const theirs = JSON.parse('{"title":"t","__proto__":{"a":3}}');
+    const { merged, conflict } = mergeFields(b, ours, theirs, TASK_MERGE_RULES);
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(Object.hasOwn(merged, '__proto__')).toBe(true);
+    expect(Object.keys(conflict)).toEqual(['__proto__']);
+    expect(JSON.parse(canonicalJson(merged, TASK_KEY_ORDER, ours)).conflict.__proto__).toEqual({
+      base: { a: 1 },
+      ours: { a: 2 },
+      theirs: { a: 3 },
+    });
+  });
+
   it('keeps a clash one side already had unless the other resolved it', () => {
     const clash = { title: { base: 'a', ours: 'b', theirs: 'c' } };
     const stillOpen = mergeFields(
