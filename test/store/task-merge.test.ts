@@ -73,7 +73,9 @@ describe('field-wise three-way merge of a task', () => {
     expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
     expect(Object.hasOwn(merged, '__proto__')).toBe(true);
     expect(Object.keys(conflict)).toEqual(['__proto__']);
-    expect(JSON.parse(canonicalJson(merged, TASK_KEY_ORDER, ours)).conflict.__proto__).toEqual({
+    expect(
+      Object.getOwnPropertyDescriptor(JSON.parse(canonicalJson(merged, TASK_KEY_ORDER, ours)).conflict, '__proto__')?.value,
+    ).toEqual({
       base: { a: 1 },
       ours: { a: 2 },
       theirs: { a: 3 },
