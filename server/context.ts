@@ -1,5 +1,6 @@
 import type { EventBus } from './events/event-bus.js';
 import type { AgentActions } from './services/agent-actions.js';
+import type { ConflictService } from './services/conflict-service.js';
 import type { ProjectService } from './services/project-service.js';
 import type { TaskService } from './services/task-service.js';
 import type { StudioStore } from './store/studio-store.js';
@@ -10,6 +11,7 @@ export interface Services {
   tasks: TaskService;
   project: ProjectService;
   agent: AgentActions;
+  conflicts: ConflictService;
 }
 
 export interface Context {

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Services } from './context.js';
+import { errorMessage } from './errors.js';
 import { EventBus } from './events/event-bus.js';
+import { installMergeDriver } from './git/merge-driver-config.js';
 import { openRepo } from './git/repo.js';
 import { createApp } from './http/app.js';
 import { Guard } from './http/security.js';
 import { attachWebSocket } from './http/ws.js';
 import type { AgentActions } from './services/agent-actions.js';
+import { ConflictService } from './services/conflict-service.js';
 import { NoAgent } from './services/no-agent.js';
 import { ProjectService } from './services/project-service.js';
 import { TaskService } from './services/task-service.js';
@@ -36,6 +39,8 @@ export interface StudioServer {
   root: string;
   createdWorkspace: string[];
   portNote: string | null;
+  /** Null when the task-file merge driver is set up in .git/config; else why it could not be. */
+  mergeDriverProblem: string | null;
   services: Services;
   close(): Promise<void>;
 }
@@ -48,6 +53,10 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
   const branch = (await repo.currentBranch()) ?? 'main';
   const { created, paths } = await initWorkspace(repo.root, branch);
   await claimRuntime(paths);
+  const mergeDriverProblem = await installMergeDriver(repo.root).then(
+    () => null,
+    (err: unknown) => errorMessage(err),
+  );
   const cleanups: Array<() => Promise<void>> = [() => releaseRuntime(paths)];
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => console.error('shutdown step failed:', err));
@@ -64,6 +73,7 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
       bus,
       agent,
       tasks: new TaskService(store, agent),
+      conflicts: new ConflictService(store),
       project: new ProjectService(store, agent, options.demo ?? false),
     };
     const token = randomBytes(24).toString('base64url');
@@ -91,6 +101,7 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
       port,
       root: repo.root,
       createdWorkspace: created,
+      mergeDriverProblem,
       portNote: wanted !== 0 && port !== wanted ? `port ${wanted} is busy; using ${port}` : null,
       services,
       close: cleanup,

@@ -22,6 +22,10 @@ export const UpdateTaskInput = z
   })
   .strict();
 export const MoveTaskInput = z.object({ id: TaskId, status: TaskStatus, order: z.number().finite().optional() }).strict();
+export const ConflictSide = z.enum(['ours', 'theirs']);
+export const ResolveConflictInput = z
+  .object({ id: TaskId, choices: z.record(z.string().min(1).max(200), ConflictSide) })
+  .strict();
 export const DeleteTaskInput = z.object({ id: TaskId, force: z.boolean().optional() }).strict();
 export const UpdatePlanInput = z.object({ id: TaskId, markdown: z.string().max(1_000_000) }).strict();
 export const RequestChangesInput = z

@@ -15,6 +15,7 @@ export const ERROR_REASONS = [
   'nothing-to-retry',
   'no-branch',
   'merge-conflict',
+  'merge-conflict-in-task',
   'dirty-checkout',
   'wrong-checkout',
   'opencode-unavailable',
@@ -37,6 +38,8 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'nothing-to-retry': 'the task has no failed, aborted or interrupted phase to retry',
   'no-branch': 'the task has no branch yet, or its branch was deleted',
   'merge-conflict': 'the branch conflicts with the base branch',
+  'merge-conflict-in-task':
+    'a git merge left the task file conflicted; resolve it on the board (tasks.resolveConflict) before the agent works on it',
   'dirty-checkout': 'the main checkout has uncommitted changes that the merge would touch',
   'wrong-checkout': 'the main checkout is not on the base branch',
   'opencode-unavailable': 'OpenCode is not running or not reachable',

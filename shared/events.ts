@@ -12,7 +12,10 @@ export const OpencodeState = z.object({
 });
 export type OpencodeState = z.infer<typeof OpencodeState>;
 
-export const Problem = z.object({ path: z.string(), reason: z.string() });
+/** `merge-conflict`: git left conflict markers in the file; the reason names the two sides. */
+export const ProblemKind = z.enum(['invalid', 'merge-conflict']);
+export type ProblemKind = z.infer<typeof ProblemKind>;
+export const Problem = z.object({ path: z.string(), reason: z.string(), kind: ProblemKind.default('invalid') });
 export type Problem = z.infer<typeof Problem>;
 
 /** Everything the bus carries. `resync` tells a resuming client that it missed too much: reload. */
@@ -23,7 +26,12 @@ export const StudioEventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('plan.updated'), taskId: z.string(), markdown: z.string().nullable() }),
   z.object({ type: z.literal('review.updated'), taskId: z.string(), markdown: z.string().nullable() }),
   z.object({ type: z.literal('config.updated'), config: Config }),
-  z.object({ type: z.literal('file.invalid'), path: z.string(), reason: z.string() }),
+  z.object({
+    type: z.literal('file.invalid'),
+    path: z.string(),
+    reason: z.string(),
+    kind: ProblemKind.default('invalid'),
+  }),
   z.object({ type: z.literal('file.recovered'), path: z.string() }),
   z.object({ type: z.literal('activity.appended'), taskId: z.string(), entry: ActivityEntry }),
   z.object({ type: z.literal('opencode.status'), opencode: OpencodeState }),

@@ -89,9 +89,18 @@ export function statusesFor(action: LifecycleAction): TaskStatus[] {
   return TRANSITIONS.filter((t) => t.action === action).map((t) => t.from);
 }
 
+/** What the lifecycle looks at: a task's status, its run, and whether a git merge left it conflicted. */
+type LifecycleView = Pick<Task, 'status' | 'run'> & { conflict?: unknown };
+
+/** A git merge left fields clashing (or conflict markers): only stopping a run is open until a person resolves it. */
+function conflicted(task: LifecycleView): boolean {
+  return task.conflict !== undefined && task.conflict !== null;
+}
+
 /** Whether `action` is open to the task as it is now (the board shows a button for each). */
-export function allows(action: LifecycleAction, task: Pick<Task, 'status' | 'run'>): boolean {
+export function allows(action: LifecycleAction, task: LifecycleView): boolean {
   if (action === 'abort') return isActive(task);
+  if (conflicted(task)) return false;
   if (action === 'retry') return canRetry(task);
   return !isActive(task) && transitionFor(action, task.status) !== undefined;
 }
@@ -99,8 +108,13 @@ export function allows(action: LifecycleAction, task: Pick<Task, 'status' | 'run
 export type Refusal = { reason: ErrorReason; message: string };
 
 /** Why `action` is not open to the task now, with its reason code and words for a person; null when it is. */
-export function refusal(action: LifecycleAction, task: Pick<Task, 'status' | 'run' | 'title'>): Refusal | null {
+export function refusal(action: LifecycleAction, task: LifecycleView & Pick<Task, 'title'>): Refusal | null {
   if (allows(action, task)) return null;
+  if (action !== 'abort' && conflicted(task))
+    return {
+      reason: 'merge-conflict-in-task',
+      message: `"${task.title}" has a merge conflict from git; resolve it on the board (or tasks.resolveConflict) first`,
+    };
   if (action === 'abort') return { reason: 'not-running', message: `nothing is running for "${task.title}"` };
   if (action === 'retry')
     return {

@@ -43,6 +43,17 @@ export type TaskUsage = z.infer<typeof TaskUsage>;
 export const ReviewVerdict = z.enum(['approved', 'changes_requested', 'unclear']);
 export type ReviewVerdict = z.infer<typeof ReviewVerdict>;
 
+/** One field two merges changed differently: the value at their common base and on each side (absent when a side has no such field). */
+export const FieldClash = z.object({
+  base: z.unknown().optional(),
+  ours: z.unknown().optional(),
+  theirs: z.unknown().optional(),
+});
+export type FieldClash = z.infer<typeof FieldClash>;
+/** Written by the studio's git merge driver: field name -> the clash. The file keeps "ours" until it is resolved. */
+export const TaskConflict = z.record(z.string(), FieldClash);
+export type TaskConflict = z.infer<typeof TaskConflict>;
+
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date string');
 
 /**
@@ -67,10 +78,12 @@ export const Task = z.looseObject({
   usage: TaskUsage.default({ tokens: 0, cost: 0, durationMs: 0 }),
   createdAt: isoDate,
   updatedAt: isoDate,
+  /** Present only while a git merge left the task conflicted (see `tasks.resolveConflict`). */
+  conflict: TaskConflict.optional(),
 });
 export type Task = z.infer<typeof Task>;
 
-/** The fixed key order of a task file; unknown keys follow in the order they had. */
+/** The fixed key order of a task file; unknown keys follow in the order they had (a merge's `conflict` comes last). */
 export const TASK_KEY_ORDER = [
   'id',
   'title',

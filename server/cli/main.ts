@@ -16,7 +16,9 @@ Usage:
     --no-open                      do not open the browser
     --opencode-url <url>           use an OpenCode server that is already running
     --demo                         try it with no API key: a sample repo in a temp dir and a scripted model
-  opencode-studio init [dir]       create .opencode-studio/ in the repo and exit
+  opencode-studio init [dir]       create .opencode-studio/ in the repo (and its git merge driver) and exit
+  opencode-studio merge-driver <base> <ours> <theirs> <path>
+                                   git's merge driver for task files (installed by init and each start)
   opencode-studio --help | --version
 `;
 
@@ -42,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
     const { STUDIO_VERSION } = await import('../version.js');
     process.stdout.write(`${STUDIO_VERSION}\n`);
     return 0;
+  }
+  if (positionals[0] === 'merge-driver') {
+    const { runMergeDriver } = await import('./merge-driver.js');
+    return runMergeDriver(positionals.slice(1));
   }
   if (positionals[0] === 'init') {
     if (positionals.length > 2) throw new UsageError('init takes at most one directory');

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { isLoopback } from '../http/security.js';
 import { createStudioServer, type StudioServer } from '../index.js';
+import { MERGE_DRIVER_NOTE } from './init.js';
 
 export interface StartOptions {
   dir: string;
@@ -39,6 +40,11 @@ export async function runStart(options: StartOptions): Promise<number> {
     log: () => {},
   });
   if (studio.createdWorkspace.length > 0) say(`Created .opencode-studio/ in ${studio.root} (commit it with your code).`);
+  say(
+    studio.mergeDriverProblem
+      ? `Warning: could not set up the task-file merge driver in .git/config (${studio.mergeDriverProblem}); git will merge task files line by line.`
+      : MERGE_DRIVER_NOTE,
+  );
   if (studio.portNote) say(`Note: ${studio.portNote}.`);
   say(`OpenCode Studio ready at ${studio.openUrl}`);
   if (options.open) openBrowser(studio.openUrl);

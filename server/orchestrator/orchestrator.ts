@@ -274,7 +274,7 @@ async function within(work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /** The lifecycle's refusal of `action` on `task`, as a PreconditionError with its reason. */
-function assertAllowed(action: LifecycleAction, task: Pick<Task, 'status' | 'run' | 'title'>): void {
+function assertAllowed(action: LifecycleAction, task: Parameters<typeof refusal>[1]): void {
   const refused = refusal(action, task);
   if (refused) throw new PreconditionError(refused.message, refused.reason);
 }

@@ -1,6 +1,6 @@
 import type { ActivityEntry } from '../../shared/activity.js';
 import { afterPhase, PHASES, type PhaseOutcome } from '../../shared/lifecycle.js';
-import type { AgentPhase, Task, TaskRun } from '../../shared/task.js';
+import type { AgentPhase, Task, TaskRun, TaskStatus } from '../../shared/task.js';
 import { PreconditionError } from '../errors.js';
 import type { Repo } from '../git/repo.js';
 import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
@@ -162,8 +162,22 @@ export class PhaseRunner {
       }
     }
     const { status, next } = afterPhase(phase, outcome);
-    await this.store.tasks.patch(id, { ...patch, status, usage, error: null, run: next ? queuedRun(next) : null });
-    return next;
+    // A change from outside (a teammate's move pulled from git, a hand edit) wins over where the phase would go.
+    let moved: TaskStatus | null = null;
+    await this.store.tasks.update(id, (t) => {
+      if (t.status === PHASES[phase].status) return { ...patch, status, usage, error: null, run: next ? queuedRun(next) : null };
+      moved = t.status;
+      return { usage, error: null, run: null };
+    });
+    if (moved === null) return next;
+    this.activity.append(id, {
+      kind: 'phase',
+      at: now(),
+      phase,
+      state: 'finished',
+      message: `the task was moved to ${moved} from outside the studio (a git pull or a hand edit); the run stops here`,
+    });
+    return null;
   }
 }
 

@@ -7,6 +7,7 @@ import {
   ListTasksInput,
   MoveTaskInput,
   Ok,
+  ResolveConflictInput,
   TaskDetail,
   TaskDiff,
   UpdateTaskInput,
@@ -53,6 +54,17 @@ export const tasksRouter = router({
     .input(MoveTaskInput)
     .output(Task)
     .mutation(({ ctx, input }) => ctx.services.tasks.move(input)),
+  resolveConflict: procedure
+    .meta(
+      meta(
+        'POST',
+        '/tasks/{id}/resolve-conflict',
+        'Pick ours or theirs for each field a git merge left clashing; stages the file once none is left',
+      ),
+    )
+    .input(ResolveConflictInput)
+    .output(Task)
+    .mutation(({ ctx, input }) => ctx.services.conflicts.resolve(input.id, input.choices)),
   diff: procedure
     .meta(meta('GET', '/tasks/{id}/diff', 'The task branch against its merge base: files and unified patch'))
     .input(IdInput)

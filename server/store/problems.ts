@@ -1,20 +1,20 @@
-import type { Problem } from '../../shared/events.js';
+import type { Problem, ProblemKind } from '../../shared/events.js';
 import type { EventBus } from '../events/event-bus.js';
 
 /** Files that could not be read: reported once per distinct reason, and once more when fixed. */
 export class Problems {
-  private readonly byPath = new Map<string, string>();
+  private readonly byPath = new Map<string, { reason: string; kind: ProblemKind }>();
   constructor(private readonly bus: EventBus) {}
 
-  report(path: string, reason: string): void {
-    if (this.byPath.get(path) === reason) return;
-    this.byPath.set(path, reason);
-    this.bus.emit({ type: 'file.invalid', path, reason });
+  report(path: string, reason: string, kind: ProblemKind = 'invalid'): void {
+    if (this.byPath.get(path)?.reason === reason) return;
+    this.byPath.set(path, { reason, kind });
+    this.bus.emit({ type: 'file.invalid', path, reason, kind });
   }
 
   /** Record a problem found while loading, before anyone listens. */
-  note(path: string, reason: string): void {
-    this.byPath.set(path, reason);
+  note(path: string, reason: string, kind: ProblemKind = 'invalid'): void {
+    this.byPath.set(path, { reason, kind });
   }
 
   clear(path: string): void {
@@ -26,6 +26,6 @@ export class Problems {
   }
 
   list(): Problem[] {
-    return [...this.byPath].map(([path, reason]) => ({ path, reason }));
+    return [...this.byPath].map(([path, { reason, kind }]) => ({ path, reason, kind }));
   }
 }

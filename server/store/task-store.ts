@@ -10,7 +10,8 @@ import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
 import type { WorkspacePaths } from './paths.js';
 import type { Problems } from './problems.js';
-import { newTaskId, type ParsedTask, parseTask, sameTask, serializeTask } from './task-file.js';
+import { newTaskId, sameTask, serializeTask } from './task-file.js';
+import { needsFileTime, parseTaskText, type ReadResult, readTaskFile } from './task-read.js';
 
 export type TaskPatch = Partial<Omit<Task, 'id' | 'createdAt' | 'updatedAt'>>;
 export type NewTask = { title: string; description?: string; labels?: string[] };
@@ -20,13 +21,6 @@ const MAX_WRITE_ATTEMPTS = 20;
 export type SyncResult = 'unchanged' | 'changed' | 'invalid' | 'retry';
 
 const STATUS_RANK = new Map<TaskStatus, number>(TASK_STATUSES.map((s, i) => [s, i]));
-type ReadResult = { text: string; parsed: ParsedTask } | { text: string; path: string; error: string };
-
-/** A hand-made file may leave out the dates; only then is the file's time needed. */
-function needsFileTime(text: string): boolean {
-  return !(text.includes('"createdAt"') && text.includes('"updatedAt"'));
-}
-
 /**
  * Tasks: files on disk are the truth, the in-memory index serves reads. Every mutation
  * re-reads the file first (a hand edit since the last event is kept), and every write
@@ -74,7 +68,10 @@ export class TaskStore {
       if (text === null) continue;
       const result = this.parse(id, text, needsFileTime(text) ? statSync(file).mtime.toISOString() : '');
       if ('error' in result) this.problems.note(result.path, result.error);
-      else this.remember(id, result.parsed.task, result.text);
+      else {
+        this.remember(id, result.parsed.task, result.text);
+        if (result.parsed.markers) this.problems.note(this.paths.relative(file), result.parsed.markers, 'merge-conflict');
+      }
     }
   }
 
@@ -150,8 +147,11 @@ export class TaskStore {
     });
   }
 
-  /** Apply a change to the task as it is on disk now. `change` returns null to leave it alone. */
-  update(id: string, change: (task: Task) => TaskPatch | null): Promise<Task> {
+  /**
+   * Apply a change to the task as it is on disk now. `change` returns null to leave it alone.
+   * A file with git's conflict markers is refused unless `conflicted` (the resolution writes it).
+   */
+  update(id: string, change: (task: Task) => TaskPatch | null, options: { conflicted?: boolean } = {}): Promise<Task> {
     const file = this.paths.task(id);
     return this.lock.run(id, async () => {
       // Set when our write pushed aside a hand save: build on that save; `onDisk` is our text.
@@ -165,6 +165,13 @@ export class TaskStore {
           throw new PreconditionError(
             `${current.path} is malformed (${current.error}); fix the file, then try again`,
             'invalid-file',
+          );
+        }
+        if (current.parsed.markers && !options.conflicted) {
+          if (displaced) await this.putBack(file, current.text, expected);
+          throw new PreconditionError(
+            `${this.paths.relative(file)} has git conflict markers; resolve the merge conflict first`,
+            'merge-conflict-in-task',
           );
         }
         const patch = change(current.parsed.task);
@@ -241,13 +248,13 @@ export class TaskStore {
         this.problems.report(rel, result.error);
         return 'invalid';
       }
-      this.problems.clear(rel);
+      if (result.parsed.markers) this.problems.report(rel, result.parsed.markers, 'merge-conflict');
+      else this.problems.clear(rel);
       const previous = this.tasks.get(id);
-      this.remember(id, result.parsed.task, result.text);
-      if (previous && sameTask(previous, result.parsed.task)) return 'unchanged';
-      this.bus.emit(
-        previous ? { type: 'task.updated', task: result.parsed.task } : { type: 'task.created', task: result.parsed.task },
-      );
+      const next = result.parsed.task;
+      this.remember(id, next, result.text);
+      if (previous && sameTask(previous, next)) return 'unchanged';
+      this.bus.emit(previous ? { type: 'task.updated', task: next } : { type: 'task.created', task: next });
       return 'changed';
     });
   }
@@ -260,34 +267,12 @@ export class TaskStore {
     return result.parsed.task;
   }
 
-  private async readFile(id: string): Promise<ReadResult | null> {
-    const file = this.paths.task(id);
-    let text: string | null;
-    try {
-      text = await readTextOrNull(file);
-    } catch (err) {
-      if (!(err instanceof InvalidFileError)) throw err;
-      return { text: `\0${err.detail}`, path: this.paths.relative(file), error: err.detail };
-    }
-    if (text === null) return null;
-    return this.parse(
-      id,
-      text,
-      needsFileTime(text)
-        ? await fs.stat(file).then(
-            (st) => st.mtime.toISOString(),
-            () => '',
-          )
-        : '',
-    );
+  private readFile(id: string): Promise<ReadResult | null> {
+    return readTaskFile(this.paths, id);
   }
 
   private parse(id: string, text: string, fileTime: string): ReadResult {
-    try {
-      return { text, parsed: parseTask(text, id, fileTime) };
-    } catch (err) {
-      return { text, path: this.paths.relative(this.paths.task(id)), error: (err as Error).message };
-    }
+    return parseTaskText(this.paths, id, text, fileTime);
   }
 
   private remember(id: string, task: Task, text: string): void {

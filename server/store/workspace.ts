@@ -4,7 +4,8 @@ import { readTextOrNull, writeFileAtomic } from './atomic-file.js';
 import { serializeConfig } from './config-file.js';
 import { WorkspacePaths } from './paths.js';
 
-export type InitResult = { created: string[]; paths: WorkspacePaths };
+/** `gitattributes`: whether `.opencode-studio/.gitattributes` was written (created or given the driver's lines). */
+export type InitResult = { created: string[]; paths: WorkspacePaths; gitattributes: boolean };
 
 /**
  * Create whatever of `.opencode-studio/` is missing; never touch what is there.
@@ -28,12 +29,32 @@ export async function initWorkspace(root: string, baseBranch: string): Promise<I
   } else if (!ignore.split('\n').some((l) => l.trim() === 'runtime/' || l.trim() === 'runtime')) {
     await writeFileAtomic(gitignore, `${ignore.endsWith('\n') || ignore === '' ? ignore : `${ignore}\n`}runtime/\n`);
   }
+  const gitattributes = await ensureLines(`${paths.dir}/.gitattributes`, GITATTRIBUTES_HEADER, GITATTRIBUTES);
   // git does not keep empty folders; a .gitkeep keeps the layout in fresh clones.
   for (const dir of [paths.tasks, paths.plans, paths.reviews]) {
     const keep = `${dir}/.gitkeep`;
     if ((await readTextOrNull(keep)) === null && (await fs.readdir(dir)).length === 0) await fs.writeFile(keep, '');
   }
-  return { created, paths };
+  return { created, paths, gitattributes };
+}
+
+/**
+ * Routes task (and comment) files to the studio's merge driver. Committed with the board; a clone
+ * that never ran the studio has no such driver configured, and git then uses its line merge.
+ */
+const GITATTRIBUTES_HEADER =
+  '# OpenCode Studio: task files merge field by field (the driver is set up in .git/config by the studio)';
+const GITATTRIBUTES = ['tasks/*.json merge=opencode-studio', 'comments/*.json merge=opencode-studio'];
+
+/** Add whichever of `lines` a file lacks (a new file starts with `header`); true when it wrote. */
+async function ensureLines(file: string, header: string, lines: string[]): Promise<boolean> {
+  const text = await readTextOrNull(file);
+  const have = new Set((text ?? '').split('\n').map((l) => l.trim()));
+  const missing = lines.filter((l) => !have.has(l));
+  if (missing.length === 0) return false;
+  const before = text === null ? `${header}\n` : text === '' || text.endsWith('\n') ? text : `${text}\n`;
+  await writeFileAtomic(file, `${before}${missing.join('\n')}\n`);
+  return true;
 }
 
 async function mkdirIfMissing(dir: string): Promise<boolean> {

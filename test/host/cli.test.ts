@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
-import { removeTempDirs, tempDir, tempRepo } from '../helpers/temp-repo.js';
+import { git, removeTempDirs, tempDir, tempRepo } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
 afterAll(removeTempDirs);
@@ -32,6 +32,11 @@ describe('opencode-studio CLI', () => {
       maxReviewIterations: 2,
     });
     expect(await fs.readFile(`${repo}/.opencode-studio/.gitignore`, 'utf8')).toBe('runtime/\n');
+    expect(first.stdout).toMatch(/^Git merges task files field by field/m);
+    expect(await fs.readFile(`${repo}/.opencode-studio/.gitattributes`, 'utf8')).toContain(
+      'tasks/*.json merge=opencode-studio\n',
+    );
+    expect(git(repo, 'config', '--local', 'merge.opencode-studio.driver')).toMatch(/main\.js' merge-driver %O %A %B %P$/);
     const listing = async () => (await fs.readdir(`${repo}/.opencode-studio`, { recursive: true })).sort();
     const before = await listing();
     const second = await runCli(['init', repo]);
@@ -39,6 +44,18 @@ describe('opencode-studio CLI', () => {
     expect(second.stdout).toMatch(/nothing changed/);
     expect(await listing()).toEqual(before);
     expect(await fs.readFile(`${repo}/.opencode-studio/config.json`, 'utf8')).toBe(config);
+  });
+
+  it('merge-driver: files that are not JSON objects go to git’s line merge (markers, exit 1); wrong arguments exit 1', async () => {
+    const dir = await tempRepo({ commit: false });
+    const file = (name: string, text: string) => fs.writeFile(`${dir}/${name}`, text).then(() => `${dir}/${name}`);
+    const [base, ours, theirs] = await Promise.all([file('b', 'one\n'), file('o', 'ours\n'), file('t', 'theirs\n')]);
+    const run = await runCli(['merge-driver', base, ours, theirs, '.opencode-studio/tasks/x.json']);
+    expect(run.code).toBe(1);
+    expect(await fs.readFile(ours, 'utf8')).toMatch(/^<{7} ours:.*\nours\n={7}\ntheirs\n>{7} /);
+    const usage = await runCli(['merge-driver', base]);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toMatch(/merge-driver takes <base> <ours> <theirs> <path>/);
   });
 
   it('init and start on a non-git directory: one line, exit 1', async () => {
@@ -97,6 +114,8 @@ describe('opencode-studio CLI', () => {
     try {
       await cli.started;
       expect(cli.output().stdout).toMatch(/Warning: binding to 0\.0\.0\.0/);
+      // The start sets up the merge driver and says so, once.
+      expect(cli.output().stdout.match(/Git merges task files field by field/g)).toHaveLength(1);
     } finally {
       cli.child.kill('SIGTERM');
     }

@@ -591,7 +591,7 @@ describe('bad input: random and hostile requests at every procedure and route', 
         const gitAdded = [...gitAfter].filter((p) => !state.gitBefore.has(p));
         const canaries = [...canaryScan()].filter((p) => !state.canaryBefore.has(p));
         const allowed = (rel: string) => {
-          if (['config.json', '.gitignore', 'tasks', 'plans', 'reviews', 'runtime'].includes(rel)) return true;
+          if (['config.json', '.gitignore', '.gitattributes', 'tasks', 'plans', 'reviews', 'runtime'].includes(rel)) return true;
           if (rel.startsWith('runtime/')) return true;
           const [folder, name, ...rest] = rel.split('/');
           if (rest.length || !name) return false;

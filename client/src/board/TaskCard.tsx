@@ -24,6 +24,11 @@ export function CardBody(props: { task: Task }) {
           <For each={props.task.labels}>{(l) => <LabelChip label={l} />}</For>
         </div>
       </Show>
+      <Show when={props.task.conflict}>
+        <div class="conflict-badge" data-testid="conflict-badge" title="A git merge left fields that both sides changed">
+          Merge conflict
+        </div>
+      </Show>
       <Show when={badge()}>
         {(b) => (
           <div class={`run run-${b().kind}`} data-testid="run-state" title={props.task.error ?? b().text}>

@@ -10,6 +10,7 @@ import { attempt } from '../state/toasts.js';
 import { Icon } from '../ui/Icon.js';
 import { ActivityTab } from './ActivityTab.js';
 import { ChangesTab } from './ChangesTab.js';
+import { ConflictPanel } from './ConflictPanel.js';
 import { DescriptionTab } from './DescriptionTab.js';
 import { PlanTab } from './PlanTab.js';
 import { ReviewTab } from './ReviewTab.js';
@@ -79,6 +80,7 @@ function Drawer(props: { task: Task; tab: Tab }) {
           <Icon name="close" />
         </button>
       </header>
+      <ConflictPanel task={props.task} />
       <TaskActions task={props.task} />
       <Tabs task={props.task} tab={props.tab} />
       <div class="tab-panel" role="tabpanel" aria-labelledby={`tab-${props.tab}`}>

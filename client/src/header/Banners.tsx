@@ -15,9 +15,18 @@ export function Banners() {
         {(problem) => (
           <div class="banner banner-problem" role="alert" data-testid="problem-banner">
             <Icon name="warning" size={14} />
-            <span>
-              <code>{problem.path}</code> cannot be read: {problem.reason}. Fix the file and the board picks it up.
-            </span>
+            <Show
+              when={problem.kind === 'merge-conflict'}
+              fallback={
+                <span>
+                  <code>{problem.path}</code> cannot be read: {problem.reason}. Fix the file and the board picks it up.
+                </span>
+              }
+            >
+              <span data-kind="merge-conflict">
+                <strong>Merge conflict</strong> in <code>{problem.path}</code>: {problem.reason}.
+              </span>
+            </Show>
           </div>
         )}
       </For>

@@ -27,7 +27,7 @@ export function applyEvent(event: StudioEvent): void {
       setConfig(event.config);
       return;
     case 'file.invalid':
-      addProblem({ path: event.path, reason: event.reason });
+      addProblem({ path: event.path, reason: event.reason, kind: event.kind });
       return;
     case 'file.recovered':
       clearProblem(event.path);

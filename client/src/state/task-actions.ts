@@ -88,3 +88,12 @@ export async function deleteTask(task: Task, force: boolean): Promise<'deleted' 
     return 'failed';
   }
 }
+
+/** Pick a side for some clashing fields; the server drops `conflict` (and stages the file) once none is left. */
+export async function resolveConflict(task: Task, choices: Record<string, 'ours' | 'theirs'>): Promise<boolean> {
+  const updated = await attempt(`Resolving the merge conflict of "${task.title}" failed`, () =>
+    api().tasks.resolveConflict.mutate({ id: task.id, choices }),
+  );
+  if (updated) upsertTask(updated);
+  return updated !== undefined;
+}
