@@ -1,12 +1,16 @@
+import type { ErrorReason } from '../../shared/errors.js';
 import type { OpencodeState } from '../../shared/events.js';
 import { PreconditionError } from '../errors.js';
 import type { AgentActions } from './agent-actions.js';
 
 /** Used when the studio runs without OpenCode (tests of the host alone): every agent action explains why it cannot run. */
 export class NoAgent implements AgentActions {
-  constructor(private readonly reason = 'the agent is not available in this studio') {}
+  constructor(
+    private readonly reason = 'the agent is not available in this studio',
+    private readonly code: ErrorReason = 'opencode-unavailable',
+  ) {}
   private refuse(): never {
-    throw new PreconditionError(this.reason, 'opencode-unavailable');
+    throw new PreconditionError(this.reason, this.code);
   }
   start = async () => this.refuse();
   approvePlan = async () => this.refuse();

@@ -13,7 +13,7 @@ import type { Problems } from './problems.js';
 import { newTaskId, type ParsedTask, parseTask, sameTask, serializeTask } from './task-file.js';
 
 export type TaskPatch = Partial<Omit<Task, 'id' | 'createdAt' | 'updatedAt'>>;
-export type NewTask = { title: string; description?: string; labels?: string[] };
+export type NewTask = { title: string; description?: string; labels?: string[]; parent?: string };
 /** A file that changes under every attempt this many times in a row gets the write refused. */
 const MAX_WRITE_ATTEMPTS = 20;
 
@@ -103,6 +103,10 @@ export class TaskStore {
     return cached;
   }
 
+  has(id: string): boolean {
+    return this.tasks.has(id);
+  }
+
   get(id: string): Task {
     const task = this.tasks.get(id);
     if (!task) throw new NotFoundError(`no task "${id}"`);
@@ -130,6 +134,7 @@ export class TaskStore {
       status: 'todo',
       order: last + 1,
       labels: input.labels ?? [],
+      ...(input.parent ? { parent: input.parent } : {}),
       createdAt: now,
       updatedAt: now,
     });
