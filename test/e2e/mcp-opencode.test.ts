@@ -31,9 +31,13 @@ beforeAll(async () => {
   const started = await startStudio();
   root = started.root;
   bus = started.studio.services.bus;
-  h = await startHarness(responder, {}, {
-    mcp: { studio: { type: 'local', command: [process.execPath, BUILT_CLI, 'mcp', root], enabled: true } },
-  });
+  h = await startHarness(
+    responder,
+    {},
+    {
+      mcp: { studio: { type: 'local', command: [process.execPath, BUILT_CLI, 'mcp', root], enabled: true } },
+    },
+  );
 });
 afterAll(async () => {
   await h?.close();
