@@ -9,6 +9,7 @@ import {
   UpdatePlanInput,
   UpdateTaskInput,
 } from '../../shared/api.js';
+import { TRANSITIONS } from '../../shared/lifecycle.js';
 import type { StudioApi } from './connect.js';
 import { diffText, taskDetail, taskLine, taskTable } from './format.js';
 
@@ -26,6 +27,9 @@ export interface Operation<S extends z.ZodObject = z.ZodObject, R = unknown> {
 }
 
 const op = <S extends z.ZodObject, R>(o: Operation<S, R>) => o as unknown as Operation;
+const DRAGS = TRANSITIONS.filter((t) => t.drag)
+  .map((t) => `${t.from}→${t.to} (${t.action})`)
+  .join(', ');
 const NEEDS_STUDIO = 'Needs a running studio (npx opencode-studio); without one it fails with reason studio-not-running.';
 
 export const OPERATIONS: Operation[] = [
@@ -61,8 +65,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'task_move',
-    description:
-      'Move a task to another column, as a drag on the board does. todo→planning starts the agent, plan_review→in_progress approves the plan, review→done merges; plan_review→todo sets it back. Other moves are refused with the reason.',
+    description: `Move a task to another column, as a drag on the board does: ${DRAGS}; the same column with an order reorders it. Other moves are refused with the reason.`,
     input: MoveTaskInput,
     run: (api, input) => api.tasks.move.mutate(input),
     text: (task) => `Moved ${taskLine(task)}`,

@@ -32,7 +32,7 @@ export class TaskService {
   }
 
   create(input: z.infer<typeof CreateTaskInput>): Promise<Task> {
-    if (input.parent && !this.store.tasks.has(input.parent))
+    if (input.parent && !this.store.tasks.find(input.parent))
       throw new InvalidInputError(`parent: there is no task "${input.parent}"`);
     return this.store.tasks.create(input);
   }

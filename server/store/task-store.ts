@@ -103,10 +103,6 @@ export class TaskStore {
     return cached;
   }
 
-  has(id: string): boolean {
-    return this.tasks.has(id);
-  }
-
   get(id: string): Task {
     const task = this.tasks.get(id);
     if (!task) throw new NotFoundError(`no task "${id}"`);
