@@ -3,14 +3,14 @@ import path from 'node:path';
 import { createTRPCClient, localLink, type TRPCClient } from '@trpc/client';
 import { PreconditionError } from '../errors.js';
 import { EventBus } from '../events/event-bus.js';
-import { openRepo } from '../git/repo.js';
+import { openRepo, type Repo } from '../git/repo.js';
 import { type AppRouter, appRouter } from '../routers/index.js';
 import { createStudioClient } from '../script-client.js';
-import { NoAgent } from '../services/no-agent.js';
 import { createServices } from '../services/services.js';
 import { WorkspacePaths } from '../store/paths.js';
 import { processAlive, readServerInfo, type ServerInfo } from '../store/runtime-file.js';
 import { StudioStore } from '../store/studio-store.js';
+import { FilesOnlyAgent } from './files-only-agent.js';
 
 export type StudioApi = TRPCClient<AppRouter>;
 
@@ -38,7 +38,7 @@ export async function connectBoard(dir: string): Promise<Board> {
     const client = createStudioClient({ url: info.url, token: info.token });
     return { root: repo.root, live: true, api: client, close: async () => client.close() };
   }
-  return openLocal(paths);
+  return openLocal(repo, paths);
 }
 
 /** The running studio's address, or null when none runs (no file, or one left by a dead studio). */
@@ -54,7 +54,7 @@ async function runningStudio(paths: WorkspacePaths): Promise<ServerInfo | null> 
   }
 }
 
-async function openLocal(paths: WorkspacePaths): Promise<Board> {
+async function openLocal(repo: Repo, paths: WorkspacePaths): Promise<Board> {
   if (!existsSync(paths.config))
     throw new PreconditionError(
       `${paths.root} has no board yet (.opencode-studio/ is missing): run "opencode-studio init" there, or start the studio`,
@@ -62,11 +62,7 @@ async function openLocal(paths: WorkspacePaths): Promise<Board> {
     );
   const bus = new EventBus();
   const store = await StudioStore.open(paths.root, bus);
-  const agent = new NoAgent(
-    `no studio is running for ${paths.root}, so the agent cannot act: start it with "npx opencode-studio ${paths.root}"`,
-    'studio-not-running',
-  );
-  const services = createServices(store, bus, agent);
+  const services = createServices(store, bus, new FilesOnlyAgent(store, bus, repo));
   const api = createTRPCClient<AppRouter>({
     links: [localLink({ router: appRouter, createContext: async () => ({ services, authed: true }) })],
   });

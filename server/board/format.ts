@@ -1,4 +1,5 @@
-import type { TaskDetail, TaskDiff } from '../../shared/api.js';
+import type { ActivityEntry } from '../../shared/activity.js';
+import type { ProjectInfo, TaskDetail, TaskDiff } from '../../shared/api.js';
 import { STATUS_TITLES, type Task } from '../../shared/task.js';
 
 /** Plain text for a person at a terminal and for an agent reading a tool's answer. */
@@ -45,4 +46,33 @@ export function taskDetail({ task, plan, review }: TaskDetail): string {
 export function diffText(diff: TaskDiff): string {
   const files = diff.files.map((f) => `${f.status.padEnd(9)}${f.path}  +${f.additions} -${f.deletions}`);
   return [`${diff.base}..${diff.head}`, ...files, '', diff.patch].join('\n');
+}
+
+export function activityText(entries: ActivityEntry[]): string {
+  if (entries.length === 0) return 'No activity.';
+  return entries
+    .map((e) => {
+      const what =
+        e.kind === 'phase'
+          ? `${e.state}${e.message ? `: ${e.message}` : ''}`
+          : e.kind === 'tool'
+            ? `${e.tool} ${e.state}: ${e.title}`
+            : e.kind === 'step'
+              ? `step: ${e.tokens} tokens`
+              : e.kind === 'text'
+                ? e.text.replace(/\s+/g, ' ').slice(0, 200)
+                : `error: ${e.message}`;
+      return `${e.at}  ${e.phase.padEnd(14)}${what}`;
+    })
+    .join('\n');
+}
+
+export function projectText(info: ProjectInfo): string {
+  const lines = [
+    `${info.name} (${info.root}), studio ${info.version}`,
+    `branch ${info.branch ?? '(detached)'}, base branch ${info.baseBranch}`,
+    `agent: ${info.opencode.state}${info.opencode.reason ? ` (${info.opencode.reason})` : ''}`,
+    ...info.problems.map((p) => `problem: ${p.path}: ${p.reason}`),
+  ];
+  return lines.join('\n');
 }

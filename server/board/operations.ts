@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   CreateTaskInput,
   DeleteTaskInput,
@@ -11,7 +11,7 @@ import {
 } from '../../shared/api.js';
 import { TRANSITIONS } from '../../shared/lifecycle.js';
 import type { StudioApi } from './connect.js';
-import { diffText, taskDetail, taskLine, taskTable } from './format.js';
+import { activityText, diffText, projectText, taskDetail, taskLine, taskTable } from './format.js';
 
 /**
  * What an agent (MCP tool) and a person (the `task` CLI) can do with a board: one small function
@@ -40,6 +40,14 @@ export const OPERATIONS: Operation[] = [
     input: ListTasksInput,
     run: (api, input) => api.tasks.list.query(input),
     text: taskTable,
+  }),
+  op({
+    name: 'project_info',
+    description:
+      'The repo and its board: name, branch, base branch, the config, whether the agent (OpenCode) is available, and files under .opencode-studio/ that have a mistake.',
+    input: z.object({}).strict(),
+    run: (api) => api.project.info.query(),
+    text: projectText,
   }),
   op({
     name: 'task_get',
@@ -128,6 +136,13 @@ export const OPERATIONS: Operation[] = [
     input: RequestChangesInput,
     run: (api, input) => api.tasks.requestChanges.mutate(input),
     text: taskLine,
+  }),
+  op({
+    name: 'task_activity',
+    description: 'What the agent did for a task: phases, tool calls, text and errors, oldest first.',
+    input: IdInput,
+    run: (api, input) => api.tasks.activity.query(input),
+    text: activityText,
   }),
   op({
     name: 'task_diff',

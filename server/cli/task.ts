@@ -22,6 +22,8 @@ fail: they need the studio's agent).
   task request-changes <id> <feedback>
   task plan <id> [--edit]        print the plan; --edit opens $EDITOR on plans/<id>.md
   task diff <id>                 the task branch against its base
+  task activity <id>             what the agent did for the task
+  task info                      the repo, its config, and whether a studio and its agent run
 
 Every command takes --json (print exactly the API's JSON) and --dir <path>.
 Errors print the studio's message and exit with code 1.
@@ -76,6 +78,8 @@ const COMMANDS: Record<
   'request-changes': { op: 'task_request_changes', args: ['id', 'feedback'], input: ([id, feedback]) => ({ id, feedback }) },
   plan: { op: 'plan_get', args: ['id'], options: ['edit'], input: ([id]) => ({ id }) },
   diff: { op: 'task_diff', args: ['id'], input: ([id]) => ({ id }) },
+  activity: { op: 'task_activity', args: ['id'], input: ([id]) => ({ id }) },
+  info: { op: 'project_info', args: [], input: () => ({}) },
 };
 
 export async function runTask(argv: string[]): Promise<number> {

@@ -9,7 +9,7 @@ export class NoAgent implements AgentActions {
     private readonly reason = 'the agent is not available in this studio',
     private readonly code: ErrorReason = 'opencode-unavailable',
   ) {}
-  private refuse(): never {
+  protected refuse(): never {
     throw new PreconditionError(this.reason, this.code);
   }
   start = async () => this.refuse();
@@ -19,9 +19,9 @@ export class NoAgent implements AgentActions {
   abort = async () => this.refuse();
   retry = async () => this.refuse();
   diff = async () => this.refuse();
-  activity = async () => [];
-  discard = async () => {};
-  hasWork = async () => false;
+  activity: AgentActions['activity'] = async () => [];
+  discard: AgentActions['discard'] = async () => {};
+  hasWork: AgentActions['hasWork'] = async () => false;
   models = async () => [];
   status = (): OpencodeState => ({ state: 'unavailable', url: null, reason: this.reason, managed: false, demo: false });
 }

@@ -1,4 +1,5 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudioClient } from '../../server/script-client.js';
@@ -6,7 +7,7 @@ import { initWorkspace } from '../../server/store/workspace.js';
 import type { Task } from '../../shared/task.js';
 import { runCli } from '../helpers/cli.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
-import { removeTempDirs, tempDir, tempRepo } from '../helpers/temp-repo.js';
+import { git, removeTempDirs, tempDir, tempRepo } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
 afterAll(removeTempDirs);
@@ -128,6 +129,48 @@ describe.each([
       await waitFor(async () => (await client!.tasks.get.query({ id })).plan?.includes('Edited'), 'the studio to see the edit');
     expect((await task('plan', id)).stdout).toBe('# Plan\n\nEdited in the editor.\n');
     expect(JSON.parse((await task('plan', id, '--json')).stdout)).toEqual({ id, plan: '# Plan\n\nEdited in the editor.\n' });
+  });
+});
+
+describe('opencode-studio task on the files alone', () => {
+  it('delete asks for force when the task has a branch, and force needs the studio; activity reads the log file', async () => {
+    const root = await tempRepo();
+    await initWorkspace(root, 'main');
+    const task = (...args: string[]) => runCli(['task', ...args], { built: true, cwd: root });
+    const plain = JSON.parse((await task('create', 'Plain', '--json')).stdout) as Task;
+    const started = JSON.parse((await task('create', 'Started', '--json')).stdout) as Task;
+    git(root, 'branch', `studio/${started.id}`);
+
+    const refused = await task('delete', started.id, '--json');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr).error.reason).toBe('needs-force');
+    const forced = await task('delete', started.id, '--force', '--json');
+    expect(forced.code).toBe(1);
+    expect(JSON.parse(forced.stderr).error.reason).toBe('studio-not-running');
+    expect(existsSync(path.join(root, '.opencode-studio/tasks', `${started.id}.json`))).toBe(true);
+
+    const deleted = await task('delete', plain.id);
+    expect(deleted).toMatchObject({ code: 0, stdout: 'Deleted.\n' });
+    expect(existsSync(path.join(root, '.opencode-studio/tasks', `${plain.id}.json`))).toBe(false);
+
+    const log = path.join(root, '.opencode-studio/runtime/activity', `${started.id}.jsonl`);
+    await mkdir(path.dirname(log), { recursive: true });
+    const entry = {
+      kind: 'tool',
+      at: '2026-11-30T06:00:00.000Z',
+      phase: 'planning',
+      partId: 'p1',
+      tool: 'read',
+      title: 'reading README.md',
+      state: 'completed',
+      durationMs: 5,
+    };
+    await writeFile(log, `${JSON.stringify(entry)}\n`);
+    const activity = await task('activity', started.id);
+    expect(activity.stdout).toBe('2026-11-30T06:00:00.000Z  planning      read completed: reading README.md\n');
+    expect(JSON.parse((await task('activity', started.id, '--json')).stdout)).toEqual([entry]);
+    const info = await task('info');
+    expect(info.stdout).toMatch(/agent: unavailable \(no studio is running/);
   });
 });
 
