@@ -22,6 +22,8 @@ export interface Operation<S extends z.ZodObject = z.ZodObject, R = unknown> {
   name: string;
   description: string;
   input: S;
+  /** For a result that is a list: the key it goes under in the MCP answer's structured content (an object). */
+  listKey?: string;
   run(api: StudioApi, input: z.infer<S>): Promise<R>;
   text(result: R): string;
 }
@@ -38,6 +40,7 @@ export const OPERATIONS: Operation[] = [
     description:
       'List the board’s tasks in board order (column, then position). Filter by status (todo, planning, plan_review, in_progress, ai_review, review, done), by a label, or by a search text matched against id, title and description.',
     input: ListTasksInput,
+    listKey: 'tasks',
     run: (api, input) => api.tasks.list.query(input),
     text: taskTable,
   }),
@@ -141,6 +144,7 @@ export const OPERATIONS: Operation[] = [
     name: 'task_activity',
     description: 'What the agent did for a task: phases, tool calls, text and errors, oldest first.',
     input: IdInput,
+    listKey: 'entries',
     run: (api, input) => api.tasks.activity.query(input),
     text: activityText,
   }),

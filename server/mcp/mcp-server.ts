@@ -11,7 +11,8 @@ const INSTRUCTIONS = `Tools for the OpenCode Studio kanban board of one git repo
 A task goes todo → planning → plan_review → in_progress → ai_review → review → done.
 When a studio runs for the repo, every change shows on its board at once; without one, the read and
 write tools work on the files, and the agent actions (start, approve, merge, abort, retry, request
-changes, diff) fail with reason studio-not-running. A failed call answers the studio's message.`;
+changes, diff) fail with reason studio-not-running. A failed call answers the studio's message.
+To split a large task, create follow-up tasks with task_create and parent set to its id.`;
 
 /** The MCP server over the board of `dir`: one tool per operation, each call checks again whether a studio runs. */
 export function createMcpServer(dir: string): McpServer {
@@ -37,7 +38,7 @@ async function runTool(dir: string, op: Operation, input: unknown): Promise<Call
       structuredContent: { error: { message: outcome.message, reason: outcome.reason } },
     };
   const result = outcome.result;
-  const structured = Array.isArray(result) ? { tasks: result } : (result as Record<string, unknown>);
+  const structured = Array.isArray(result) ? { [op.listKey ?? 'items']: result } : (result as Record<string, unknown>);
   return { content: [{ type: 'text', text: op.text(result) }], structuredContent: structured };
 }
 

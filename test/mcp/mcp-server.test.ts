@@ -143,5 +143,9 @@ describe.each([
     }
     const feedback = await call(client, 'task_request_changes', { id: data.id, feedback: 'smaller steps' });
     expect(feedback.result.isError).toBe(true);
+    expect((await call(client, 'task_activity', { id: data.id })).data).toEqual({ entries: [] });
+    const info = await call(client, 'project_info', {});
+    expect(info.data).toMatchObject({ root, baseBranch: 'main', config: { mcp: false } });
+    expect(info.text).toMatch(/agent: unavailable/);
   });
 });
