@@ -10,10 +10,8 @@ import { createApp } from './http/app.js';
 import { Guard } from './http/security.js';
 import { attachWebSocket } from './http/ws.js';
 import type { AgentActions } from './services/agent-actions.js';
-import { ConflictService } from './services/conflict-service.js';
 import { NoAgent } from './services/no-agent.js';
-import { ProjectService } from './services/project-service.js';
-import { TaskService } from './services/task-service.js';
+import { createServices } from './services/services.js';
 import { claimRuntime, releaseRuntime, writeServerInfo } from './store/runtime-file.js';
 import { StudioStore } from './store/studio-store.js';
 import { initWorkspace } from './store/workspace.js';
@@ -68,14 +66,7 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
     cleanups.push(() => store.close());
     const agent = options.agent ? await options.agent(store, bus) : new NoAgent();
     if ('close' in agent && agent.close) cleanups.push(() => agent.close!());
-    const services: Services = {
-      store,
-      bus,
-      agent,
-      tasks: new TaskService(store, agent),
-      conflicts: new ConflictService(store),
-      project: new ProjectService(store, agent, options.demo ?? false),
-    };
+    const services = createServices(store, bus, agent, options.demo ?? false);
     const token = randomBytes(24).toString('base64url');
     const guard = new Guard(token, host);
     const server = http.createServer(createApp(services, guard));

@@ -4,12 +4,23 @@ import { OpencodeState, Problem } from './events.js';
 import { Task, TaskId, TaskStatus } from './task.js';
 
 export const IdInput = z.object({ id: TaskId });
-export const ListTasksInput = z.object({ status: TaskStatus.optional() }).strict();
+export const ListTasksInput = z
+  .object({
+    status: TaskStatus.optional(),
+    /** Only tasks that carry this label. */
+    label: z.string().trim().min(1).max(50).optional(),
+    /** Only tasks whose title, description or id contain this text (any case). */
+    search: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type ListTasksInput = z.infer<typeof ListTasksInput>;
 export const CreateTaskInput = z
   .object({
     title: z.string().trim().min(1, 'title must not be empty').max(500),
     description: z.string().max(200_000).optional(),
     labels: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+    /** The task this one follows up on; it must exist. */
+    parent: TaskId.optional(),
   })
   .strict();
 export const UpdateTaskInput = z

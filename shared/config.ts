@@ -23,6 +23,8 @@ export const Config = z.looseObject({
   models: PhaseModels.default({ planning: null, implementation: null, review: null }),
   /** Where task worktrees go; relative paths resolve against the repo root. Null: a sibling folder `<repo>.worktrees`. */
   worktreeDir: z.string().min(1).nullable().default(null),
+  /** Give the agent sessions the studio's own MCP tools (`opencode-studio mcp`), e.g. to split a task into follow-ups. */
+  mcp: z.boolean().default(false),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -34,6 +36,7 @@ export const CONFIG_KEY_ORDER = [
   'maxReviewIterations',
   'models',
   'worktreeDir',
+  'mcp',
 ] as const;
 
 export const ConfigPatch = z
@@ -44,6 +47,7 @@ export const ConfigPatch = z
     maxReviewIterations: z.number().int().min(0).max(20).optional(),
     models: PhaseModels.partial().optional(),
     worktreeDir: z.string().min(1).nullable().optional(),
+    mcp: z.boolean().optional(),
   })
   .strict();
 export type ConfigPatch = z.infer<typeof ConfigPatch>;

@@ -19,11 +19,16 @@ export const ERROR_REASONS = [
   'dirty-checkout',
   'wrong-checkout',
   'opencode-unavailable',
+  'studio-not-running',
   'empty-plan',
   'busy-file',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
+
+export function isErrorReason(value: unknown): value is ErrorReason {
+  return typeof value === 'string' && (ERROR_REASONS as readonly string[]).includes(value);
+}
 
 /** What each reason means, for the README and the OpenAPI document. */
 export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
@@ -43,6 +48,8 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'dirty-checkout': 'the main checkout has uncommitted changes that the merge would touch',
   'wrong-checkout': 'the main checkout is not on the base branch',
   'opencode-unavailable': 'OpenCode is not running or not reachable',
+  'studio-not-running':
+    'no studio runs for this repo, so the agent cannot act; start it with `npx opencode-studio` (the CLI and MCP server then use it)',
   'empty-plan': 'the agent answered with an empty plan',
   'busy-file': 'the file kept changing under the write; try again',
   internal: 'an unexpected error; the studio’s log has the details',

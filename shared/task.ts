@@ -67,6 +67,8 @@ export const Task = z.looseObject({
   status: TaskStatus,
   order: z.number().finite(),
   labels: z.array(z.string().min(1).max(50)).max(50).default([]),
+  /** The task this one was split from (a follow-up created by a planning agent); absent otherwise. */
+  parent: TaskId.optional(),
   /** The git branch holding the task's work (`studio/<id>`), once started. */
   branch: z.string().nullable().default(null),
   /** How many AI review rounds have run in the current implementation. */
@@ -91,6 +93,7 @@ export const TASK_KEY_ORDER = [
   'status',
   'order',
   'labels',
+  'parent',
   'branch',
   'iteration',
   'verdict',

@@ -17,12 +17,25 @@ Usage:
     --opencode-url <url>           use an OpenCode server that is already running
     --demo                         try it with no API key: a sample repo in a temp dir and a scripted model
   opencode-studio init [dir]       create .opencode-studio/ in the repo (and its git merge driver) and exit
+  opencode-studio task <command>   list, show, create, move, start, approve, merge… tasks
+                                   from a terminal ("opencode-studio task --help" lists them)
+  opencode-studio mcp [dir]        an MCP server over stdio with the board's tools, for agents
+                                   (OpenCode, Claude Code…); it uses the running studio if any
   opencode-studio merge-driver <base> <ours> <theirs> <path>
                                    git's merge driver for task files (installed by init and each start)
   opencode-studio --help | --version
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'task') {
+    const { runTask } = await import('./task.js');
+    return runTask(argv.slice(1));
+  }
+  if (argv[0] === 'mcp' && !argv.slice(1).some((a) => a.startsWith('-'))) {
+    if (argv.length > 2) throw new UsageError('mcp takes at most one directory');
+    const { runMcp } = await import('../mcp/mcp-server.js');
+    return runMcp(argv[1] ?? process.cwd());
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -70,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+const isUsageError = (err: unknown) => err instanceof UsageError || (err as Error).name === 'TaskUsageError';
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -78,8 +92,8 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`opencode-studio: ${message}\n`);
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
-      process.stderr.write('Run "opencode-studio --help" for usage.\n');
+    if (isUsageError(err) || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      process.stderr.write(`Run "opencode-studio ${process.argv[2] === 'task' ? 'task ' : ''}--help" for usage.\n`);
     process.exitCode = 1;
   },
 );

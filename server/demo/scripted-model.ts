@@ -21,6 +21,8 @@ export type ScriptRequest = {
   toolResults: string[];
   isTitleRequest: boolean;
   hasTools: boolean;
+  /** The names of the tools the model may call (OpenCode's own and those of MCP servers). */
+  toolNames: string[];
 };
 export type Responder = (req: ScriptRequest) => ScriptTurn | Promise<ScriptTurn>;
 
@@ -115,6 +117,9 @@ export function queueResponder(turns: ScriptTurn[], fallback?: ScriptTurn): Resp
 function toScriptRequest(body: ChatBody): ScriptRequest {
   const messages = (Array.isArray(body.messages) ? body.messages : []) as ChatMessage[];
   const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
+  const toolNames = (hasTools ? (body.tools as Array<{ function?: { name?: unknown } }>) : [])
+    .map((t) => t.function?.name)
+    .filter((n): n is string => typeof n === 'string');
   const system = messages
     .filter((m) => m.role === 'system')
     .map((m) => textOf(m.content))
@@ -134,6 +139,7 @@ function toScriptRequest(body: ChatBody): ScriptRequest {
     // opencode names sessions with a separate tool-less call whose system prompt asks for a title.
     isTitleRequest: !hasTools && /title/i.test(system),
     hasTools,
+    toolNames,
   };
 }
 

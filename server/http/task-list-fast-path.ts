@@ -15,7 +15,7 @@ export function taskListFastPath(store: StudioStore) {
     let rawInput: unknown;
     if (url.pathname === '/api/tasks') {
       wrap = (list) => [list];
-      rawInput = url.searchParams.has('status') ? { status: url.searchParams.get('status') } : undefined;
+      rawInput = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : undefined;
     } else if (url.pathname === '/trpc/tasks.list') {
       const batch = url.searchParams.get('batch') === '1';
       const input = parseJson(url.searchParams.get('input'));
@@ -25,7 +25,7 @@ export function taskListFastPath(store: StudioStore) {
       wrap = batch ? (list) => [OPEN_BATCH, list, CLOSE_BATCH] : (list) => [OPEN, list, CLOSE];
     } else return next();
     const parsed = ListTasksInput.optional().safeParse(rawInput ?? undefined);
-    if (!parsed.success) return next();
+    if (!parsed.success || parsed.data?.label || parsed.data?.search) return next();
     const body = Buffer.concat(wrap(store.tasks.listJson(parsed.data?.status)));
     res.setHeader('Content-Type', 'application/json');
     res.setHeader('Content-Length', body.length);

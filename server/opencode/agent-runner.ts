@@ -20,6 +20,8 @@ export interface RunPhaseInput {
   signal?: AbortSignal;
   onActivity?: (e: ActivityEntry) => void;
   onSession?: (sessionId: string) => void;
+  /** A local MCP server (name and command) whose tools the session gets, e.g. the studio's own. */
+  mcp?: { name: string; command: string[] } | null;
 }
 
 export interface ResumeInput {
@@ -41,6 +43,8 @@ export class AgentRunner {
   readonly #connectTimeoutMs: number;
   readonly #stream: OpencodeEventStream;
   readonly #watches = new Map<string, SessionWatch>();
+  /** `<directory>\0<name>` of the MCP servers already added to OpenCode's instance for that directory. */
+  readonly #mcpAdded = new Set<string>();
 
   /** `connectTimeoutMs` (default 15 s): how long a run waits for an unreachable server before failing. */
   constructor(opts: { url: string; authHeader?: string | null; connectTimeoutMs?: number }) {
@@ -66,6 +70,7 @@ export class AgentRunner {
     if (i.signal?.aborted) throw new PhaseAbortedError('the phase was aborted before it started');
     const model = parseModel(i.model);
     await this.#ready(null);
+    if (i.mcp) await this.#addMcp(i.directory, i.mcp);
     const session = await request('create a session', this.#client.session.create({ directory: i.directory, title: i.title }));
     i.onSession?.(session.id);
     const watch = this.#watch(new SessionWatch(this.#client, session.id, i.directory, i.phase, i.onActivity));
@@ -115,6 +120,15 @@ export class AgentRunner {
   close(): void {
     this.#stream.close();
     for (const w of this.#watches.values()) w.settle('closed');
+  }
+
+  /** OpenCode keeps one instance per directory: the MCP server is added to it once, for every later session there. */
+  async #addMcp(directory: string, mcp: { name: string; command: string[] }): Promise<void> {
+    const key = `${directory}\0${mcp.name}`;
+    if (this.#mcpAdded.has(key)) return;
+    const config = { type: 'local' as const, command: mcp.command, enabled: true };
+    await request(`start the MCP server "${mcp.name}"`, this.#client.mcp.add({ directory, name: mcp.name, config }));
+    this.#mcpAdded.add(key);
   }
 
   async #ready(sessionId: string | null): Promise<void> {

@@ -4,6 +4,7 @@ import type { AgentPhase, Task, TaskRun, TaskStatus } from '../../shared/task.js
 import { PreconditionError } from '../errors.js';
 import type { Repo } from '../git/repo.js';
 import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
+import { STUDIO_MCP_NAME, studioMcpCommand } from '../mcp/studio-mcp.js';
 import type { PhaseResult } from '../opencode/agent-runner.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
@@ -87,6 +88,7 @@ export class PhaseRunner {
           title: `${task.title} · ${phase}`,
           prompt: await this.prompt(task, phase),
           model: this.modelFor(phase),
+          mcp: this.store.config.get().mcp ? { name: STUDIO_MCP_NAME, command: studioMcpCommand(this.repo.root) } : null,
           signal,
           onActivity,
           onSession: (sessionId) =>
@@ -117,7 +119,7 @@ export class PhaseRunner {
 
   private async prompt(task: Task, phase: AgentPhase): Promise<string> {
     const [plan, review] = await Promise.all([this.store.plans.read(task.id), this.store.reviews.read(task.id)]);
-    const vars = { task, plan, review, feedback: task.run?.feedback ?? null, diff: '' };
+    const vars = { task, plan, review, feedback: task.run?.feedback ?? null, diff: '', tools: this.store.config.get().mcp };
     if (phase === 'review') {
       const diff = await branchDiff(this.repo, {
         branch: task.branch ?? `studio/${task.id}`,

@@ -2,14 +2,22 @@ import path from 'node:path';
 import type { AgentPhase, Task } from '../../shared/task.js';
 import { readTextOrNull } from '../store/atomic-file.js';
 
-export type PromptVars = { task: Task; plan?: string | null; review?: string | null; diff?: string; feedback?: string | null };
+export type PromptVars = {
+  task: Task;
+  plan?: string | null;
+  review?: string | null;
+  diff?: string;
+  feedback?: string | null;
+  /** The session has the studio's MCP tools (config `mcp`). */
+  tools?: boolean;
+};
 
 const TEMPLATES: Record<AgentPhase, string> = {
   planning: `You are planning a change in this repository. Do not edit any file.
 
 # Task: {{title}}
 {{description}}
-{{feedback}}
+{{feedback}}{{followUps}}
 Read the code you need, then answer with a concise implementation plan in markdown:
 the files to change or create, the steps in order, and how to verify the result.
 Your whole answer becomes the plan a person reviews.`,
@@ -69,6 +77,9 @@ export async function buildPrompt(promptsDir: string, phase: AgentPhase, vars: P
     diff: vars.diff ?? '',
     iteration: String(vars.task.iteration),
     feedback: vars.feedback ? `\n# Feedback from a person (take it into account)\n${vars.feedback}\n` : '',
+    followUps: vars.tools
+      ? `\nIf the task is too large for one change, split it: create each later part as a follow-up task with the studio's task_create tool, with parent "${vars.task.id}", and plan only the first part here.\n`
+      : '',
   };
   const body = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
   const header = [

@@ -22,10 +22,10 @@ const meta = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: `/${string}`, s
 
 export const tasksRouter = router({
   list: procedure
-    .meta(meta('GET', '/tasks', 'List tasks in board order, optionally one column'))
+    .meta(meta('GET', '/tasks', 'List tasks in board order, optionally one column, one label or those matching a search'))
     .input(ListTasksInput.optional())
     .output(z.array(Task))
-    .query(({ ctx, input }) => ctx.services.tasks.list(input?.status)),
+    .query(({ ctx, input }) => ctx.services.tasks.list(input)),
   get: procedure
     .meta(meta('GET', '/tasks/{id}', 'A task with its plan and latest review'))
     .input(IdInput)

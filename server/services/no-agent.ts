@@ -1,12 +1,16 @@
+import type { ErrorReason } from '../../shared/errors.js';
 import type { OpencodeState } from '../../shared/events.js';
 import { PreconditionError } from '../errors.js';
 import type { AgentActions } from './agent-actions.js';
 
 /** Used when the studio runs without OpenCode (tests of the host alone): every agent action explains why it cannot run. */
 export class NoAgent implements AgentActions {
-  constructor(private readonly reason = 'the agent is not available in this studio') {}
-  private refuse(): never {
-    throw new PreconditionError(this.reason, 'opencode-unavailable');
+  constructor(
+    private readonly reason = 'the agent is not available in this studio',
+    private readonly code: ErrorReason = 'opencode-unavailable',
+  ) {}
+  protected refuse(): never {
+    throw new PreconditionError(this.reason, this.code);
   }
   start = async () => this.refuse();
   approvePlan = async () => this.refuse();
@@ -15,9 +19,9 @@ export class NoAgent implements AgentActions {
   abort = async () => this.refuse();
   retry = async () => this.refuse();
   diff = async () => this.refuse();
-  activity = async () => [];
-  discard = async () => {};
-  hasWork = async () => false;
+  activity: AgentActions['activity'] = async () => [];
+  discard: AgentActions['discard'] = async () => {};
+  hasWork: AgentActions['hasWork'] = async () => false;
   models = async () => [];
   status = (): OpencodeState => ({ state: 'unavailable', url: null, reason: this.reason, managed: false, demo: false });
 }

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import type { CreateTaskInput, MoveTaskInput, UpdateTaskInput } from '../../shared/api.js';
+import type { CreateTaskInput, ListTasksInput, MoveTaskInput, UpdateTaskInput } from '../../shared/api.js';
 import { type LifecycleAction, moveRule, refusal, transitionFor } from '../../shared/lifecycle.js';
 import type { Task } from '../../shared/task.js';
-import { PreconditionError } from '../errors.js';
+import { InvalidInputError, PreconditionError } from '../errors.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { AgentActions } from './agent-actions.js';
 
@@ -13,8 +13,16 @@ export class TaskService {
     private readonly agent: AgentActions,
   ) {}
 
-  list(status?: Task['status']): Task[] {
-    return this.store.tasks.list(status);
+  list(filter: ListTasksInput = {}): Task[] {
+    const tasks = this.store.tasks.list(filter.status);
+    const { label, search } = filter;
+    if (!label && !search) return tasks;
+    const needle = search?.toLowerCase();
+    return tasks.filter(
+      (t) =>
+        (!label || t.labels.includes(label)) &&
+        (!needle || [t.id, t.title, t.description].some((text) => text.toLowerCase().includes(needle))),
+    );
   }
 
   async get(id: string): Promise<{ task: Task; plan: string | null; review: string | null }> {
@@ -24,6 +32,8 @@ export class TaskService {
   }
 
   create(input: z.infer<typeof CreateTaskInput>): Promise<Task> {
+    if (input.parent && !this.store.tasks.find(input.parent))
+      throw new InvalidInputError(`parent: there is no task "${input.parent}"`);
     return this.store.tasks.create(input);
   }
 

@@ -20,7 +20,7 @@ export async function readServerInfo(paths: WorkspacePaths): Promise<ServerInfo 
   }
 }
 
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -48,7 +48,7 @@ export async function claimRuntime(paths: WorkspacePaths): Promise<void> {
     const raw = await fs.readFile(paths.serverInfo, 'utf8').catch(() => '');
     const pid = Number((/"pid":\s*(\d+)/.exec(raw) ?? [])[1]);
     const url = (/"url":\s*"([^"]*)"/.exec(raw) ?? [])[1];
-    if (pid && pid !== process.pid && alive(pid))
+    if (pid && pid !== process.pid && processAlive(pid))
       throw new AlreadyRunningError(
         `OpenCode Studio is already running for this repo${url ? ` at ${url.split('?')[0]}` : ''} (pid ${pid}); open that one, or stop it first`,
       );

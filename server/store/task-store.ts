@@ -14,7 +14,7 @@ import { newTaskId, sameTask, serializeTask } from './task-file.js';
 import { needsFileTime, parseTaskText, type ReadResult, readTaskFile } from './task-read.js';
 
 export type TaskPatch = Partial<Omit<Task, 'id' | 'createdAt' | 'updatedAt'>>;
-export type NewTask = { title: string; description?: string; labels?: string[] };
+export type NewTask = { title: string; description?: string; labels?: string[]; parent?: string };
 /** A file that changes under every attempt this many times in a row gets the write refused. */
 const MAX_WRITE_ATTEMPTS = 20;
 
@@ -127,6 +127,7 @@ export class TaskStore {
       status: 'todo',
       order: last + 1,
       labels: input.labels ?? [],
+      ...(input.parent ? { parent: input.parent } : {}),
       createdAt: now,
       updatedAt: now,
     });

@@ -25,6 +25,7 @@ function request(userText: string, toolResults: string[] = []): ScriptRequest {
     toolResults,
     isTitleRequest: false,
     hasTools: true,
+    toolNames: [],
   };
 }
 

@@ -8,16 +8,19 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const OPENCODE_ENV = isolatedOpencodeEnv(path.join(os.tmpdir(), 'studio-test-cli-opencode'));
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const MAIN = path.join(ROOT, 'server/cli/main.ts');
+/** The CLI as users run it (`npm run build` first): tests of the `task` and `mcp` commands use it. */
+export const BUILT_CLI = path.join(ROOT, 'dist/server/cli/main.js');
 
 export type CliRun = { code: number | null; stdout: string; stderr: string };
 
 /** Run the CLI from source to completion. */
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; built?: boolean } = {},
 ): Promise<CliRun> {
+  const [cmd, ...pre] = options.built ? [process.execPath, BUILT_CLI] : [TSX, MAIN];
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [MAIN, ...args], {
+    const child = spawn(cmd!, [...pre, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...OPENCODE_ENV, ...options.env },
     });

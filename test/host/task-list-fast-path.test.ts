@@ -42,4 +42,21 @@ describe('tasks.list served from the store cache', () => {
     expect((await fetch(`${studio.url}/api/tasks?status=nope`, { headers })).status).toBe(400);
     expect((await fetch(`${studio.url}/trpc/tasks.list`)).status).toBe(401);
   });
+
+  it('a label or search filter goes to the normal path, over REST and tRPC', async () => {
+    const { client, studio } = await startStudio();
+    const a = await client.tasks.create.mutate({ title: 'Fix the login page', labels: ['auth'] });
+    await client.tasks.create.mutate({ title: 'Write docs', description: 'About LOGIN too' });
+    const cached = vi.spyOn(studio.services.store.tasks, 'listJson');
+    const headers = { authorization: `Bearer ${studio.token}` };
+    const ids = async (query: string) =>
+      ((await (await fetch(`${studio.url}/api/tasks?${query}`, { headers })).json()) as Array<{ id: string }>).map((t) => t.id);
+    expect(await ids('label=auth')).toEqual([a.id]);
+    expect(await ids('search=login')).toHaveLength(2);
+    expect(await ids('search=login&label=auth&status=todo')).toEqual([a.id]);
+    expect(await ids('search=login&status=done')).toEqual([]);
+    expect((await client.tasks.list.query({ search: 'DOCS' })).map((t) => t.title)).toEqual(['Write docs']);
+    expect(cached).not.toHaveBeenCalled();
+    expect((await fetch(`${studio.url}/api/tasks?colour=red`, { headers })).status).toBe(400);
+  });
 });

@@ -23,13 +23,17 @@ export type Harness = {
 };
 
 /** A scripted model, a real `opencode serve` isolated in a temp dir, and a runner on it. */
-export async function startHarness(responder: Responder, extra: Partial<OpencodeProcessOptions> = {}): Promise<Harness> {
+export async function startHarness(
+  responder: Responder,
+  extra: Partial<OpencodeProcessOptions> = {},
+  moreConfig: Record<string, unknown> = {},
+): Promise<Harness> {
   const root = mkdtempSync(join(tmpdir(), 'studio-opencode-'));
   const model = await startScriptedModel(responder);
   const opencode = new OpencodeProcess({
     cwd: root,
     env: isolatedOpencodeEnv(join(root, 'opencode')),
-    configContent: scriptedOpencodeConfig(model.baseUrl),
+    configContent: { ...scriptedOpencodeConfig(model.baseUrl), ...moreConfig },
     ...extra,
   });
   const status = await opencode.start();

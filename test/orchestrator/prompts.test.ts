@@ -20,6 +20,16 @@ const task = Task.parse({
 });
 
 describe('prompts', () => {
+  it('planning offers follow-up tasks through the studio tools only when the session has them (config mcp)', async () => {
+    const dir = await tempDir();
+    const withTools = await buildPrompt(dir, 'planning', { task, tools: true });
+    expect(withTools).toContain('task_create tool, with parent "add-flag-abc123"');
+    expect(await buildPrompt(dir, 'planning', { task })).not.toMatch(/task_create|\{\{followUps\}\}/);
+    await fs.mkdir(path.join(dir, 'custom'));
+    await fs.writeFile(path.join(dir, 'custom', 'planning.md'), 'Plan {{id}}.{{followUps}}');
+    expect(await buildPrompt(path.join(dir, 'custom'), 'planning', { task, tools: false })).toMatch(/Plan add-flag-abc123\.$/);
+  });
+
   it('built-in: carries the task, the plan as given, feedback, and the Studio-* header', async () => {
     const dir = await tempDir();
     const prompt = await buildPrompt(dir, 'implementation', { task, plan: '1. EDITED BY HAND', feedback: null });

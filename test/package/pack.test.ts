@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudioClient } from '../../server/script-client.js';
 import { startCli } from '../helpers/cli.js';
@@ -54,6 +56,23 @@ describe('the packed package, installed into a fresh prefix', { timeout: 180_000
       cli.child.kill('SIGTERM');
     }
     expect((await cli.done).code).toBe(0);
+  });
+
+  it('task and mcp work from the installed package, on the files alone', async () => {
+    const repo = await tempRepo();
+    execFileSync(bin, ['init', repo], { stdio: 'ignore' });
+    const created = execFileSync(bin, ['task', 'create', 'From the package', '--json'], { cwd: repo, encoding: 'utf8' });
+    const { id } = JSON.parse(created) as { id: string };
+    expect(execFileSync(bin, ['task', 'list'], { cwd: repo, encoding: 'utf8' })).toMatch(new RegExp(`^${id}\\s+Todo`, 'm'));
+    const client = new Client({ name: 'pack-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: bin, args: ['mcp', repo], stderr: 'pipe' }));
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('task_create');
+      const listed = await client.callTool({ name: 'task_list', arguments: {} });
+      expect((listed.structuredContent as { tasks: Array<{ id: string }> }).tasks.map((t) => t.id)).toEqual([id]);
+    } finally {
+      await client.close();
+    }
   });
 
   it('--demo works from the installed package: a sample task is planned by the scripted model', async () => {

@@ -3,12 +3,37 @@ import type { Task } from '../../../shared/task.js';
 import { formatCost, formatTokens } from '../lib/format.js';
 import { labelHue } from '../lib/labels.js';
 import { runBadge } from '../lib/run-state.js';
+import { columns, tasks } from '../state/board.js';
 
 export function LabelChip(props: { label: string }) {
   return (
     <span class="label" style={{ '--hue': labelHue(props.label) }}>
       {props.label}
     </span>
+  );
+}
+
+/** The link between a task split by an agent and its follow-ups, shown on both cards. */
+function FamilyLinks(props: { task: Task }) {
+  const parent = () => props.task.parent;
+  const count = () => columns().followUps[props.task.id] ?? 0;
+  return (
+    <Show when={parent() || count() > 0}>
+      <div class="card-links">
+        <Show when={parent()}>
+          {(id) => (
+            <span class="card-link" data-testid="card-parent" title={`A follow-up of ${id()}`}>
+              ↳ follow-up of {tasks[id()]?.title ?? id()}
+            </span>
+          )}
+        </Show>
+        <Show when={count() > 0}>
+          <span class="card-link" data-testid="card-follow-ups" title="Tasks split off from this one">
+            ⇢ {count()} follow-up{count() === 1 ? '' : 's'}
+          </span>
+        </Show>
+      </div>
+    </Show>
   );
 }
 
@@ -19,6 +44,7 @@ export function CardBody(props: { task: Task }) {
   return (
     <>
       <h3 class="card-title">{props.task.title}</h3>
+      <FamilyLinks task={props.task} />
       <Show when={props.task.labels.length > 0}>
         <div class="card-labels">
           <For each={props.task.labels}>{(l) => <LabelChip label={l} />}</For>

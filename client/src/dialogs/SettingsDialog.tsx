@@ -23,6 +23,7 @@ export function SettingsDialog(props: { onClose(): void }) {
   const [maxParallel, setMaxParallel] = createSignal(config?.maxParallel ?? 3);
   const [approval, setApproval] = createSignal(config?.requirePlanApproval ?? true);
   const [iterations, setIterations] = createSignal(config?.maxReviewIterations ?? 2);
+  const [mcp, setMcp] = createSignal(config?.mcp ?? false);
   const [busy, setBusy] = createSignal(false);
   // OpenCode's provider list; the inputs stay free text, so a model it does not list can still be typed.
   const [offered] = createResource(async () => {
@@ -41,6 +42,7 @@ export function SettingsDialog(props: { onClose(): void }) {
       maxParallel: maxParallel(),
       requirePlanApproval: approval(),
       maxReviewIterations: iterations(),
+      mcp: mcp(),
       models: {
         planning: m.planning.trim() || null,
         implementation: m.implementation.trim() || null,
@@ -117,6 +119,10 @@ export function SettingsDialog(props: { onClose(): void }) {
               onChange={(e) => setApproval(e.currentTarget.checked)}
             />
             <span>Plans wait for my approval before the agent implements them</span>
+          </label>
+          <label class="check">
+            <input type="checkbox" name="mcp" checked={mcp()} onChange={(e) => setMcp(e.currentTarget.checked)} />
+            <span>The agent may use the board's tools (e.g. split a large task into follow-up tasks)</span>
           </label>
         </fieldset>
         <Show when={project.info}>

@@ -36,7 +36,13 @@ function byOrder(a: Task, b: Task): number {
   return a.order - b.order || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
 
-type Columns = { shown: Record<TaskStatus, Task[]>; total: Record<TaskStatus, number>; labels: string[] };
+type Columns = {
+  shown: Record<TaskStatus, Task[]>;
+  total: Record<TaskStatus, number>;
+  labels: string[];
+  /** How many tasks name each task as their parent (follow-ups an agent split off). */
+  followUps: Record<string, number>;
+};
 
 function empty<T>(make: () => T): Record<TaskStatus, T> {
   return Object.fromEntries(COLUMNS.map((c) => [c, make()])) as Record<TaskStatus, T>;
@@ -49,12 +55,14 @@ export const columns = createRoot(() =>
     const shown = empty<Task[]>(() => []);
     const total = empty(() => 0);
     const labels = new Set<string>();
+    const followUps: Record<string, number> = {};
     for (const task of Object.values(tasks)) {
       total[task.status]++;
+      if (task.parent) followUps[task.parent] = (followUps[task.parent] ?? 0) + 1;
       for (const l of task.labels) labels.add(l);
       if (keep(task)) shown[task.status].push(task);
     }
     for (const c of COLUMNS) shown[c].sort(byOrder);
-    return { shown, total, labels: [...labels].sort() };
+    return { shown, total, labels: [...labels].sort(), followUps };
   }),
 );

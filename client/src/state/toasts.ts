@@ -1,6 +1,6 @@
 import { TRPCClientError } from '@trpc/client';
 import { createSignal } from 'solid-js';
-import { ERROR_REASONS, type ErrorReason } from '../../../shared/errors.js';
+import { type ErrorReason, isErrorReason } from '../../../shared/errors.js';
 
 export type Toast = { id: number; kind: 'error' | 'info'; text: string };
 
@@ -32,7 +32,7 @@ export function errorText(err: unknown): string {
 export function errorReason(err: unknown): ErrorReason | null {
   if (!(err instanceof TRPCClientError)) return null;
   const reason = (err.data as { reason?: unknown } | undefined)?.reason;
-  return typeof reason === 'string' && (ERROR_REASONS as readonly string[]).includes(reason) ? (reason as ErrorReason) : null;
+  return isErrorReason(reason) ? reason : null;
 }
 
 export function isUnauthorized(err: unknown): boolean {

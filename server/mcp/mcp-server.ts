@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { callOperation } from '../board/call.js';
+import { OPERATIONS, type Operation } from '../board/operations.js';
+import { openRepo } from '../git/repo.js';
+import { STUDIO_VERSION } from '../version.js';
+
+const INSTRUCTIONS = `Tools for the OpenCode Studio kanban board of one git repository (tasks in .opencode-studio/).
+A task goes todo → planning → plan_review → in_progress → ai_review → review → done.
+When a studio runs for the repo, every change shows on its board at once; without one, the read and
+write tools work on the files, and the agent actions (start, approve, merge, abort, retry, request
+changes, diff) fail with reason studio-not-running. A failed call answers the studio's message.
+To split a large task, create follow-up tasks with task_create and parent set to its id.`;
+
+/** The MCP server over the board of `dir`: one tool per operation, each call checks again whether a studio runs. */
+export function createMcpServer(dir: string): McpServer {
+  const server = new McpServer({ name: 'opencode-studio', version: STUDIO_VERSION }, { instructions: INSTRUCTIONS });
+  // One call at a time: without a studio each call opens the store, and two opens at once could
+  // clear each other's temp files.
+  let queue: Promise<unknown> = Promise.resolve();
+  for (const op of OPERATIONS)
+    server.registerTool(op.name, { description: op.description, inputSchema: op.input }, (input: unknown) => {
+      const next = queue.then(() => runTool(dir, op, input));
+      queue = next.catch(() => undefined);
+      return next;
+    });
+  return server;
+}
+
+async function runTool(dir: string, op: Operation, input: unknown): Promise<CallToolResult> {
+  const outcome = await callOperation(dir, op, input);
+  if (!outcome.ok)
+    return {
+      isError: true,
+      content: [{ type: 'text', text: outcome.message }],
+      structuredContent: { error: { message: outcome.message, reason: outcome.reason } },
+    };
+  const result = outcome.result;
+  const structured = Array.isArray(result) ? { [op.listKey ?? 'items']: result } : (result as Record<string, unknown>);
+  return { content: [{ type: 'text', text: op.text(result) }], structuredContent: structured };
+}
+
+export async function runMcp(dir: string): Promise<number> {
+  // Fail at once on a wrong directory, so a client's config mistake shows in its MCP log.
+  const repo = await openRepo(path.resolve(dir));
+  const server = createMcpServer(repo.root);
+  const closed = new Promise<void>((resolve) => {
+    server.server.onclose = () => resolve();
+  });
+  await server.connect(new StdioServerTransport());
+  await closed;
+  return 0;
+}
