@@ -30,5 +30,7 @@ export const ActivityEntry = z.discriminatedUnion('kind', [
     /** Set when OpenCode is retrying a failing model call: which attempt this is. */
     attempt: z.number().int().positive().optional(),
   }),
+  /** A permission request or question: asked, answered, or gone with its run. */
+  z.object({ kind: z.literal('request'), at: z.string(), phase: AgentPhase, message: z.string() }),
 ]);
 export type ActivityEntry = z.infer<typeof ActivityEntry>;

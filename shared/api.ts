@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Config, ConfigPatch } from './config.js';
 import { OpencodeState, Problem } from './events.js';
+import { AgentRequest } from './requests.js';
 import { Task, TaskId, TaskStatus } from './task.js';
 
 export const IdInput = z.object({ id: TaskId });
@@ -73,6 +74,12 @@ export const ProjectInfo = z.object({
 });
 export type ProjectInfo = z.infer<typeof ProjectInfo>;
 
-export const TaskDetail = z.object({ task: Task, plan: z.string().nullable(), review: z.string().nullable() });
+export const TaskDetail = z.object({
+  task: Task,
+  plan: z.string().nullable(),
+  review: z.string().nullable(),
+  /** What the agent is waiting for a person to answer. */
+  requests: z.array(AgentRequest),
+});
 export type TaskDetail = z.infer<typeof TaskDetail>;
 export const Ok = z.object({ ok: z.literal(true) });

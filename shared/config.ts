@@ -13,6 +13,17 @@ export const PhaseModels = z.object({
 });
 export type PhaseModels = z.infer<typeof PhaseModels>;
 
+const PermissionAction = z.enum(['ask', 'allow', 'deny']);
+/**
+ * An OpenCode permission ruleset, the shape of `permission` in opencode.json: one action for
+ * everything, or per tool an action or a map of pattern -> action (e.g. `{"bash": {"git *": "allow", "*": "ask"}}`).
+ */
+export const PermissionPolicy = z.union([
+  PermissionAction,
+  z.record(z.string().min(1), z.union([PermissionAction, z.record(z.string().min(1), PermissionAction)])),
+]);
+export type PermissionPolicy = z.infer<typeof PermissionPolicy>;
+
 /** `.opencode-studio/config.json`: project settings, committed, never a secret. */
 export const Config = z.looseObject({
   version: z.literal(1).default(1),
@@ -25,6 +36,10 @@ export const Config = z.looseObject({
   worktreeDir: z.string().min(1).nullable().default(null),
   /** Give the agent sessions the studio's own MCP tools (`opencode-studio mcp`), e.g. to split a task into follow-ups. */
   mcp: z.boolean().default(false),
+  /** Passed to OpenCode with every session the studio creates; null leaves OpenCode's own config in charge. */
+  permission: PermissionPolicy.nullable().default(null),
+  /** True: refuse every permission request and dismiss every question instead of asking a person. */
+  unattended: z.boolean().default(false),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -37,6 +52,8 @@ export const CONFIG_KEY_ORDER = [
   'models',
   'worktreeDir',
   'mcp',
+  'permission',
+  'unattended',
 ] as const;
 
 export const ConfigPatch = z
@@ -48,6 +65,8 @@ export const ConfigPatch = z
     models: PhaseModels.partial().optional(),
     worktreeDir: z.string().min(1).nullable().optional(),
     mcp: z.boolean().optional(),
+    permission: PermissionPolicy.nullable().optional(),
+    unattended: z.boolean().optional(),
   })
   .strict();
 export type ConfigPatch = z.infer<typeof ConfigPatch>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ActivityEntry } from './activity.js';
 import { Config } from './config.js';
+import { AgentRequest, RequestOutcome } from './requests.js';
 import { Task } from './task.js';
 
 export const OpencodeState = z.object({
@@ -35,6 +36,8 @@ export const StudioEventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file.recovered'), path: z.string() }),
   z.object({ type: z.literal('activity.appended'), taskId: z.string(), entry: ActivityEntry }),
   z.object({ type: z.literal('opencode.status'), opencode: OpencodeState }),
+  z.object({ type: z.literal('request.asked'), taskId: z.string(), request: AgentRequest }),
+  z.object({ type: z.literal('request.replied'), taskId: z.string(), request: AgentRequest, outcome: RequestOutcome }),
   z.object({ type: z.literal('resync'), reason: z.string() }),
 ]);
 export type StudioEventBody = z.infer<typeof StudioEventBody>;

@@ -69,9 +69,9 @@ export function afterPhase(phase: AgentPhase, outcome: PhaseOutcome): { status: 
   return 'phase' in step ? { status: PHASES[step.phase].status, next: step.phase } : { status: step.rest, next: null };
 }
 
-/** The agent is working on the task, or it waits for a slot. */
+/** The agent is working on the task, waits for a slot, or waits for a person's answer (abort still works). */
 export function isActive(task: Pick<Task, 'run'>): boolean {
-  return task.run?.state === 'running' || task.run?.state === 'queued';
+  return task.run?.state === 'running' || task.run?.state === 'queued' || task.run?.state === 'waiting';
 }
 
 /** A failed, aborted or interrupted phase that `retry` runs again. */

@@ -17,7 +17,8 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 export const AgentPhase = z.enum(['planning', 'implementation', 'review', 'fix']);
 export type AgentPhase = z.infer<typeof AgentPhase>;
 
-export const RunState = z.enum(['queued', 'running', 'failed', 'aborted', 'interrupted']);
+/** `waiting`: the agent asked a person (a permission or a question) and is paused until it is answered. */
+export const RunState = z.enum(['queued', 'running', 'waiting', 'failed', 'aborted', 'interrupted']);
 export type RunState = z.infer<typeof RunState>;
 
 /** What the agent is doing (or last failed doing) for this task; null when nothing is pending. */

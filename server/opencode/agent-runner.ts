@@ -1,8 +1,9 @@
-import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2';
+import { createOpencodeClient, type OpencodeClient, type PermissionRuleset } from '@opencode-ai/sdk/v2';
 import type { ActivityEntry } from '../../shared/activity.js';
 import type { AgentPhase } from '../../shared/task.js';
 import { OpencodeEventStream } from './event-stream.js';
 import { OpencodeUnreachableError, PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
+import { RequestChannel, type RequestSignal } from './request-channel.js';
 import { type PhaseResult, type SessionMessage, SessionWatch, sessionIdOf, settledRun } from './session-watch.js';
 
 export { OpencodeUnreachableError, PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
@@ -22,6 +23,10 @@ export interface RunPhaseInput {
   onSession?: (sessionId: string) => void;
   /** A local MCP server (name and command) whose tools the session gets, e.g. the studio's own. */
   mcp?: { name: string; command: string[] } | null;
+  /** Permission requests and questions go here; without it they are refused (nobody would answer). */
+  onRequest?: (signal: RequestSignal) => void;
+  /** An OpenCode permission ruleset for the new session. */
+  permission?: PermissionRuleset;
 }
 
 export interface ResumeInput {
@@ -30,6 +35,7 @@ export interface ResumeInput {
   phase: AgentPhase;
   signal?: AbortSignal;
   onActivity?: (e: ActivityEntry) => void;
+  onRequest?: (signal: RequestSignal) => void;
 }
 
 const ABORT_WAIT_MS = 5_000;
@@ -45,6 +51,8 @@ export class AgentRunner {
   readonly #watches = new Map<string, SessionWatch>();
   /** `<directory>\0<name>` of the MCP servers already added to OpenCode's instance for that directory. */
   readonly #mcpAdded = new Set<string>();
+  /** Answers to the agent's permission requests and questions. */
+  readonly requests: RequestChannel;
 
   /** `connectTimeoutMs` (default 15 s): how long a run waits for an unreachable server before failing. */
   constructor(opts: { url: string; authHeader?: string | null; connectTimeoutMs?: number }) {
@@ -54,6 +62,7 @@ export class AgentRunner {
       baseUrl: opts.url,
       ...(opts.authHeader ? { headers: { Authorization: opts.authHeader } } : {}),
     });
+    this.requests = new RequestChannel(this.#client);
     this.#stream = new OpencodeEventStream(this.#client, {
       onEvent: (_directory, event) => {
         const id = sessionIdOf(event);
@@ -71,9 +80,16 @@ export class AgentRunner {
     const model = parseModel(i.model);
     await this.#ready(null);
     if (i.mcp) await this.#addMcp(i.directory, i.mcp);
-    const session = await request('create a session', this.#client.session.create({ directory: i.directory, title: i.title }));
+    const session = await request(
+      'create a session',
+      this.#client.session.create({
+        directory: i.directory,
+        title: i.title,
+        ...(i.permission ? { permission: i.permission } : {}),
+      }),
+    );
     i.onSession?.(session.id);
-    const watch = this.#watch(new SessionWatch(this.#client, session.id, i.directory, i.phase, i.onActivity));
+    const watch = this.#watch(new SessionWatch(this.#client, session.id, i.directory, i.phase, i.onActivity, i.onRequest));
     try {
       await request(
         'send the prompt',
@@ -97,8 +113,12 @@ export class AgentRunner {
   async resume(i: ResumeInput): Promise<PhaseResult> {
     if (i.signal?.aborted) throw new PhaseAbortedError('the phase was aborted', i.sessionId);
     await this.#ready(i.sessionId);
-    const watch = this.#watch(new SessionWatch(this.#client, i.sessionId, i.directory, i.phase, i.onActivity));
+    const watch = this.#watch(new SessionWatch(this.#client, i.sessionId, i.directory, i.phase, i.onActivity, i.onRequest));
     try {
+      // Requests asked before the restart are still pending in OpenCode if it kept running.
+      if (i.onRequest)
+        for (const asked of await this.requests.pending(i.directory, i.sessionId).catch(() => []))
+          watch.request({ type: 'asked', request: asked });
       void this.#recheck(watch);
       return await this.#finish(watch, i.signal, null);
     } finally {
@@ -145,6 +165,7 @@ export class AgentRunner {
   }
 
   #unwatch(watch: SessionWatch): void {
+    watch.request({ type: 'ended' });
     if (watch.recheck) clearTimeout(watch.recheck);
     if (this.#watches.get(watch.sessionId) === watch) this.#watches.delete(watch.sessionId);
   }

@@ -4,6 +4,7 @@ import type { AgentPhase } from '../../shared/task.js';
 import type { OpencodeEvent } from './event-stream.js';
 import { errorMessage, PartActivity, tokenCount } from './part-activity.js';
 import { PhaseAbortedError, PhaseFailedError } from './phase-errors.js';
+import { askedRequest, type RequestSignal, repliedRequest } from './request-channel.js';
 
 export type SessionMessage = { info: Message; parts: Part[] };
 
@@ -25,6 +26,7 @@ export class SessionWatch {
   readonly done: Promise<'idle' | 'closed'>;
   recheck: NodeJS.Timeout | null = null;
   readonly #client: OpencodeClient;
+  readonly #onRequest: ((signal: RequestSignal) => void) | undefined;
   #settle: (how: 'idle' | 'closed') => void = () => {};
 
   constructor(
@@ -33,8 +35,10 @@ export class SessionWatch {
     readonly directory: string,
     phase: AgentPhase,
     onActivity?: (e: ActivityEntry) => void,
+    onRequest?: (signal: RequestSignal) => void,
   ) {
     this.#client = client;
+    this.#onRequest = onRequest;
     this.done = new Promise((resolve) => {
       this.#settle = resolve;
     });
@@ -74,23 +78,44 @@ export class SessionWatch {
       case 'session.error':
         this.#sessionError(event.properties.error);
         break;
-      // Nobody is there to answer, and an unanswered request would hang the run forever.
-      case 'permission.asked': {
-        const { id, permission, patterns } = event.properties;
-        this.activity.error(
-          `the agent asked for permission "${permission}" (${patterns.join(', ')}); the studio runs unattended and refused`,
-        );
-        const message = 'Refused: this run is unattended. Work inside the project directory.';
-        void this.#client.permission
-          .reply({ requestID: id, directory: this.directory, reply: 'reject', message })
-          .catch(() => undefined);
-        break;
-      }
+      case 'permission.asked':
       case 'question.asked':
-        this.activity.error('the agent asked a question; the studio runs unattended, so it was dismissed');
-        void this.#client.question.reject({ requestID: event.properties.id, directory: this.directory }).catch(() => undefined);
+        if (this.#onRequest) this.request({ type: 'asked', request: askedRequest(event)! });
+        else this.#refuse(event);
+        break;
+      case 'permission.replied':
+      case 'question.replied':
+      case 'question.rejected':
+        this.request(repliedRequest(event)!);
         break;
     }
+  }
+
+  /** Tells the request listener, if any; a failing listener must not break the run. */
+  request(signal: RequestSignal): void {
+    try {
+      this.#onRequest?.(signal);
+    } catch (err) {
+      console.error('opencode-studio: a request listener failed', err);
+    }
+  }
+
+  /** With nobody to answer, an unanswered request would hang the run forever. */
+  #refuse(event: Extract<OpencodeEvent, { type: 'permission.asked' | 'question.asked' }>): void {
+    const { id } = event.properties;
+    if (event.type === 'question.asked') {
+      this.activity.error('the agent asked a question; the studio runs unattended, so it was dismissed');
+      void this.#client.question.reject({ requestID: id, directory: this.directory }).catch(() => undefined);
+      return;
+    }
+    const { permission, patterns } = event.properties;
+    this.activity.error(
+      `the agent asked for permission "${permission}" (${patterns.join(', ')}); the studio runs unattended and refused`,
+    );
+    const message = 'Refused: this run is unattended. Work inside the project directory.';
+    void this.#client.permission
+      .reply({ requestID: id, directory: this.directory, reply: 'reject', message })
+      .catch(() => undefined);
   }
 
   /** The result of the run in `messages` (the last user message and what followed), or its failure. */

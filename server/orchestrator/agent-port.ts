@@ -1,8 +1,9 @@
 import type { OpencodeState } from '../../shared/events.js';
 import type { AgentRunner } from '../opencode/agent-runner.js';
+import type { RequestAnswers } from '../opencode/request-channel.js';
 
 /** What a phase needs of an agent: the real one is `AgentRunner` on OpenCode; tests inject their own. */
-export type PhaseAgent = Pick<AgentRunner, 'runPhase' | 'resume' | 'sessionBusy'>;
+export type PhaseAgent = Pick<AgentRunner, 'runPhase' | 'resume' | 'sessionBusy'> & { requests: RequestAnswers };
 
 /** What the orchestrator needs of its link to OpenCode (`OpencodeLink` in production). */
 export interface AgentLink {

@@ -8,6 +8,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
 import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/agent-runner.js';
 import type { AgentActions } from '../services/agent-actions.js';
+import { RequestService } from '../services/requests.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import { ActivityLog } from './activity-log.js';
@@ -30,6 +31,7 @@ export class Orchestrator implements AgentActions {
   private readonly activityLog: ActivityLog;
   private readonly phases: PhaseRunner;
   private readonly branches: TaskBranches;
+  readonly requests: RequestService;
   private closed = false;
 
   constructor(
@@ -41,7 +43,8 @@ export class Orchestrator implements AgentActions {
   ) {
     this.slots = new Slots(() => store.config.get().maxParallel);
     this.activityLog = new ActivityLog(store.paths, bus);
-    this.phases = new PhaseRunner(repo, store, this.activityLog, log);
+    this.requests = new RequestService(store, bus, this.activityLog, () => link.runner());
+    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests);
     this.branches = new TaskBranches(repo, store, this.phases);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();
@@ -134,7 +137,7 @@ export class Orchestrator implements AgentActions {
   async recover(): Promise<void> {
     for (const task of this.store.tasks.list()) {
       const run = task.run;
-      if (!run || (run.state !== 'running' && run.state !== 'queued')) continue;
+      if (!run || (run.state !== 'running' && run.state !== 'queued' && run.state !== 'waiting')) continue;
       if (run.state === 'queued') {
         this.schedule(task.id, run.phase);
         continue;
@@ -145,7 +148,7 @@ export class Orchestrator implements AgentActions {
       }
       await this.store.tasks.patch(task.id, {
         run: { ...run, state: 'interrupted', activity: null },
-        error: `The studio stopped while ${run.phase} was running; retry to run it again.`,
+        error: `The studio stopped while ${run.phase} was ${run.state}; retry to run it again.`,
       });
     }
   }
@@ -230,6 +233,7 @@ export class Orchestrator implements AgentActions {
     const task = this.store.tasks.find(id);
     if (!task) return;
     const reason = errorMessage(err);
+    if (!aborted && task.run?.state === 'waiting') return this.requests.interrupted(id, phase, reason);
     const message = aborted
       ? `Stopped during ${phase}; retry to run it again.`
       : err instanceof OpencodeStoppedError || err instanceof OpencodeUnreachableError || this.link.status().state !== 'ready'

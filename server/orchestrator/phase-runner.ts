@@ -6,6 +6,8 @@ import type { Repo } from '../git/repo.js';
 import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
 import { STUDIO_MCP_NAME, studioMcpCommand } from '../mcp/studio-mcp.js';
 import type { PhaseResult } from '../opencode/agent-runner.js';
+import { permissionRules } from '../opencode/request-channel.js';
+import type { RequestService } from '../services/requests.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
@@ -25,6 +27,7 @@ export class PhaseRunner {
     private readonly store: StudioStore,
     private readonly activity: ActivityLog,
     private readonly log: (line: string) => void = () => {},
+    private readonly requests?: RequestService,
   ) {}
 
   private readonly lock = new KeyedLock();
@@ -79,8 +82,9 @@ export class PhaseRunner {
       this.noteRetry(id, entry);
     };
     this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'started' });
+    const onRequest = this.requests?.listener(id, phase, dir);
     const result = resumeSession
-      ? await runner.resume({ directory: dir, sessionId: resumeSession, phase, signal, onActivity })
+      ? await runner.resume({ directory: dir, sessionId: resumeSession, phase, signal, onActivity, onRequest })
       : await runner.runPhase({
           directory: dir,
           agent: PHASES[phase].agent,
@@ -89,8 +93,10 @@ export class PhaseRunner {
           prompt: await this.prompt(task, phase),
           model: this.modelFor(phase),
           mcp: this.store.config.get().mcp ? { name: STUDIO_MCP_NAME, command: studioMcpCommand(this.repo.root) } : null,
+          permission: permissionRules(this.store.config.get().permission),
           signal,
           onActivity,
+          onRequest,
           onSession: (sessionId) =>
             void this.store.tasks.update(id, (t) => (t.run ? { run: { ...t.run, sessionId } } : null)).catch(() => undefined),
         });

@@ -4,6 +4,7 @@ import { eventsRouter } from './events.js';
 import { healthProcedure } from './health.js';
 import { plansRouter } from './plans.js';
 import { projectRouter } from './project.js';
+import { requestsRouter } from './requests.js';
 import { tasksRouter } from './tasks.js';
 
 export const appRouter = router({
@@ -12,6 +13,7 @@ export const appRouter = router({
   config: configRouter,
   tasks: tasksRouter,
   plans: plansRouter,
+  requests: requestsRouter,
   events: eventsRouter,
 });
 

@@ -2,6 +2,7 @@ import type { ActivityEntry } from '../../shared/activity.js';
 import type { TaskDiff } from '../../shared/api.js';
 import type { OpencodeState } from '../../shared/events.js';
 import type { Task } from '../../shared/task.js';
+import type { RequestBook } from './requests.js';
 
 /** What the orchestrator offers the task service and the routers. */
 export interface AgentActions {
@@ -18,6 +19,8 @@ export interface AgentActions {
   /** Whether the task has a worktree or branch that a delete would remove. */
   hasWork(id: string): Promise<boolean>;
   status(): OpencodeState;
+  /** The agent's permission requests and questions waiting for a person. */
+  readonly requests: RequestBook;
   /** "provider/model" ids OpenCode offers, for the settings panel. */
   models(): Promise<string[]>;
 }

@@ -2,6 +2,7 @@ import type { ErrorReason } from '../../shared/errors.js';
 import type { OpencodeState } from '../../shared/events.js';
 import { PreconditionError } from '../errors.js';
 import type { AgentActions } from './agent-actions.js';
+import { NO_REQUESTS } from './requests.js';
 
 /** Used when the studio runs without OpenCode (tests of the host alone): every agent action explains why it cannot run. */
 export class NoAgent implements AgentActions {
@@ -23,5 +24,6 @@ export class NoAgent implements AgentActions {
   discard: AgentActions['discard'] = async () => {};
   hasWork: AgentActions['hasWork'] = async () => false;
   models = async () => [];
+  readonly requests = NO_REQUESTS;
   status = (): OpencodeState => ({ state: 'unavailable', url: null, reason: this.reason, managed: false, demo: false });
 }

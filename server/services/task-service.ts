@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { CreateTaskInput, ListTasksInput, MoveTaskInput, UpdateTaskInput } from '../../shared/api.js';
+import type { CreateTaskInput, ListTasksInput, MoveTaskInput, TaskDetail, UpdateTaskInput } from '../../shared/api.js';
 import { type LifecycleAction, moveRule, refusal, transitionFor } from '../../shared/lifecycle.js';
 import type { Task } from '../../shared/task.js';
 import { InvalidInputError, PreconditionError } from '../errors.js';
@@ -25,10 +25,10 @@ export class TaskService {
     );
   }
 
-  async get(id: string): Promise<{ task: Task; plan: string | null; review: string | null }> {
+  async get(id: string): Promise<TaskDetail> {
     const task = this.store.tasks.get(id);
     const [plan, review] = await Promise.all([this.store.plans.read(id), this.store.reviews.read(id)]);
-    return { task, plan, review };
+    return { task, plan, review, requests: this.agent.requests.list(id) };
   }
 
   create(input: z.infer<typeof CreateTaskInput>): Promise<Task> {

@@ -24,6 +24,8 @@ export interface AgentStudioOptions {
   model?: ScriptedModel;
   /** The isolated opencode home; reuse it across a restart to keep opencode's own state. */
   opencodeHome?: string;
+  /** OpenCode's own `permission` config (opencode.json), instead of the scripted default that allows edits and bash. */
+  opencodePermission?: Record<string, string>;
 }
 
 /**
@@ -36,11 +38,13 @@ export async function startAgentStudio(options: AgentStudioOptions = {}) {
   const opencodeHome = options.opencodeHome ?? path.join(await tempDir('studio-opencode-'), 'home');
   const root = options.root ?? (await tempRepo());
   let orchestrator: Orchestrator | null = null;
+  const configContent = scriptedOpencodeConfig(model.baseUrl);
+  if (options.opencodePermission) configContent.permission = options.opencodePermission;
   const started = await startStudio({
     root,
     agent: async (store, bus) => {
       orchestrator = await createAgent(store, bus, {
-        mode: { kind: 'managed', env: isolatedOpencodeEnv(opencodeHome), configContent: scriptedOpencodeConfig(model.baseUrl) },
+        mode: { kind: 'managed', env: isolatedOpencodeEnv(opencodeHome), configContent },
       });
       return orchestrator;
     },

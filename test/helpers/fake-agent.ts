@@ -46,6 +46,13 @@ export class FakeAgent implements PhaseAgent {
   async sessionBusy(): Promise<boolean> {
     return false;
   }
+
+  /** The fake agent never asks, so there is never a request to answer. */
+  readonly requests = {
+    reply: async () => false,
+    answer: async () => false,
+    dismiss: async () => false,
+  };
 }
 
 export class FakeLink implements AgentLink {
