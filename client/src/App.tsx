@@ -5,6 +5,7 @@ import { SettingsDialog } from './dialogs/SettingsDialog.js';
 import { TaskDrawer } from './drawer/TaskDrawer.js';
 import { Banners } from './header/Banners.js';
 import { Header } from './header/Header.js';
+import { needsYouCount } from './header/NeedsYou.js';
 import { installShortcuts } from './lib/keyboard.js';
 import { connection, project } from './state/project.js';
 import { Toasts } from './ui/Toasts.js';
@@ -14,7 +15,8 @@ export function App() {
   const [settings, setSettings] = createSignal(false);
   let search: HTMLInputElement | undefined;
   createEffect(() => {
-    document.title = project.info ? `${project.info.name} · OpenCode Studio` : 'OpenCode Studio';
+    const name = project.info ? `${project.info.name} · OpenCode Studio` : 'OpenCode Studio';
+    document.title = needsYouCount() > 0 ? `(${needsYouCount()}) ${name}` : name;
   });
   onCleanup(
     installShortcuts({

@@ -63,6 +63,13 @@ export function CardBody(props: { task: Task }) {
           </div>
         )}
       </Show>
+      <Show when={props.task.run?.state === 'waiting' && props.task.run.activity}>
+        {(detail) => (
+          <div class="run-detail" data-testid="run-detail">
+            {detail()}
+          </div>
+        )}
+      </Show>
       <Show when={props.task.iteration > 0 || props.task.verdict || usage().tokens > 0 || usage().cost > 0}>
         <div class="card-meta">
           <Show when={props.task.iteration > 0}>

@@ -24,6 +24,8 @@ export function SettingsDialog(props: { onClose(): void }) {
   const [approval, setApproval] = createSignal(config?.requirePlanApproval ?? true);
   const [iterations, setIterations] = createSignal(config?.maxReviewIterations ?? 2);
   const [mcp, setMcp] = createSignal(config?.mcp ?? false);
+  const [permission, setPermission] = createSignal(config?.permission ? JSON.stringify(config.permission, null, 2) : '');
+  const [unattended, setUnattended] = createSignal(config?.unattended ?? false);
   const [busy, setBusy] = createSignal(false);
   // OpenCode's provider list; the inputs stay free text, so a model it does not list can still be typed.
   const [offered] = createResource(async () => {
@@ -36,6 +38,13 @@ export function SettingsDialog(props: { onClose(): void }) {
 
   const save = async (e: Event) => {
     e.preventDefault();
+    let policy: unknown = null;
+    try {
+      if (permission().trim()) policy = JSON.parse(permission());
+    } catch (err) {
+      toast(`Saving the settings failed: permission is not valid JSON (${(err as Error).message})`, 'error');
+      return;
+    }
     setBusy(true);
     const m = models();
     const patch: ConfigPatch = {
@@ -43,6 +52,9 @@ export function SettingsDialog(props: { onClose(): void }) {
       requirePlanApproval: approval(),
       maxReviewIterations: iterations(),
       mcp: mcp(),
+      // The server checks the ruleset and names the field when it is wrong.
+      permission: policy as ConfigPatch['permission'],
+      unattended: unattended(),
       models: {
         planning: m.planning.trim() || null,
         implementation: m.implementation.trim() || null,
@@ -123,6 +135,31 @@ export function SettingsDialog(props: { onClose(): void }) {
           <label class="check">
             <input type="checkbox" name="mcp" checked={mcp()} onChange={(e) => setMcp(e.currentTarget.checked)} />
             <span>The agent may use the board's tools (e.g. split a large task into follow-up tasks)</span>
+          </label>
+        </fieldset>
+        <fieldset class="fieldset">
+          <legend>Permissions</legend>
+          <label class="field">
+            <span>
+              What the agent may do without asking <small>OpenCode's "permission" ruleset; empty: OpenCode's own config</small>
+            </span>
+            <textarea
+              name="permission"
+              rows={4}
+              spellcheck={false}
+              placeholder={'{ "edit": "allow", "bash": { "*": "ask", "npm test": "allow" } }'}
+              value={permission()}
+              onInput={(e) => setPermission(e.currentTarget.value)}
+            />
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              name="unattended"
+              checked={unattended()}
+              onChange={(e) => setUnattended(e.currentTarget.checked)}
+            />
+            <span>Unattended: refuse what the agent asks instead of waiting for me</span>
           </label>
         </fieldset>
         <Show when={project.info}>

@@ -63,6 +63,12 @@ function Row(props: { entry: ActivityEntry }) {
           step · {formatTokens(e.tokens)} tokens · {formatCost(e.cost)}
         </div>
       );
+    case 'request':
+      return (
+        <div class="callout callout-request" data-testid="activity-request">
+          {e.message}
+        </div>
+      );
     case 'error':
       return (
         <div class="callout callout-error" role="alert">

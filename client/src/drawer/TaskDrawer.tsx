@@ -5,6 +5,7 @@ import { useEscape } from '../lib/keyboard.js';
 import { api } from '../state/api.js';
 import { loaded, tasks } from '../state/board.js';
 import { details, setDetail } from '../state/details.js';
+import { requests, setTaskRequests } from '../state/requests.js';
 import { closeTask, route, showTab, TABS, type Tab } from '../state/route.js';
 import { attempt } from '../state/toasts.js';
 import { Icon } from '../ui/Icon.js';
@@ -13,6 +14,7 @@ import { ChangesTab } from './ChangesTab.js';
 import { ConflictPanel } from './ConflictPanel.js';
 import { DescriptionTab } from './DescriptionTab.js';
 import { PlanTab } from './PlanTab.js';
+import { RequestPanel } from './RequestPanel.js';
 import { ReviewTab } from './ReviewTab.js';
 import { TaskActions } from './TaskActions.js';
 
@@ -64,7 +66,9 @@ function Drawer(props: { task: Task; tab: Tab }) {
       async (id) => {
         if (details[id]?.plan !== undefined && details[id]?.review !== undefined) return;
         const detail = await attempt('Loading the task failed', () => api().tasks.get.query({ id }));
-        if (detail) setDetail(id, { plan: detail.plan, review: detail.review });
+        if (!detail) return;
+        setDetail(id, { plan: detail.plan, review: detail.review });
+        setTaskRequests(id, detail.requests);
       },
     ),
   );
@@ -81,6 +85,7 @@ function Drawer(props: { task: Task; tab: Tab }) {
         </button>
       </header>
       <ConflictPanel task={props.task} />
+      <RequestPanel requests={requests[props.task.id] ?? []} />
       <TaskActions task={props.task} />
       <Tabs task={props.task} tab={props.tab} />
       <div class="tab-panel" role="tabpanel" aria-labelledby={`tab-${props.tab}`}>

@@ -1,6 +1,7 @@
 import { Show } from 'solid-js';
 import { project } from '../state/project.js';
 import { Icon } from '../ui/Icon.js';
+import { NeedsYou } from './NeedsYou.js';
 import { OpencodeStatus } from './OpencodeStatus.js';
 import { SearchBar } from './SearchBar.js';
 
@@ -22,6 +23,7 @@ export function Header(props: { onNewTask(): void; onSettings(): void; searchRef
         </div>
       </div>
       <OpencodeStatus />
+      <NeedsYou />
       <SearchBar ref={props.searchRef} />
       <div class="header-actions">
         <button type="button" class="icon-button" aria-label="Settings" title="Settings" onClick={props.onSettings}>

@@ -1,17 +1,23 @@
-import { PHASES } from '../../../shared/lifecycle.js';
+import { isActive, PHASES } from '../../../shared/lifecycle.js';
 import type { AgentPhase, Task } from '../../../shared/task.js';
 
 export const PHASE_DOING = (phase: AgentPhase): string => PHASES[phase].doing;
 
-export type RunBadge = { kind: 'live' | 'queued' | 'failed' | 'interrupted' | 'aborted'; text: string };
+export type RunBadge = { kind: 'live' | 'waiting' | 'queued' | 'failed' | 'interrupted' | 'aborted'; text: string };
 
 /** What a card says about the agent: working (with its current step), waiting, or stopped. */
 export function runBadge(task: Task): RunBadge | null {
   const run = task.run;
   if (run?.state === 'running') return { kind: 'live', text: run.activity ?? `${PHASE_DOING(run.phase)}…` };
+  if (run?.state === 'waiting') return { kind: 'waiting', text: 'Needs you' };
   if (run?.state === 'queued') return { kind: 'queued', text: 'Queued' };
   if (run?.state === 'interrupted') return { kind: 'interrupted', text: 'Interrupted' };
   if (run?.state === 'aborted') return { kind: 'aborted', text: 'Aborted' };
   if (run?.state === 'failed' || task.error) return { kind: 'failed', text: 'Failed' };
   return null;
+}
+
+/** A task a person is up for: the agent waits for an answer, or a plan or a branch waits for review. */
+export function needsYou(task: Task): boolean {
+  return task.run?.state === 'waiting' || ((task.status === 'plan_review' || task.status === 'review') && !isActive(task));
 }

@@ -1,14 +1,27 @@
 import type { StudioEvent } from '../../../shared/events.js';
-import { removeTask, upsertTask } from './board.js';
+import { removeTask, tasks, upsertTask } from './board.js';
 import { appendActivity, forgetDetail, setDetail } from './details.js';
+import { notify } from './notify.js';
 import { addProblem, clearProblem, setConfig, setOpencode } from './project.js';
+import { addRequest, removeRequest } from './requests.js';
 
 /** Folds one server event into the stores; `resync` is handled by the caller (it needs the API). */
 export function applyEvent(event: StudioEvent): void {
   switch (event.type) {
     case 'task.created':
-    case 'task.updated':
       upsertTask(event.task);
+      return;
+    case 'task.updated': {
+      const before = tasks[event.task.id];
+      notify(before ? { ...before } : undefined, event.task);
+      upsertTask(event.task);
+      return;
+    }
+    case 'request.asked':
+      addRequest(event.request);
+      return;
+    case 'request.replied':
+      removeRequest(event.taskId, event.request.id);
       return;
     case 'task.deleted':
       removeTask(event.taskId);

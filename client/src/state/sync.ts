@@ -5,6 +5,7 @@ import { applyEvent } from './apply-event.js';
 import { replaceTasks } from './board.js';
 import { forgetActivity } from './details.js';
 import { setConfig, setConnection, setProjectInfo } from './project.js';
+import { replaceRequests } from './requests.js';
 import { errorText, isUnauthorized, toast } from './toasts.js';
 
 /**
@@ -22,10 +23,16 @@ export function startSync(api: Api, onUnauthorized: () => void): () => void {
   const load = async (): Promise<void> => {
     held ??= [];
     try {
-      const [list, info, config] = await Promise.all([api.tasks.list.query(), api.project.info.query(), api.config.get.query()]);
+      const [list, info, config, pending] = await Promise.all([
+        api.tasks.list.query(),
+        api.project.info.query(),
+        api.config.get.query(),
+        api.requests.list.query(),
+      ]);
       performance.mark('studio:data');
       batch(() => {
         replaceTasks(list);
+        replaceRequests(pending);
         forgetActivity();
         setProjectInfo(info);
         setConfig(config);
