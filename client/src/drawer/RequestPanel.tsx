@@ -50,7 +50,7 @@ function PermissionRequest(props: { request: AgentRequest }) {
       <p class="request-title">
         The agent asks to use <code data-testid="request-tool">{r().permission}</code>
       </p>
-      <Show when={r().patterns?.length}>
+      <Show when={r().patterns?.length && r().patterns?.join('\n') !== subject(r())}>
         <ul class="request-patterns">
           <For each={r().patterns}>{(p) => <li>{p}</li>}</For>
         </ul>

@@ -4,6 +4,7 @@ import { tasks } from '../state/board.js';
 import { needsYouOnly, setNeedsYouOnly } from '../state/filter.js';
 import { notificationsOn, toggleNotifications } from '../state/notify.js';
 import { toast } from '../state/toasts.js';
+import { Icon } from '../ui/Icon.js';
 
 /** How many tasks wait for a person: pending agent requests, Plan review and Review. */
 export const needsYouCount = createRoot(() => createMemo(() => Object.values(tasks).filter(needsYou).length));
@@ -40,8 +41,8 @@ export function NeedsYou() {
         title={notificationsOn() ? 'Browser notifications are on (click to turn off)' : 'Notify me in the browser'}
         onClick={async () => toast(NOTIFY_RESULT[await toggleNotifications()])}
       >
-        <Show when={notificationsOn()} fallback={<span aria-hidden="true">🔕</span>}>
-          <span aria-hidden="true">🔔</span>
+        <Show when={notificationsOn()} fallback={<Icon name="bell-off" />}>
+          <Icon name="bell" />
         </Show>
       </button>
     </div>
