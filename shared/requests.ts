@@ -62,10 +62,3 @@ export const AnswerRequestInput = z
 export type AnswerRequestInput = z.infer<typeof AnswerRequestInput>;
 export const DismissRequestInput = z.object({ taskId: TaskId, requestId }).strict();
 export type DismissRequestInput = z.infer<typeof DismissRequestInput>;
-
-/** One line for a card, a notification or the activity log, e.g. `bash: npm test`. */
-export function describeRequest(r: Pick<AgentRequest, 'kind' | 'permission' | 'patterns' | 'questions'>): string {
-  if (r.kind === 'question') return `question: ${r.questions?.[0]?.question ?? 'the agent asks something'}`;
-  const what = r.patterns?.length ? `: ${r.patterns.join(', ')}` : '';
-  return `${r.permission ?? 'permission'}${what}`;
-}

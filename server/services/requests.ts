@@ -1,11 +1,11 @@
 import type { ActivityEntry } from '../../shared/activity.js';
-import {
-  type AgentRequest,
-  type AnswerRequestInput,
-  type DismissRequestInput,
-  describeRequest,
-  type ReplyRequestInput,
-  type RequestOutcome,
+import { describeRequest } from '../../shared/request-text.js';
+import type {
+  AgentRequest,
+  AnswerRequestInput,
+  DismissRequestInput,
+  ReplyRequestInput,
+  RequestOutcome,
 } from '../../shared/requests.js';
 import type { AgentPhase } from '../../shared/task.js';
 import { errorMessage, InvalidInputError, NotFoundError, PreconditionError } from '../errors.js';

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { phaseOf } from '../../server/demo/demo-script.js';
 import type { Responder, ScriptRequest } from '../../server/demo/scripted-model.js';
@@ -171,6 +172,25 @@ describe('a person answers the agent from the board', { timeout: 240_000 }, () =
       'not-found',
     );
     expect(existsSync(`${worktreePath(root, null, task.id)}/once.txt`)).toBe(false);
+  });
+
+  it('OpenCode dies while a request waits: the request is gone, the task is interrupted, and retry asks again', async () => {
+    const studio = await shellStudio();
+    const { client, root } = studio;
+    const task = await client.tasks.create.mutate({ title: 'Lose my OpenCode' });
+    await client.tasks.start.mutate({ id: task.id });
+    const request = await nextRequest(client, task.id, 'touch once.txt');
+    const pid = Number(await fs.readFile(`${root}/.opencode-studio/runtime/opencode.pid`, 'utf8'));
+    process.kill(-pid, 'SIGKILL');
+    const interrupted = await taskWhere(client, task.id, 'interrupted', (t) => t.run?.state === 'interrupted', 30_000);
+    expect(interrupted.error).toMatch(/OpenCode stopped while implementation waited for your answer.*retry/);
+    expect(await client.requests.list.query({})).toEqual([]);
+    expect(studio.events.some((e) => e.type === 'request.replied' && e.request.id === request.id && e.outcome === 'gone')).toBe(
+      true,
+    );
+    await waitFor(async () => (await client.project.info.query()).opencode.state === 'ready', 'OpenCode back', 60_000);
+    await client.tasks.retry.mutate({ id: task.id });
+    await nextRequest(client, task.id, 'touch once.txt');
   });
 
   it('a studio restart while waiting: the request is gone with its OpenCode, the task is interrupted and retry asks again', async () => {

@@ -1,5 +1,7 @@
 import { createSignal } from 'solid-js';
+import { describeRequest } from '../../../shared/request-text.js';
 import type { Task } from '../../../shared/task.js';
+import { requests } from './requests.js';
 import { openTask } from './route.js';
 
 const KEY = 'opencode-studio:notifications';
@@ -28,11 +30,15 @@ export async function toggleNotifications(): Promise<'on' | 'off' | 'denied' | '
 /** What is worth a notification in a change of a task: it starts waiting, reaches Plan review or Review, or fails. */
 export function noticeOf(before: Task | undefined, after: Task): string | null {
   if (!before) return null;
-  if (after.run?.state === 'waiting' && before.run?.state !== 'waiting')
-    return `needs you: ${after.run.activity?.replace(/^needs you: /, '') ?? 'the agent asks something'}`;
+  if (after.run?.state === 'waiting' && before.run?.state !== 'waiting') {
+    // The server announces the request before the task starts waiting.
+    const asked = requests[after.id]?.[0];
+    return `needs you: ${asked ? describeRequest(asked) : 'the agent asks something'}`;
+  }
   if (after.status !== before.status && (after.status === 'plan_review' || after.status === 'review'))
     return after.status === 'review' ? 'is ready for your review' : 'has a plan for you to review';
-  if (after.run?.state === 'failed' && before.run?.state !== 'failed') return `failed: ${after.error ?? 'see its activity'}`;
+  const stopped = (t: Task) => t.run?.state === 'failed' || t.run?.state === 'interrupted';
+  if (stopped(after) && !stopped(before)) return `failed: ${after.error ?? 'see its activity'}`;
   return null;
 }
 
