@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { phaseOf } from '../../server/demo/demo-script.js';
 import type { Responder } from '../../server/demo/scripted-model.js';
 import { worktreePath } from '../../server/git/worktrees.js';
 import { startAgentStudio, stopModels } from '../helpers/agent-studio.js';
+import { startStudio } from '../helpers/studio.js';
 import { waitFor } from '../helpers/wait.js';
 import { useBoardBrowser } from './board-session.js';
 import { screenshot } from './browser.js';
@@ -114,5 +116,25 @@ describe('a person answers the agent from the board', { timeout: 240_000 }, () =
     await page.locator('[data-column="review"]').getByRole('article', { name: 'Touch a file' }).waitFor({ timeout: 90_000 });
     expect(await page.getByTestId('needs-you').textContent()).toMatch(/^1 needs you/);
     expect(await page.title()).toMatch(/^\(1\) /);
+  });
+
+  it('the settings panel edits the permission policy and unattended; a wrong ruleset is refused, naming the field', async () => {
+    const { studio, root } = await startStudio();
+    const board = await session.open(studio);
+    const { page } = board;
+    board.allow(/status of 400/);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.locator('textarea[name="permission"]').fill('{ "bash": "sometimes" }');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page
+      .getByTestId('toast')
+      .filter({ hasText: /Saving the settings failed: .*permission/ })
+      .waitFor();
+    await page.locator('textarea[name="permission"]').fill('{ "bash": { "*": "ask", "npm test": "allow" } }');
+    await page.getByLabel(/Unattended/).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('toast').filter({ hasText: 'Settings saved' }).waitFor();
+    const config = JSON.parse(await fs.readFile(`${root}/.opencode-studio/config.json`, 'utf8'));
+    expect(config).toMatchObject({ permission: { bash: { '*': 'ask', 'npm test': 'allow' } }, unattended: true });
   });
 });
