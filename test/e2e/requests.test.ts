@@ -156,6 +156,23 @@ describe('a person answers the agent from the board', { timeout: 240_000 }, () =
     );
   });
 
+  it('unattended: every request is refused without asking, the run goes on to Review, and the activity says what was refused', async () => {
+    const studio = await shellStudio();
+    const { client, root } = studio;
+    await client.config.update.mutate({ unattended: true });
+    const task = await client.tasks.create.mutate({ title: 'Nobody watches' });
+    await client.tasks.start.mutate({ id: task.id });
+    const done = await taskWhere(client, task.id, 'review', (t) => t.status === 'review' && !t.run, 120_000);
+    expect(done.error).toBeNull();
+    expect(studio.events.some((e) => e.type === 'request.asked')).toBe(false);
+    expect(existsSync(`${worktreePath(root, null, task.id)}/once.txt`)).toBe(false);
+    const activity = await client.tasks.activity.query({ id: task.id });
+    expect(activity).toContainEqual(
+      expect.objectContaining({ kind: 'error', message: 'refused bash: touch once.txt (unattended)' }),
+    );
+    expect(studio.model.requests.some((r) => r.toolResults.some((t) => t.includes('this studio runs unattended')))).toBe(true);
+  });
+
   it('abort while waiting stops the run; the command never runs and the request is gone', async () => {
     const studio = await shellStudio();
     const { client, root } = studio;
