@@ -78,6 +78,8 @@ export const Task = z.looseObject({
   run: TaskRun.nullable().default(null),
   /** The last failure, readable by a person, with what to do next. */
   error: z.string().nullable().default(null),
+  /** With `unattended`: what the agent asked for and was refused, latest last (absent until something is). */
+  refused: z.array(z.string().max(1_000)).max(20).optional(),
   usage: TaskUsage.default({ tokens: 0, cost: 0, durationMs: 0 }),
   createdAt: isoDate,
   updatedAt: isoDate,
@@ -100,6 +102,7 @@ export const TASK_KEY_ORDER = [
   'verdict',
   'run',
   'error',
+  'refused',
   'usage',
   'createdAt',
   'updatedAt',

@@ -25,6 +25,7 @@ type Answered = { ok: true };
 type Pending = { request: AgentRequest; directory: string; phase: AgentPhase };
 type Activity = { append(taskId: string, entry: ActivityEntry): void };
 
+const REFUSALS_KEPT = 10;
 const UNATTENDED = 'Refused: this studio runs unattended ("unattended": true in .opencode-studio/config.json).';
 
 /**
@@ -150,11 +151,13 @@ export class RequestService implements RequestBook {
     } catch (err) {
       console.error(`could not refuse ${request.id}:`, err);
     }
+    // The card keeps saying it after the run: the latest refusals stay on the task.
     await this.store.tasks
-      .update(taskId, (t) =>
-        t.run?.state === 'running' ? { run: { ...t.run, activity: `refused ${what} (unattended)` } } : null,
-      )
-      .catch(() => undefined);
+      .update(taskId, (t) => ({
+        refused: [...(t.refused ?? []), what.slice(0, 1_000)].slice(-REFUSALS_KEPT),
+        ...(t.run?.state === 'running' ? { run: { ...t.run, activity: `refused ${what} (unattended)` } } : {}),
+      }))
+      .catch((err) => console.error(`could not record the refusal on ${taskId}:`, err));
   }
 
   /** OpenCode went away while the task waited for a person: the request is gone with it, the task is interrupted. */

@@ -164,6 +164,13 @@ describe('a person answers the agent from the board', { timeout: 240_000 }, () =
     await client.tasks.start.mutate({ id: task.id });
     const done = await taskWhere(client, task.id, 'review', (t) => t.status === 'review' && !t.run, 120_000);
     expect(done.error).toBeNull();
+    // The card says what was refused after the run too: the latest refusals stay on the task.
+    expect(done.refused).toEqual([
+      'bash: touch once.txt',
+      'bash: touch always.txt',
+      'bash: touch again.txt',
+      'bash: rm -f once.txt',
+    ]);
     expect(studio.events.some((e) => e.type === 'request.asked')).toBe(false);
     expect(existsSync(`${worktreePath(root, null, task.id)}/once.txt`)).toBe(false);
     const activity = await client.tasks.activity.query({ id: task.id });

@@ -111,6 +111,7 @@ describe('RequestService', () => {
     expect(sent[0]).toMatch(/^per_1 reject Refused: this studio runs unattended/);
     await waitFor(() => store.tasks.get(task.id).run?.activity === 'refused bash: curl example.com (unattended)', 'the card');
     expect(store.tasks.get(task.id).run?.state).toBe('running');
+    expect(store.tasks.get(task.id).refused).toEqual(['bash: curl example.com']);
     expect(service.list()).toEqual([]);
     expect(activity).toContainEqual(
       expect.objectContaining({ kind: 'error', message: 'refused bash: curl example.com (unattended)' }),

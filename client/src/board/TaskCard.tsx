@@ -70,6 +70,14 @@ export function CardBody(props: { task: Task }) {
           </div>
         )}
       </Show>
+      <Show when={props.task.refused?.length ? props.task.refused : null}>
+        {(refused) => (
+          <div class="run-detail refused" data-testid="refused" title={refused().join('\n')}>
+            Refused {refused().at(-1)}
+            {refused().length > 1 ? ` (+${refused().length - 1})` : ''}
+          </div>
+        )}
+      </Show>
       <Show when={props.task.iteration > 0 || props.task.verdict || usage().tokens > 0 || usage().cost > 0}>
         <div class="card-meta">
           <Show when={props.task.iteration > 0}>
