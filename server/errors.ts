@@ -37,3 +37,19 @@ export class InvalidFileError extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The reason implied by a transport code, for errors that carry none of their own (a bad body, no token). */
+const REASON_BY_CODE: Record<string, ErrorReason> = {
+  NOT_FOUND: 'not-found',
+  BAD_REQUEST: 'invalid-input',
+  PARSE_ERROR: 'invalid-input',
+  UNSUPPORTED_MEDIA_TYPE: 'invalid-input',
+  UNAUTHORIZED: 'unauthorized',
+  FORBIDDEN: 'forbidden',
+  PAYLOAD_TOO_LARGE: 'too-large',
+  PRECONDITION_FAILED: 'not-allowed-now',
+};
+
+export function reasonForCode(code: string): ErrorReason {
+  return REASON_BY_CODE[code] ?? 'internal';
+}

@@ -3,7 +3,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { ErrorReason } from '../shared/errors.js';
 import type { Context } from './context.js';
-import { InvalidFileError, InvalidInputError, NotFoundError, PreconditionError } from './errors.js';
+import { InvalidFileError, InvalidInputError, NotFoundError, PreconditionError, reasonForCode } from './errors.js';
 import { describeZodIssues } from './store/canonical.js';
 
 const t = initTRPC
@@ -31,19 +31,11 @@ function transportError(code: TRPCError['code'], cause: Error): TRPCError {
   return new TRPCError({ code, message: cause.message, cause });
 }
 
-const REASON_BY_CODE: Partial<Record<TRPCError['code'], ErrorReason>> = {
-  NOT_FOUND: 'not-found',
-  BAD_REQUEST: 'invalid-input',
-  PARSE_ERROR: 'invalid-input',
-  UNAUTHORIZED: 'unauthorized',
-  PRECONDITION_FAILED: 'not-allowed-now',
-};
-
 /** The stable code of an error: the domain error's own reason, else one implied by the transport code. */
 function reasonOf(error: TRPCError): ErrorReason {
   const cause = error.cause as { reason?: unknown } | undefined;
   if (cause && typeof cause.reason === 'string' && !(cause instanceof ZodError)) return cause.reason as ErrorReason;
-  return REASON_BY_CODE[error.code] ?? 'internal';
+  return reasonForCode(error.code);
 }
 
 /** Domain errors become transport errors here, once, and nowhere else. */

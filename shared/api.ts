@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Config, ConfigPatch } from './config.js';
+import { ERROR_REASON_TEXT, ERROR_REASONS } from './errors.js';
 import { OpencodeState, Problem } from './events.js';
 import { AgentRequest } from './requests.js';
 import { Task, TaskId, TaskStatus } from './task.js';
@@ -83,3 +84,19 @@ export const TaskDetail = z.object({
 });
 export type TaskDetail = z.infer<typeof TaskDetail>;
 export const Ok = z.object({ ok: z.literal(true) });
+
+const reasonMeanings = Object.entries(ERROR_REASON_TEXT).map(([code, text]) => `- \`${code}\`: ${text}`);
+
+/** The one error body of the REST API (`/api`); the typed client gets the same `reason` in `error.data`. */
+export const ApiError = z
+  .object({
+    code: z.string().meta({ description: 'the tRPC error code, e.g. NOT_FOUND or PRECONDITION_FAILED' }),
+    message: z.string().meta({ description: 'what went wrong, for a person' }),
+    reason: z.enum(ERROR_REASONS).meta({ description: `a stable code to branch on:\n${reasonMeanings.join('\n')}` }),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }).strict())
+      .optional()
+      .meta({ description: 'invalid input only: each field that is wrong' }),
+  })
+  .strict();
+export type ApiError = z.infer<typeof ApiError>;

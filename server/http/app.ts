@@ -6,6 +6,7 @@ import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import type { Context, Services } from '../context.js';
 import { appRouter } from '../routers/index.js';
 import { PACKAGE_ROOT } from '../version.js';
+import { restBodies, restErrorBodies, sendError } from './api-error.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import { openApiDocument } from './openapi.js';
 import type { Guard } from './security.js';
@@ -24,7 +25,7 @@ export function createApp(services: Services, guard: Guard) {
     res.setHeader('Referrer-Policy', 'no-referrer');
     const refused = guard.checkHostAndOrigin(req);
     if (refused) {
-      res.status(403).json({ error: { code: 'FORBIDDEN', message: refused } });
+      sendError(req, res, 403, 'FORBIDDEN', refused);
       return;
     }
     next();
@@ -32,18 +33,17 @@ export function createApp(services: Services, guard: Guard) {
 
   const requireToken = (req: Request, res: Response, next: NextFunction) => {
     if (guard.bearerOk(req)) return next();
-    res.status(401).json({
-      error: {
-        code: 'UNAUTHORIZED',
-        message: 'send the token as "Authorization: Bearer <token>" (see .opencode-studio/runtime/server.json)',
-      },
-    });
+    sendError(
+      req,
+      res,
+      401,
+      'UNAUTHORIZED',
+      'send the token as "Authorization: Bearer <token>" (see .opencode-studio/runtime/server.json)',
+    );
   };
   const bodyLimit = (req: Request, res: Response, next: NextFunction) => {
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-      res
-        .status(413)
-        .json({ error: { code: 'PAYLOAD_TOO_LARGE', message: `request bodies are limited to ${MAX_BODY_BYTES} bytes` } });
+      sendError(req, res, 413, 'PAYLOAD_TOO_LARGE', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
       return;
     }
     next();
@@ -61,6 +61,7 @@ export function createApp(services: Services, guard: Guard) {
   // trpc-to-openapi takes req.body when it is set; parsing here lets deep JSON be refused before anything recurses into it.
   const restJson = express.json({
     limit: MAX_BODY_BYTES,
+    strict: false, // restBodies refuses a body that is not an object, in the documented shape
     verify: (_req, _res, buf) => {
       if (jsonDepth(buf) > MAX_JSON_DEPTH)
         throw Object.assign(new Error(`JSON nested more than ${MAX_JSON_DEPTH} levels deep`), { status: 400, expose: true });
@@ -74,7 +75,9 @@ export function createApp(services: Services, guard: Guard) {
     '/api',
     requireToken,
     bodyLimit,
+    restErrorBodies,
     restJson,
+    restBodies,
     fastList,
     createOpenApiExpressMiddleware({ router: appRouter, createContext, maxBodySize: MAX_BODY_BYTES }),
   );
@@ -113,7 +116,7 @@ function serveClient(app: express.Express): void {
 /** Errors raised before a router (a body too large or malformed): a JSON answer, never Express's HTML page with a stack. */
 function jsonErrors(
   err: { status?: number; expose?: boolean; message?: string },
-  _req: Request,
+  req: Request,
   res: Response,
   next: NextFunction,
 ): void {
@@ -123,10 +126,6 @@ function jsonErrors(
   }
   const status = typeof err.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
   if (status >= 500) console.error('request failed:', err);
-  res.status(status).json({
-    error: {
-      code: status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST',
-      message: err.expose ? err.message : 'the request could not be read',
-    },
-  });
+  const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+  sendError(req, res, status, code, err.expose ? String(err.message) : 'the request could not be read');
 }

@@ -1,16 +1,49 @@
 import { generateOpenApiDocument } from 'trpc-to-openapi';
+import { z } from 'zod';
+import { ApiError } from '../../shared/api.js';
 import { appRouter } from '../routers/index.js';
 import { STUDIO_VERSION } from '../version.js';
 
+type Responses = Record<string, { description?: string; content?: unknown }>;
+type Operation = { responses: Responses };
+
+const STATUS_TEXT: Record<string, string> = {
+  400: 'Invalid input: the message and `issues` name the field',
+  401: 'No valid token',
+  403: 'A foreign Host or Origin',
+  404: 'No such task',
+  412: 'Not allowed now: `reason` says why (lifecycle, a malformed file, OpenCode not available, …)',
+  413: 'The body is too large',
+  415: 'A body that is not JSON',
+  500: 'An unexpected error',
+};
+
 export function openApiDocument(baseUrl = '/api') {
-  return generateOpenApiDocument(appRouter, {
+  const doc = generateOpenApiDocument(appRouter, {
     title: 'OpenCode Studio',
     description:
-      'The same task API as the typed tRPC client. Send "Authorization: Bearer <token>" (from .opencode-studio/runtime/server.json).',
+      'The same task API as the typed tRPC client. Send "Authorization: Bearer <token>" (from .opencode-studio/runtime/server.json). Every error answers an `ApiError` whose `reason` is a stable code to branch on.',
     version: STUDIO_VERSION,
     baseUrl,
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
   });
+  // Every error status answers the one ApiError body (server/http/api-error.ts), not trpc-to-openapi's own.
+  const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } };
+  for (const methods of Object.values(doc.paths ?? {}))
+    for (const operation of Object.values(methods as Record<string, Operation>))
+      for (const status of Object.keys(operation.responses))
+        if (Number(status) >= 400)
+          operation.responses[status] = { description: STATUS_TEXT[status] ?? 'An error', content: errorContent };
+  const schemas = Object.fromEntries(
+    Object.entries(doc.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')),
+  );
+  doc.components = { ...doc.components, schemas: { ...schemas, ApiError: jsonSchema(ApiError) } };
+  return doc;
+}
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema) as Record<string, unknown>;
+  return rest;
 }
 
 type ProcedureLike = { _def: { meta?: { openapi?: { method: string; path: string; operationId?: string } } } };

@@ -2,7 +2,21 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** The REST face of a procedure: every operation has a summary and needs the bearer token. */
-export function rest(method: Method, path: `/${string}`, summary: string, tag: string): OpenApiMeta {
-  return { openapi: { method, path, summary, tags: [tag], protect: true } };
+/**
+ * The REST face of a procedure: every operation has a summary, needs the bearer token and
+ * declares each status it can answer (server/http/openapi.ts gives them the `ApiError` body).
+ * `refuses: false` for a read that no state of the workspace or of OpenCode can refuse (412).
+ */
+export function rest(
+  method: Method,
+  path: `/${string}`,
+  summary: string,
+  tag: string,
+  { refuses = true }: { refuses?: boolean } = {},
+): OpenApiMeta {
+  const statuses = [400, 401, 403, 413, 500];
+  if (method !== 'GET' && method !== 'DELETE') statuses.push(415);
+  if (path.includes('{')) statuses.push(404);
+  if (refuses) statuses.push(412);
+  return { openapi: { method, path, summary, tags: [tag], protect: true, errorResponses: statuses.sort() } };
 }

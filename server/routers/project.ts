@@ -5,7 +5,9 @@ import { rest } from './meta.js';
 
 export const projectRouter = router({
   info: procedure
-    .meta(rest('GET', '/project', 'Repository, branches, OpenCode status, config and file problems', 'project'))
+    .meta(
+      rest('GET', '/project', 'Repository, branches, OpenCode status, config and file problems', 'project', { refuses: false }),
+    )
     .input(z.object({}).optional())
     .output(ProjectInfo)
     .query(({ ctx }) => ctx.services.project.info()),

@@ -17,12 +17,20 @@ import { procedure, router } from '../trpc.js';
 import { agentProcedures } from './agent.js';
 import { rest } from './meta.js';
 
-const meta = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: `/${string}`, summary: string) =>
-  rest(method, path, summary, 'tasks');
+const meta = (
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: `/${string}`,
+  summary: string,
+  options?: { refuses?: boolean },
+) => rest(method, path, summary, 'tasks', options);
 
 export const tasksRouter = router({
   list: procedure
-    .meta(meta('GET', '/tasks', 'List tasks in board order, optionally one column, one label or those matching a search'))
+    .meta(
+      meta('GET', '/tasks', 'List tasks in board order, optionally one column, one label or those matching a search', {
+        refuses: false,
+      }),
+    )
     .input(ListTasksInput.optional())
     .output(z.array(Task))
     .query(({ ctx, input }) => ctx.services.tasks.list(input)),
