@@ -1,3 +1,4 @@
+import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiError } from '../../shared/api.js';
 import { ERROR_REASONS, type ErrorReason } from '../../shared/errors.js';
@@ -11,13 +12,14 @@ type Issue = { path: readonly PropertyKey[]; message: string };
  * JSON). REST gets the documented `ApiError`; the tRPC paths get tRPC's own shape, so the typed
  * client reads the same `reason` in `error.data`.
  */
-export function sendError(req: Request, res: Response, status: number, code: string, message: string): void {
+export function sendError(req: Request, res: Response, status: number, code: TRPC_ERROR_CODE_KEY, message: string): void {
   const reason = reasonForCode(code);
   if (req.originalUrl.startsWith('/api')) {
     res.status(status).json({ code, message, reason } satisfies ApiError);
     return;
   }
-  res.status(status).json({ error: { message, code, data: { code, httpStatus: status, reason } } });
+  const rpcCode = TRPC_ERROR_CODES_BY_KEY[code];
+  res.status(status).json({ error: { message, code: rpcCode, data: { code, httpStatus: status, reason } } });
 }
 
 /**

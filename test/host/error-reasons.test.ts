@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createStudioClient } from '../../server/script-client.js';
 import { ERROR_REASONS } from '../../shared/errors.js';
 import { reasonOf } from '../helpers/failure.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
@@ -17,6 +18,16 @@ describe('every API error carries a stable reason code', () => {
     expect(await reasonOf(client.tasks.move.mutate({ id: task.id, status: 'review' }))).toBe('not-allowed-now');
     expect(await reasonOf(client.tasks.start.mutate({ id: task.id }))).toBe('opencode-unavailable');
     expect(await reasonOf(client.tasks.abort.mutate({ id: task.id }))).toBe('opencode-unavailable');
+  });
+
+  it('refusals before a router (a wrong token) carry the reason too', async () => {
+    const { studio } = await startStudio();
+    const stranger = createStudioClient({ url: studio.url, token: 'not-the-token' });
+    try {
+      expect(await reasonOf(stranger.tasks.list.query())).toBe('unauthorized');
+    } finally {
+      stranger.close();
+    }
   });
 
   it('every code is one of the documented ones', async () => {
