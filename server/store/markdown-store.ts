@@ -40,7 +40,7 @@ export class MarkdownStore {
       const existed = (await fs.rm(this.file(id), { recursive: false }).then(
         () => true,
         // A folder or special file in its place is not ours to delete: leave it, as if there were none.
-        (err) => (isMissing(err) || /EISDIR/.test(String((err as NodeJS.ErrnoException).code)) ? false : Promise.reject(err)),
+        (err) => (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR' ? false : Promise.reject(err)),
       )) as boolean;
       this.ownWrites.wrote(this.file(id));
       if (existed && !options.quiet) this.changed(id, null);

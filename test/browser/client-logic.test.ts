@@ -1,8 +1,11 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { highlight, languageOf } from '../../client/src/diff/highlight.js';
 import { parsePatch } from '../../client/src/diff/parse-patch.js';
 import { collapseActivity } from '../../client/src/lib/activity.js';
 import { orderAt } from '../../client/src/lib/order.js';
+import type { AppRouter } from '../../server/routers/index.js';
 import type { ActivityEntry } from '../../shared/activity.js';
 
 // The board's pure logic, run in Node: what the browser tests would only show indirectly.
@@ -128,5 +131,25 @@ describe('collapseActivity', () => {
     const rows = collapseActivity(entries);
     expect(rows.map((r) => r.kind)).toEqual(['phase', 'tool', 'text']);
     expect(rows[1]).toMatchObject({ state: 'completed', durationMs: 5 });
+  });
+});
+
+describe('errorText', () => {
+  it('says the studio did not answer when no HTTP answer came, and shows the studio’s own message otherwise', async () => {
+    const { createTRPCClient, httpLink } = await import('@trpc/client');
+    const { errorText } = await import('../../client/src/state/toasts.js');
+    const server = http.createServer((_req, res) => {
+      res.writeHead(412, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'not now', code: -32012, data: { code: 'PRECONDITION_FAILED' } } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = (url: string) =>
+      createTRPCClient<AppRouter>({ links: [httpLink({ url })] }).health.query() as Promise<unknown>;
+    const refused = await client(`http://127.0.0.1:${port}/trpc`).catch((err: unknown) => err);
+    await new Promise((resolve) => server.close(resolve));
+    const gone = await client(`http://127.0.0.1:${port}/trpc`).catch((err: unknown) => err);
+    expect(errorText(refused)).toBe('not now');
+    expect(errorText(gone)).toBe('the studio did not answer: is it still running?');
   });
 });

@@ -22,7 +22,8 @@ export function dismiss(id: number): void {
 
 export function errorText(err: unknown): string {
   if (err instanceof TRPCClientError) {
-    if (!err.data && /fetch|network/i.test(err.message)) return 'the studio did not answer: is it still running?';
+    // No HTTP answer at all (not an error the studio sent): the fetch itself failed.
+    if (!err.data && !err.meta?.response) return 'the studio did not answer: is it still running?';
     return err.message;
   }
   return err instanceof Error ? err.message : String(err);
