@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AgentPhase } from '../../shared/task.js';
 import type { Responder, ScriptRequest, ScriptTurn } from './scripted-model.js';
 
@@ -6,20 +7,27 @@ import type { Responder, ScriptRequest, ScriptTurn } from './scripted-model.js';
  * in its first review, fixes it, then approves, with pauses so a person can watch the board.
  */
 
-export type DemoPhase = { phase: AgentPhase | null; taskId: string; title: string; iteration: number };
+export type DemoPhase = { phase: AgentPhase | null; taskId: string; title: string };
 
-const PHASES: readonly AgentPhase[] = ['planning', 'implementation', 'review', 'fix'];
+/**
+ * The demo model reads the prompt as a model would: the phase from the sections each built-in
+ * prompt has (server/orchestrator/prompts.ts; first match wins: a fix prompt quotes a review),
+ * the title from its "# Task:" heading, the task id from the working directory OpenCode names
+ * in its system prompt (a task's worktree folder is named after it).
+ */
+const PHASE_SECTIONS: ReadonlyArray<readonly [AgentPhase, RegExp]> = [
+  ['fix', /^# Review$/m],
+  ['review', /^# Diff of the task branch/m],
+  ['implementation', /^# Plan \(approved/m],
+  ['planning', /^# Task: /m],
+];
 
 export function phaseOf(req: ScriptRequest): DemoPhase {
-  const text = `${req.userText}\n${req.system}`;
-  const field = (name: string) => new RegExp(`^\\s*Studio-${name}:\\s*(.+?)\\s*$`, 'm').exec(text)?.[1] ?? null;
-  const phase = field('Phase');
-  const iteration = Number.parseInt(field('Iteration') ?? '0', 10);
+  const directory = /^\s*Working directory: (.+?)\s*$/m.exec(req.system)?.[1];
   return {
-    phase: PHASES.find((p) => p === phase) ?? null,
-    taskId: field('Task') ?? 'task',
-    title: field('Title') ?? 'the task',
-    iteration: Number.isNaN(iteration) ? 0 : iteration,
+    phase: PHASE_SECTIONS.find(([, section]) => section.test(req.userText))?.[0] ?? null,
+    taskId: directory ? path.basename(directory) : 'task',
+    title: /^# Task: (.+?)\s*$/m.exec(req.userText)?.[1] ?? 'the task',
   };
 }
 
@@ -48,7 +56,8 @@ function demoTurn(p: DemoPhase, req: ScriptRequest): ScriptTurn {
       if (steps === 0) return { toolCalls: [{ name: 'write', args: { filePath: file, content: notesFile(p) } }] };
       return { text: `Created \`${file}\` with a summary of "${p.title}" and its next steps.` };
     case 'review':
-      if (p.iteration === 0) {
+      // A real review: changes are requested until the diff shows how to verify the notes.
+      if (!req.userText.includes(VERIFY_LINE)) {
         return {
           text: [
             '## Review',

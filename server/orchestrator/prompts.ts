@@ -63,7 +63,8 @@ When you are done, answer with a short summary of what you changed.`,
 
 /**
  * The prompt for a phase: `.opencode-studio/prompts/<phase>.md` when the project has one,
- * else the built-in template. The `Studio-*` header lets scripted models (the demo) know the phase.
+ * else the built-in template. Nothing is added for test doubles: the demo model reads the
+ * prompt as a model would (server/demo/demo-script.ts).
  */
 export async function buildPrompt(promptsDir: string, phase: AgentPhase, vars: PromptVars): Promise<string> {
   const override = await readTextOrNull(path.join(promptsDir, `${phase}.md`));
@@ -81,14 +82,7 @@ export async function buildPrompt(promptsDir: string, phase: AgentPhase, vars: P
       ? `\nIf the task is too large for one change, split it: create each later part as a follow-up task with the studio's task_create tool, with parent "${vars.task.id}", and plan only the first part here.\n`
       : '',
   };
-  const body = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
-  const header = [
-    `Studio-Phase: ${phase}`,
-    `Studio-Task: ${vars.task.id}`,
-    `Studio-Title: ${vars.task.title}`,
-    `Studio-Iteration: ${vars.task.iteration}`,
-  ];
-  return `${header.join('\n')}\n\n${body}`;
+  return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
 export const MAX_REVIEW_DIFF_CHARS = 120_000;

@@ -164,7 +164,7 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
     const task = await client.tasks.create.mutate({ title: 'Server dies' });
     await client.tasks.start.mutate({ id: task.id });
     await waitFor(
-      () => model.requests.some((r) => r.userText.includes('Studio-Phase: planning')),
+      () => model.requests.some((r) => phaseOf(r).phase === 'planning'),
       'the model to be asked for the plan',
       90_000,
     );

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { phaseOf } from '../../server/demo/demo-script.js';
 import type { Task } from '../../shared/task.js';
 import { startAgentStudio, stopModels } from '../helpers/agent-studio.js';
 import { stopStudios } from '../helpers/studio.js';
@@ -43,13 +44,13 @@ describe('a task from todo to done with a real opencode and the scripted model',
     await fs.writeFile(`${root}/.opencode-studio/plans/${task.id}.md`, `${plan}\n4. HAND-EDITED STEP: mention the date.\n`);
     await client.tasks.approvePlan.mutate({ id: task.id });
     const reviewed = await waitStatus(client, task.id, 'review', 90_000);
-    const implementationPrompt = model.requests.find((r) => r.userText.includes('Studio-Phase: implementation'));
+    const implementationPrompt = model.requests.find((r) => phaseOf(r).phase === 'implementation');
     expect(implementationPrompt?.userText).toContain('HAND-EDITED STEP');
 
     // One review asked for changes, a fix ran, the second review approved.
     expect(reviewed).toMatchObject({ verdict: 'approved', iteration: 1, error: null });
-    expect(model.requests.filter((r) => r.userText.includes('Studio-Phase: review'))).toHaveLength(2);
-    expect(model.requests.some((r) => r.userText.includes('Studio-Phase: fix'))).toBe(true);
+    expect(model.requests.filter((r) => phaseOf(r).phase === 'review')).toHaveLength(2);
+    expect(model.requests.some((r) => phaseOf(r).phase === 'fix')).toBe(true);
     const review = await fs.readFile(`${root}/.opencode-studio/reviews/${task.id}.md`, 'utf8');
     expect(review.trim().split('\n').at(-1)).toBe('VERDICT: APPROVED');
     expect(reviewed.usage.tokens).toBeGreaterThan(0);

@@ -30,15 +30,14 @@ describe('prompts', () => {
     expect(await buildPrompt(path.join(dir, 'custom'), 'planning', { task, tools: false })).toMatch(/Plan add-flag-abc123\.$/);
   });
 
-  it('built-in: carries the task, the plan as given, feedback, and the Studio-* header', async () => {
+  it('built-in: carries the task, the plan as given and feedback; nothing added for test doubles', async () => {
     const dir = await tempDir();
     const prompt = await buildPrompt(dir, 'implementation', { task, plan: '1. EDITED BY HAND', feedback: null });
-    expect(prompt.split('\n').slice(0, 4)).toEqual([
-      'Studio-Phase: implementation',
-      'Studio-Task: add-flag-abc123',
-      'Studio-Title: Add a flag',
-      'Studio-Iteration: 1',
-    ]);
+    expect(prompt.split('\n')[0]).toBe(
+      "Implement this plan in the repository (your working directory is the task's git worktree).",
+    );
+    expect(prompt).toContain('# Task: Add a flag');
+    expect(prompt).not.toMatch(/Studio-/);
     expect(prompt).toContain('1. EDITED BY HAND');
     expect(prompt).toContain('A --verbose flag.');
     const replan = await buildPrompt(dir, 'planning', { task, feedback: 'cover the CLI too' });
@@ -56,7 +55,7 @@ describe('prompts', () => {
     );
     const prompt = await buildPrompt(dir, 'fix', { task, review: 'Needs tests.' });
     expect(prompt).toContain('Our own fix prompt for Add a flag (add-flag-abc123), round 1.\nNeeds tests.\n{{unknown}}');
-    expect(prompt).toContain('Studio-Phase: fix');
+    expect(prompt.startsWith('Our own fix prompt')).toBe(true);
     expect(await buildPrompt(dir, 'planning', { task })).toContain('You are planning a change');
   });
 

@@ -130,7 +130,7 @@ describe('agent faults (real opencode, scripted model): each ends in a clear sta
       });
       const task = await client.tasks.create.mutate({ title: 'OpenCode dies' });
       await call('start', client.tasks.start.mutate({ id: task.id }));
-      await waitFor(() => model.requests.some((r) => /Studio-Phase: planning/.test(r.userText)), 'the planning request', 120_000);
+      await waitFor(() => model.requests.some((r) => phaseOf(r).phase === 'planning'), 'the planning request', 120_000);
       const pid = Number(readFileSync(path.join(root, STUDIO, 'runtime', 'opencode.pid'), 'utf8'));
       const t0 = Date.now();
       process.kill(-pid, 'SIGKILL');
