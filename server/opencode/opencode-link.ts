@@ -33,6 +33,7 @@ export class OpencodeLink {
   private current: { url: string; runner: AgentRunner } | null = null;
   private waiters: Array<() => void> = [];
   private modelChecked = false;
+  private closing = false;
 
   constructor(private readonly options: LinkOptions) {
     const managed = options.mode.kind === 'managed';
@@ -81,6 +82,12 @@ export class OpencodeLink {
 
   private async onProcessStatus(s: OpencodeStatus): Promise<void> {
     if (s.state === 'ready' && s.url) return this.setReady(s.url, this.process?.authHeader() ?? null);
+    if (s.state === 'unavailable' && this.closing) {
+      // Our own stop (Ctrl-C): one line, without OpenCode's log tail, which ends in its "listening" line.
+      if (this.state.state !== 'unavailable') this.options.log('OpenCode stopped.');
+      this.update({ state: 'unavailable', url: null, reason: 'OpenCode stopped with the studio' });
+      return;
+    }
     if (s.state === 'unavailable') {
       const tail = this.process?.logTail(5).trim();
       const reason = `OpenCode failed to start or stopped: ${s.reason ?? 'unknown reason'}${tail ? `\n${tail}` : ''}`;
@@ -183,6 +190,7 @@ export class OpencodeLink {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.current?.runner.close();
     this.current = null;
     await this.process?.stop();

@@ -108,6 +108,20 @@ describe('opencode-studio CLI', () => {
     await waitFor(() => !alive(opencodePid), 'OpenCode to stop', 10_000);
   });
 
+  it("Ctrl-C says once that OpenCode stopped, without OpenCode's own log lines", async () => {
+    const cli = startCli(['--demo', '--no-open', '--port', '0'], /OpenCode ready at/);
+    try {
+      await cli.started;
+    } finally {
+      cli.child.kill('SIGINT');
+    }
+    const done = await cli.done;
+    expect(done.code).toBe(0);
+    const shutdown = done.stdout.slice(done.stdout.indexOf('SIGINT: shutting down'));
+    expect(shutdown.match(/OpenCode stopped/g)).toHaveLength(1);
+    expect(done.stdout).not.toMatch(/failed to start|listening on/);
+  }, 120_000);
+
   it('warns when binding beyond loopback', async () => {
     const repo = await tempRepo();
     const cli = startCli([repo, '--no-open', '--port', '0', '--host', '0.0.0.0'], /ready at/);
