@@ -16,8 +16,11 @@ export function ChangesTab(props: { task: Task }) {
   const [jump, setJump] = createSignal<{ path: string } | null>(null);
   let request = 0;
 
+  // Nothing to ask for before the agent made a branch, nor once the merge removed it (a 412 otherwise).
+  const hasBranch = () => props.task.branch !== null && props.task.status !== 'done';
   const load = async () => {
     const mine = ++request;
+    if (!hasBranch()) return;
     try {
       const diff = await api().tasks.diff.query({ id: props.task.id });
       if (mine === request) setLoaded({ diff });
@@ -46,37 +49,39 @@ export function ChangesTab(props: { task: Task }) {
 
   return (
     <div class="tab-body changes" data-testid="changes">
-      <Show when={props.task.branch} fallback={<p class="muted">No changes yet: the agent has not worked on this task.</p>}>
-        <Show when={loaded()} fallback={<p class="muted">Loading the diff…</p>}>
-          <Show when={diff()} fallback={<p class="callout callout-error">No diff: {error()}</p>}>
-            {(d) => (
-              <>
-                <div class="tab-toolbar">
-                  <span class="changes-summary">
-                    {d().files.length} {d().files.length === 1 ? 'file' : 'files'} changed
-                    <span class="adds">+{totals().add}</span>
-                    <span class="dels">−{totals().del}</span>
-                  </span>
-                  <span class="spacer" />
-                  <button
-                    type="button"
-                    class="icon-button"
-                    aria-label="Reload the diff"
-                    title="Reload"
-                    onClick={() => void load()}
-                  >
-                    <Icon name="refresh" size={14} />
-                  </button>
-                </div>
-                <Show when={d().truncated}>
-                  <p class="hint warn">The patch is too large to show in full; the file list is complete.</p>
-                </Show>
-                <Show when={d().files.length > 0} fallback={<p class="muted">The branch has no changes yet.</p>}>
-                  <FileList files={d().files} onPick={(path) => setJump({ path })} />
-                  <DiffView diff={parsed()!} jump={jump()} />
-                </Show>
-              </>
-            )}
+      <Show when={props.task.status !== 'done'} fallback={<p class="muted">Merged: the branch was removed.</p>}>
+        <Show when={props.task.branch} fallback={<p class="muted">No changes yet: the agent has not worked on this task.</p>}>
+          <Show when={loaded()} fallback={<p class="muted">Loading the diff…</p>}>
+            <Show when={diff()} fallback={<p class="callout callout-error">No diff: {error()}</p>}>
+              {(d) => (
+                <>
+                  <div class="tab-toolbar">
+                    <span class="changes-summary">
+                      {d().files.length} {d().files.length === 1 ? 'file' : 'files'} changed
+                      <span class="adds">+{totals().add}</span>
+                      <span class="dels">−{totals().del}</span>
+                    </span>
+                    <span class="spacer" />
+                    <button
+                      type="button"
+                      class="icon-button"
+                      aria-label="Reload the diff"
+                      title="Reload"
+                      onClick={() => void load()}
+                    >
+                      <Icon name="refresh" size={14} />
+                    </button>
+                  </div>
+                  <Show when={d().truncated}>
+                    <p class="hint warn">The patch is too large to show in full; the file list is complete.</p>
+                  </Show>
+                  <Show when={d().files.length > 0} fallback={<p class="muted">The branch has no changes yet.</p>}>
+                    <FileList files={d().files} onPick={(path) => setJump({ path })} />
+                    <DiffView diff={parsed()!} jump={jump()} />
+                  </Show>
+                </>
+              )}
+            </Show>
           </Show>
         </Show>
       </Show>
