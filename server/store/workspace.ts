@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { Config } from '../../shared/config.js';
-import { readTextOrNull, writeFileAtomic } from './atomic-file.js';
+import { readTextOrNull, TEMP_SUFFIX, writeFileAtomic } from './atomic-file.js';
 import { serializeConfig } from './config-file.js';
 import { WorkspacePaths } from './paths.js';
 
@@ -22,13 +22,8 @@ export async function initWorkspace(root: string, baseBranch: string): Promise<I
     created.push(paths.relative(paths.config));
   }
   const gitignore = `${paths.dir}/.gitignore`;
-  const ignore = await readTextOrNull(gitignore);
-  if (ignore === null) {
-    await writeFileAtomic(gitignore, 'runtime/\n');
-    created.push(paths.relative(gitignore));
-  } else if (!ignore.split('\n').some((l) => l.trim() === 'runtime/' || l.trim() === 'runtime')) {
-    await writeFileAtomic(gitignore, `${ignore.endsWith('\n') || ignore === '' ? ignore : `${ignore}\n`}runtime/\n`);
-  }
+  const hadIgnore = (await readTextOrNull(gitignore)) !== null;
+  if ((await ensureLines(gitignore, null, IGNORED)) && !hadIgnore) created.push(paths.relative(gitignore));
   const gitattributes = await ensureLines(`${paths.dir}/.gitattributes`, GITATTRIBUTES_HEADER, GITATTRIBUTES);
   // git does not keep empty folders; a .gitkeep keeps the layout in fresh clones.
   for (const dir of [paths.tasks, paths.plans, paths.reviews]) {
@@ -46,13 +41,17 @@ const GITATTRIBUTES_HEADER =
   '# OpenCode Studio: task files merge field by field (the driver is set up in .git/config by the studio)';
 const GITATTRIBUTES = ['tasks/*.json merge=opencode-studio', 'comments/*.json merge=opencode-studio'];
 
-/** Add whichever of `lines` a file lacks (a new file starts with `header`); true when it wrote. */
-async function ensureLines(file: string, header: string, lines: string[]): Promise<boolean> {
+/** What `.opencode-studio/.gitignore` must hold: runtime state, and the temp files a kill -9 can leave behind. */
+const IGNORED = ['runtime/', `*${TEMP_SUFFIX}`];
+
+/** Add whichever of `lines` a file lacks (a new file starts with `header`); true when it wrote. "dir" and "dir/" are one line. */
+async function ensureLines(file: string, header: string | null, lines: string[]): Promise<boolean> {
   const text = await readTextOrNull(file);
-  const have = new Set((text ?? '').split('\n').map((l) => l.trim()));
-  const missing = lines.filter((l) => !have.has(l));
+  const bare = (line: string) => line.trim().replace(/\/$/, '');
+  const have = new Set((text ?? '').split('\n').map(bare));
+  const missing = lines.filter((l) => !have.has(bare(l)));
   if (missing.length === 0) return false;
-  const before = text === null ? `${header}\n` : text === '' || text.endsWith('\n') ? text : `${text}\n`;
+  const before = text === null ? (header === null ? '' : `${header}\n`) : text === '' || text.endsWith('\n') ? text : `${text}\n`;
   await writeFileAtomic(file, `${before}${missing.join('\n')}\n`);
   return true;
 }

@@ -31,7 +31,7 @@ describe('opencode-studio CLI', () => {
       maxParallel: 3,
       maxReviewIterations: 2,
     });
-    expect(await fs.readFile(`${repo}/.opencode-studio/.gitignore`, 'utf8')).toBe('runtime/\n');
+    expect(await fs.readFile(`${repo}/.opencode-studio/.gitignore`, 'utf8')).toBe('runtime/\n*.studio-tmp\n');
     expect(first.stdout).toMatch(/^Git merges task files field by field/m);
     expect(await fs.readFile(`${repo}/.opencode-studio/.gitattributes`, 'utf8')).toContain(
       'tasks/*.json merge=opencode-studio\n',
