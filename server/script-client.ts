@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCClient, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
 import type { AppRouter } from './routers/index.js';
-import { ServerInfo } from './store/runtime-file.js';
+import { runtimeStateSync } from './store/runtime-file.js';
 
 export type { AppRouter };
 export type StudioClientOptions = { url: string; token: string } | { root: string };
@@ -44,14 +42,11 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
 }
 
 function readRuntime(root: string): { url: string; token: string } {
-  const file = path.join(root, '.opencode-studio', 'runtime', 'server.json');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`no running studio for ${root}: ${file} is missing (start one with "npx opencode-studio ${root}")`);
-  }
-  const info = ServerInfo.safeParse(JSON.parse(text));
-  if (!info.success || !info.data.url) throw new Error(`${file} is not complete yet; is the studio still starting?`);
-  return { url: info.data.url, token: info.data.token };
+  const runtime = runtimeStateSync(root);
+  if (runtime.state === 'running') return runtime.info;
+  if (runtime.state === 'starting')
+    throw new Error(`the studio is starting in ${root}; try again in a moment (it writes its address when it listens)`);
+  throw new Error(
+    `no running studio for ${root}: .opencode-studio/runtime/server.json is missing (start one with "npx opencode-studio ${root}")`,
+  );
 }

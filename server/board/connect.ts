@@ -8,7 +8,7 @@ import { type AppRouter, appRouter } from '../routers/index.js';
 import { createStudioClient } from '../script-client.js';
 import { createServices } from '../services/services.js';
 import { WorkspacePaths } from '../store/paths.js';
-import { processAlive, readServerInfo, type ServerInfo } from '../store/runtime-file.js';
+import { processAlive, runtimeStateSync, type ServerInfo } from '../store/runtime-file.js';
 import { StudioStore } from '../store/studio-store.js';
 import { FilesOnlyAgent } from './files-only-agent.js';
 
@@ -45,11 +45,11 @@ export async function connectBoard(dir: string): Promise<Board> {
 async function runningStudio(paths: WorkspacePaths): Promise<ServerInfo | null> {
   const until = Date.now() + STARTING_WAIT_MS;
   for (;;) {
-    const info = await readServerInfo(paths);
-    if (!info || !processAlive(info.pid)) return null;
-    if (info.url && info.token) return info;
-    if (Date.now() > until)
-      throw new PreconditionError(`the studio (pid ${info.pid}) is still starting; try again in a moment`, 'not-allowed-now');
+    // server.json appears once the studio listens; until then only its start-up lock says it is there.
+    const runtime = runtimeStateSync(paths.root);
+    if (runtime.state === 'running') return processAlive(runtime.info.pid) ? runtime.info : null;
+    if (runtime.state === 'none') return null;
+    if (Date.now() > until) throw new PreconditionError('the studio is still starting; try again in a moment', 'not-allowed-now');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { createOpencodeClient } from '@opencode-ai/sdk/v2';
 import type { OpencodeState } from '../../shared/events.js';
 import { PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { WorkspacePaths } from '../store/paths.js';
+import { forgetOpencodePid, readOpencodePid, recordOpencodePid } from '../store/runtime-file.js';
 import { AgentRunner } from './agent-runner.js';
 import { signalGroup } from './process-reaper.js';
 import { OpencodeProcess, type OpencodeStatus } from './server-process.js';
@@ -15,7 +15,7 @@ export type LinkMode =
 
 export interface LinkOptions {
   root: string;
-  runtimeDir: string;
+  paths: WorkspacePaths;
   bus: EventBus;
   mode: LinkMode;
   demo: boolean;
@@ -74,7 +74,7 @@ export class OpencodeLink {
    */
   private recordPid(pid: number): void {
     try {
-      writeFileSync(this.pidFile, String(pid));
+      recordOpencodePid(this.options.paths, pid);
     } catch (err) {
       this.options.log(`could not record the OpenCode pid: ${(err as Error).message}`);
     }
@@ -176,17 +176,13 @@ export class OpencodeLink {
     if (next.state !== 'starting') for (const wake of this.waiters.splice(0)) wake();
   }
 
-  private get pidFile(): string {
-    return path.join(this.options.runtimeDir, 'opencode.pid');
-  }
-
   /** A studio killed with -9 cannot stop its OpenCode; the next one does, so no agent keeps writing unseen. */
   private async killOrphan(): Promise<void> {
-    const pid = Number(await fs.readFile(this.pidFile, 'utf8').catch(() => ''));
-    const command = pid > 1 ? await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
-    if (command.includes('opencode') && signalGroup(pid, 'SIGKILL'))
+    const pid = await readOpencodePid(this.options.paths);
+    const command = pid ? await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
+    if (pid && command.includes('opencode') && signalGroup(pid, 'SIGKILL'))
       this.options.log(`Stopped an OpenCode server (pid ${pid}) left by a studio that did not shut down.`);
-    await fs.rm(this.pidFile, { force: true });
+    await forgetOpencodePid(this.options.paths);
   }
 
   async close(): Promise<void> {
@@ -194,7 +190,7 @@ export class OpencodeLink {
     this.current?.runner.close();
     this.current = null;
     await this.process?.stop();
-    await fs.rm(this.pidFile, { force: true });
+    await forgetOpencodePid(this.options.paths);
     for (const wake of this.waiters.splice(0)) wake();
   }
 }

@@ -15,7 +15,7 @@ export async function createAgent(store: StudioStore, bus: EventBus, options: Ag
   const repo = await openRepo(store.paths.root);
   const link = new OpencodeLink({
     root: repo.root,
-    runtimeDir: store.paths.runtime,
+    paths: store.paths,
     bus,
     mode: options.mode,
     demo: options.demo ?? false,

@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  type Stats,
+  writeSync,
+} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Adapter } from 'lowdb';
@@ -23,14 +34,31 @@ export async function writeFileAtomic(file: string, text: string, mode?: number)
   await syncDir(path.dirname(file));
 }
 
-/** A temp file with `text` beside `file`, fsynced; refuses when something other than a file sits at `file`. */
-export async function writeTemp(file: string, text: string, mode?: number): Promise<string> {
-  const existing = await fs.lstat(file).catch((err) => (isMissing(err) ? null : Promise.reject(err)));
+/** The same, synchronously: for a record that must be on disk before the next line runs (a child's pid). */
+export function writeFileAtomicSync(file: string, text: string): void {
+  refuseNonFile(file, lstatSync(file, { throwIfNoEntry: false }));
+  const temp = tempName(file);
+  const fd = openSync(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, 0o644);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+}
+
+function refuseNonFile(file: string, existing: Stats | null | undefined): void {
   if (existing && !existing.isFile())
     throw new InvalidFileError(
       file,
       `is a ${existing.isDirectory() ? 'folder' : 'link or special file'}; the studio will not replace it`,
     );
+}
+
+/** A temp file with `text` beside `file`, fsynced; refuses when something other than a file sits at `file`. */
+export async function writeTemp(file: string, text: string, mode?: number): Promise<string> {
+  refuseNonFile(file, await fs.lstat(file).catch((err) => (isMissing(err) ? null : Promise.reject(err))));
   const temp = tempName(file);
   const handle = await fs.open(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, mode ?? 0o644);
   try {

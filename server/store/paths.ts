@@ -34,6 +34,13 @@ export class WorkspacePaths {
   get serverInfo(): string {
     return path.join(this.runtime, 'server.json');
   }
+  /** Held from the start of a studio to its end; server.json appears only once it is listening. */
+  get startLock(): string {
+    return path.join(this.runtime, 'studio.lock');
+  }
+  get opencodePid(): string {
+    return path.join(this.runtime, 'opencode.pid');
+  }
 
   task(id: string): string {
     return path.join(this.tasks, `${assertId(id)}.json`);

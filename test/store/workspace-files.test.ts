@@ -1,9 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createStudioClient } from '../../server/script-client.js';
 import { writeTemp } from '../../server/store/atomic-file.js';
+import { claimRuntime, releaseRuntime } from '../../server/store/runtime-file.js';
 import { initWorkspace } from '../../server/store/workspace.js';
+import { startStudio, stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs, tempRepo } from '../helpers/temp-repo.js';
 
+afterEach(stopStudios);
 afterAll(removeTempDirs);
 
 const untracked = (root: string) => git(root, 'status', '--porcelain', '--untracked-files=all').split('\n');
@@ -33,5 +38,37 @@ describe('files a crash leaves in .opencode-studio/', () => {
     expect(await fs.readFile(`${root}/.opencode-studio/.gitignore`, 'utf8')).toBe('runtime\nmine.txt\n*.studio-tmp\n');
     await initWorkspace(root, 'main');
     expect(await fs.readFile(`${root}/.opencode-studio/.gitignore`, 'utf8')).toBe('runtime\nmine.txt\n*.studio-tmp\n');
+  });
+});
+
+describe('runtime/server.json', () => {
+  it('does not exist while a studio starts (a script is told it is starting), then holds a url and a token', async () => {
+    const root = await tempRepo();
+    const { paths } = await initWorkspace(root, 'main');
+    await claimRuntime(paths); // what a studio holds from its first step until it listens
+    await expect(fs.access(paths.serverInfo)).rejects.toThrow();
+    expect(() => createStudioClient({ root })).toThrow(/the studio is starting/);
+    await releaseRuntime(paths);
+    expect(() => createStudioClient({ root })).toThrow(/no running studio/);
+
+    const { studio } = await startStudio({ root });
+    const info = JSON.parse(await fs.readFile(paths.serverInfo, 'utf8'));
+    expect(info).toMatchObject({ url: studio.url, token: studio.token, pid: process.pid });
+    expect(info.url).not.toBe('');
+    expect(info.token).not.toBe('');
+    await studio.close();
+    await expect(fs.access(paths.serverInfo)).rejects.toThrow();
+    await expect(fs.access(paths.startLock)).rejects.toThrow();
+  });
+
+  it('a start-up lock left by a studio killed -9 is taken over', async () => {
+    const root = await tempRepo();
+    const { paths } = await initWorkspace(root, 'main');
+    const dead = Number(execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }).trim());
+    await fs.mkdir(paths.runtime, { recursive: true });
+    await fs.writeFile(paths.startLock, JSON.stringify({ pid: dead, startedAt: new Date().toISOString() }));
+    const { studio } = await startStudio({ root });
+    expect(JSON.parse(await fs.readFile(paths.startLock, 'utf8')).pid).toBe(process.pid);
+    expect(JSON.parse(await fs.readFile(paths.serverInfo, 'utf8')).url).toBe(studio.url);
   });
 });
