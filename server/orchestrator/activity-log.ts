@@ -2,11 +2,19 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ActivityEntry } from '../../shared/activity.js';
 import type { EventBus } from '../events/event-bus.js';
+import { appendLine, readTextOrNull } from '../store/atomic-file.js';
+import { KeyedLock } from '../store/keyed-lock.js';
 import type { WorkspacePaths } from '../store/paths.js';
 
-/** `runtime/activity/<id>.jsonl`: append-only, one entry per line, streamed as `activity.appended`. */
+/** Activity logs grow with a run; far past any other file the studio reads, but still bounded. */
+const MAX_LOG_BYTES = 64 * 1024 * 1024;
+
+/**
+ * `runtime/activity/<id>.jsonl`: append-only, one entry per line, streamed as `activity.appended`.
+ * Disk access goes through the store's primitives (no link followed) under its one lock.
+ */
 export class ActivityLog {
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly lock = new KeyedLock();
 
   constructor(
     private readonly paths: WorkspacePaths,
@@ -16,39 +24,35 @@ export class ActivityLog {
   append(taskId: string, entry: ActivityEntry): void {
     this.bus.emit({ type: 'activity.appended', taskId, entry });
     const file = this.paths.activity(taskId);
-    const previous = this.queues.get(taskId) ?? fs.mkdir(path.dirname(file), { recursive: true }).then(() => undefined);
-    const next = previous
-      .then(() => fs.appendFile(file, `${JSON.stringify(entry)}\n`))
+    void this.lock
+      .run(taskId, async () => {
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await appendLine(file, JSON.stringify(entry));
+      })
       .catch((err) => console.error(`activity log ${taskId}:`, err));
-    this.queues.set(taskId, next);
   }
 
-  async read(taskId: string): Promise<ActivityEntry[]> {
-    await this.queues.get(taskId);
-    let text: string;
-    try {
-      text = await fs.readFile(this.paths.activity(taskId), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const entries: ActivityEntry[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      const parsed = ActivityEntry.safeParse(safeJson(line));
-      if (parsed.success) entries.push(parsed.data);
-    }
-    return entries;
+  read(taskId: string): Promise<ActivityEntry[]> {
+    const file = this.paths.activity(taskId);
+    return this.lock.run(taskId, async () => {
+      const text = await readTextOrNull(file, MAX_LOG_BYTES);
+      const entries: ActivityEntry[] = [];
+      for (const line of (text ?? '').split('\n')) {
+        if (!line.trim()) continue;
+        const parsed = ActivityEntry.safeParse(safeJson(line));
+        if (parsed.success) entries.push(parsed.data);
+      }
+      return entries;
+    });
   }
 
-  async remove(taskId: string): Promise<void> {
-    await this.queues.get(taskId);
-    this.queues.delete(taskId);
-    await fs.rm(this.paths.activity(taskId), { force: true });
+  remove(taskId: string): Promise<void> {
+    const file = this.paths.activity(taskId);
+    return this.lock.run(taskId, () => fs.rm(file, { force: true }));
   }
 
-  async flush(): Promise<void> {
-    await Promise.all(this.queues.values());
+  flush(): Promise<void> {
+    return this.lock.idle();
   }
 }
 

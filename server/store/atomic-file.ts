@@ -91,8 +91,9 @@ export async function syncDir(dir: string): Promise<void> {
  * Reads never follow a symbolic link (a cloned repo could point a plan at ~/.ssh) and never
  * block on a pipe.
  */
-const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
-const SYMLINK = 'is a symbolic link; the studio only reads plain files in .opencode-studio/';
+const NO_FOLLOW_NO_BLOCK = constants.O_NONBLOCK | constants.O_NOFOLLOW;
+const READ_FLAGS = constants.O_RDONLY | NO_FOLLOW_NO_BLOCK;
+const SYMLINK = 'is a symbolic link; the studio only reads and writes plain files in .opencode-studio/';
 
 /** Larger files are refused: nothing the studio owns is near this, and reading one would stall everything. */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -101,7 +102,7 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
  * A file's text, or null when there is none. Only regular files are read (a folder, a pipe or a
  * device in their place is reported, and a pipe must not block the server): InvalidFileError.
  */
-export async function readTextOrNull(file: string): Promise<string | null> {
+export async function readTextOrNull(file: string, maxBytes = MAX_FILE_BYTES): Promise<string | null> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, READ_FLAGS);
@@ -111,7 +112,7 @@ export async function readTextOrNull(file: string): Promise<string | null> {
     throw err;
   }
   try {
-    checkRegular(file, await handle.stat());
+    checkRegular(file, await handle.stat(), maxBytes);
     return await handle.readFile('utf8');
   } finally {
     await handle.close();
@@ -136,13 +137,30 @@ export function readTextOrNullSync(file: string): string | null {
   }
 }
 
-function checkRegular(file: string, stat: Stats): void {
+function checkRegular(file: string, stat: Stats, maxBytes = MAX_FILE_BYTES): void {
   if (!stat.isFile()) throw new InvalidFileError(file, `is a ${stat.isDirectory() ? 'folder' : 'special file'}, not a file`);
-  if (stat.size > MAX_FILE_BYTES)
+  if (stat.size > maxBytes)
     throw new InvalidFileError(
       file,
-      `is ${(stat.size / 1024 / 1024).toFixed(1)} MB; files here may be at most ${MAX_FILE_BYTES / 1024 / 1024} MB`,
+      `is ${(stat.size / 1024 / 1024).toFixed(1)} MB; files here may be at most ${maxBytes / 1024 / 1024} MB`,
     );
+}
+
+/** Appends one line; never through a link (O_NOFOLLOW), and only to a regular file. */
+export async function appendLine(file: string, line: string): Promise<void> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW_NO_BLOCK, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, SYMLINK);
+    throw err;
+  }
+  try {
+    checkRegular(file, await handle.stat(), Number.POSITIVE_INFINITY);
+    await handle.appendFile(`${line}\n`, 'utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 export function isMissing(err: unknown): boolean {

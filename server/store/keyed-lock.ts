@@ -13,6 +13,11 @@ export class KeyedLock {
     return result;
   }
 
+  /** Resolves once everything queued so far, under any key, has run. */
+  async idle(): Promise<void> {
+    await Promise.all(this.tails.values());
+  }
+
   get size(): number {
     return this.tails.size;
   }
