@@ -4,6 +4,7 @@ import { PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { CanonicalJsonFile, removeTempFiles } from './atomic-file.js';
 import { DEFAULT_CONFIG, InvalidConfigError, parseConfig, serializeConfig } from './config-file.js';
+import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
 import type { WorkspacePaths } from './paths.js';
 import type { Problems } from './problems.js';
@@ -15,7 +16,7 @@ export class ConfigStore {
   private current: Config = DEFAULT_CONFIG;
   private readonly db: Low<ConfigDoc | null>;
   private readonly adapter: CanonicalJsonFile<ConfigDoc | null>;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly lock = new KeyedLock();
 
   constructor(
     private readonly paths: WorkspacePaths,
@@ -53,7 +54,7 @@ export class ConfigStore {
   }
 
   update(patch: ConfigPatch): Promise<Config> {
-    const run = this.queue.then(async () => {
+    return this.lock.run('config', async () => {
       try {
         await this.readDoc();
       } catch (err) {
@@ -73,12 +74,10 @@ export class ConfigStore {
       if (changed) this.bus.emit({ type: 'config.updated', config: next });
       return next;
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   sync(): Promise<void> {
-    const run = this.queue.then(async () => {
+    return this.lock.run('config', async () => {
       const before = this.adapter.lastText;
       const rel = this.paths.relative(this.paths.config);
       try {
@@ -94,7 +93,5 @@ export class ConfigStore {
       this.current = next;
       this.bus.emit({ type: 'config.updated', config: next });
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }
