@@ -15,6 +15,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Adapter } from 'lowdb';
 import { InvalidFileError } from '../errors.js';
+import { STUDIO_DIR } from './paths.js';
 
 export const TEMP_SUFFIX = '.studio-tmp';
 
@@ -34,8 +35,32 @@ export async function writeFileAtomic(file: string, text: string, mode?: number)
   await syncDir(path.dirname(file));
 }
 
+/**
+ * The folders between `file` and `.opencode-studio/` (itself included): a write must not land
+ * elsewhere because one of them is a symbolic link (a cloned repo could link `tasks/` to ~/).
+ */
+function studioFolders(file: string): string[] {
+  const folders: string[] = [];
+  for (let dir = path.dirname(file); folders.length < 4; dir = path.dirname(dir)) {
+    folders.push(dir);
+    if (path.basename(dir) === STUDIO_DIR) return folders;
+    if (path.dirname(dir) === dir) break;
+  }
+  return []; // not under .opencode-studio/: not ours to judge
+}
+
+function refuseLinkedFolder(dir: string, stat: Stats | null | undefined): void {
+  if (stat?.isSymbolicLink()) throw new InvalidFileError(dir, SYMLINK);
+}
+
+async function refuseLinkedFolders(file: string): Promise<void> {
+  for (const dir of studioFolders(file))
+    refuseLinkedFolder(dir, await fs.lstat(dir).catch((err) => (isMissing(err) ? null : Promise.reject(err))));
+}
+
 /** The same, synchronously: for a record that must be on disk before the next line runs (a child's pid). */
 export function writeFileAtomicSync(file: string, text: string): void {
+  for (const dir of studioFolders(file)) refuseLinkedFolder(dir, lstatSync(dir, { throwIfNoEntry: false }));
   refuseNonFile(file, lstatSync(file, { throwIfNoEntry: false }));
   const temp = tempName(file);
   const fd = openSync(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, 0o644);
@@ -58,6 +83,7 @@ function refuseNonFile(file: string, existing: Stats | null | undefined): void {
 
 /** A temp file with `text` beside `file`, fsynced; refuses when something other than a file sits at `file`. */
 export async function writeTemp(file: string, text: string, mode?: number): Promise<string> {
+  await refuseLinkedFolders(file);
   refuseNonFile(file, await fs.lstat(file).catch((err) => (isMissing(err) ? null : Promise.reject(err))));
   const temp = tempName(file);
   const handle = await fs.open(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, mode ?? 0o644);
@@ -148,6 +174,7 @@ function checkRegular(file: string, stat: Stats, maxBytes = MAX_FILE_BYTES): voi
 
 /** Appends one line; never through a link (O_NOFOLLOW), and only to a regular file. */
 export async function appendLine(file: string, line: string): Promise<void> {
+  await refuseLinkedFolders(file);
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW_NO_BLOCK, 0o600);

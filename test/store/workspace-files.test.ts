@@ -5,7 +5,7 @@ import { EventBus } from '../../server/events/event-bus.js';
 import { ActivityLog } from '../../server/orchestrator/activity-log.js';
 import { createStudioClient } from '../../server/script-client.js';
 import { writeTemp } from '../../server/store/atomic-file.js';
-import { claimRuntime, releaseRuntime } from '../../server/store/runtime-file.js';
+import { claimRuntime, recordOpencodePid, releaseRuntime } from '../../server/store/runtime-file.js';
 import { initWorkspace } from '../../server/store/workspace.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs, tempDir, tempRepo } from '../helpers/temp-repo.js';
@@ -72,6 +72,19 @@ describe('runtime/server.json', () => {
     const { studio } = await startStudio({ root });
     expect(JSON.parse(await fs.readFile(paths.startLock, 'utf8')).pid).toBe(process.pid);
     expect(JSON.parse(await fs.readFile(paths.serverInfo, 'utf8')).url).toBe(studio.url);
+  });
+});
+
+describe('writes never follow a symbolic link', () => {
+  it('a task, plan or pid file is not written through a linked folder; the studio says which', async () => {
+    const { paths } = await initWorkspace(await tempRepo(), 'main');
+    const outside = await tempDir();
+    await fs.rm(paths.plans, { recursive: true });
+    await fs.symlink(outside, paths.plans);
+    await expect(writeTemp(paths.plan('linked-abc123'), '# no\n')).rejects.toThrow(/plans: is a symbolic link/);
+    await fs.symlink(outside, paths.runtime);
+    expect(() => recordOpencodePid(paths, 1234)).toThrow(/runtime: is a symbolic link/);
+    expect(await fs.readdir(outside)).toEqual([]);
   });
 });
 
