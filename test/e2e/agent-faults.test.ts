@@ -52,6 +52,8 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
     });
     const task = await client.tasks.create.mutate({ title: 'Fails once' });
     await client.tasks.start.mutate({ id: task.id });
+    // "Within seconds" counts from the model being asked, not from OpenCode's cold start (18 s on a loaded machine).
+    await taskWhere(client, task.id, 'asked', (t) => t.run?.state === 'failed' || !!t.run?.sessionId, 60_000);
     const failed = await taskWhere(client, task.id, 'failed', (t) => t.run?.state === 'failed', 30_000);
     expect(failed.status).toBe('planning');
     expect(failed.error).toMatch(/quota exceeded/);
