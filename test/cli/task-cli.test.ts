@@ -93,7 +93,7 @@ describe.each([
     expect(shown.stdout).toMatch(/^status:\s+Todo$/m);
     expect(shown.stdout).toContain('Print each step.');
     const detail = JSON.parse((await task('show', id!, '--json')).stdout);
-    expect(detail).toEqual({ task: onDisk, plan: null, review: null });
+    expect(detail).toEqual({ task: onDisk, plan: null, review: null, requests: [] });
   });
 
   it('errors exit 1 with the API message: a refused move, a bad status, an unknown id, an agent action', async () => {
