@@ -2,13 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import type { Context, Services } from '../context.js';
 import { appRouter } from '../routers/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { restBodies, restErrorBodies, sendError } from './api-error.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
-import { openApiDocument } from './openapi.js';
 import type { Guard } from './security.js';
 import { taskListFastPath } from './task-list-fast-path.js';
 
@@ -67,9 +65,15 @@ export function createApp(services: Services, guard: Guard) {
         throw Object.assign(new Error(`JSON nested more than ${MAX_JSON_DEPTH} levels deep`), { status: 400, expose: true });
     },
   });
-  const doc = openApiDocument();
-  app.get('/api/openapi.json', requireToken, (_req, res) => {
-    res.json(doc);
+  // The REST face (trpc-to-openapi, and the document it generates) loads on its first request:
+  // the board and the typed client never use it, and it is a third of the start-up's imports.
+  const doc = once(async () => (await import('./openapi.js')).openApiDocument());
+  const rest = once(async () => {
+    const { createOpenApiExpressMiddleware } = await import('trpc-to-openapi');
+    return createOpenApiExpressMiddleware({ router: appRouter, createContext, maxBodySize: MAX_BODY_BYTES });
+  });
+  app.get('/api/openapi.json', requireToken, (_req, res, next) => {
+    doc().then((d) => res.json(d), next);
   });
   app.use(
     '/api',
@@ -79,12 +83,23 @@ export function createApp(services: Services, guard: Guard) {
     restJson,
     restBodies,
     fastList,
-    createOpenApiExpressMiddleware({ router: appRouter, createContext, maxBodySize: MAX_BODY_BYTES }),
+    (req: Request, res: Response, next: NextFunction) => {
+      rest().then((handler) => handler(req, res), next);
+    },
   );
 
   serveClient(app);
   app.use(jsonErrors);
   return app;
+}
+
+/** `load` runs on the first call; every call gets its one promise. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
 }
 
 function serveClient(app: express.Express): void {
