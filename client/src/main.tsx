@@ -13,6 +13,7 @@ import './styles/board.css';
 import './styles/drawer.css';
 import './styles/diff.css';
 
+performance.mark('studio:main');
 const token = takeToken();
 const [access, setAccess] = createSignal<'ok' | 'missing' | 'rejected'>(token ? 'ok' : 'missing');
 

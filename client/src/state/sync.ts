@@ -53,7 +53,10 @@ export function startSync(api: Api, onUnauthorized: () => void): () => void {
     api.events.onEvent.subscribe(
       {},
       {
-        onStarted: () => void load(),
+        onStarted: () => {
+          performance.mark('studio:subscribed');
+          void load();
+        },
         onData: (tracked) => {
           sawEvent = true;
           const event = tracked.data;
