@@ -16,6 +16,12 @@ export const ListTasksInput = z
   })
   .strict();
 export type ListTasksInput = z.infer<typeof ListTasksInput>;
+/**
+ * Every task in board order, with the id of the last event they already include: a client that
+ * subscribes to events from `lastEventId` misses nothing, whenever it subscribes.
+ */
+export const TasksSnapshot = z.object({ lastEventId: z.string(), tasks: z.array(Task) });
+export type TasksSnapshot = z.infer<typeof TasksSnapshot>;
 export const CreateTaskInput = z
   .object({
     title: z.string().trim().min(1, 'title must not be empty').max(500),

@@ -40,6 +40,11 @@ export class EventBus {
     return this.seq === 0 ? null : `${this.epoch}-${this.seq}`;
   }
 
+  /** Where a client stands after seeing everything so far: the last event's id, or `<epoch>-0` before the first. */
+  get cursor(): string {
+    return `${this.epoch}-${this.seq}`;
+  }
+
   /** Everything after `lastEventId`, in order; or why the client must reload instead. */
   since(lastEventId: string): Replay {
     const seq = this.seqOf(lastEventId);

@@ -25,13 +25,9 @@ export const eventsRouter = router({
       if (input?.lastEventId) {
         const replay = bus.since(input.lastEventId);
         if ('resync' in replay) {
-          yield tracked(bus.lastId ?? `${bus.epoch}-0`, {
-            type: 'resync',
-            reason: replay.resync,
-            id: bus.lastId ?? `${bus.epoch}-0`,
-            at: new Date().toISOString(),
-          } as StudioEvent);
-          lastSent = bus.seqOf(bus.lastId ?? `${bus.epoch}-0`) ?? 0;
+          const id = bus.cursor;
+          yield tracked(id, { type: 'resync', reason: replay.resync, id, at: new Date().toISOString() } as StudioEvent);
+          lastSent = bus.seqOf(id) ?? 0;
         } else {
           for (const event of replay.events) {
             yield tracked(event.id, event);
@@ -43,7 +39,7 @@ export const eventsRouter = router({
         if (overflow) {
           overflow = false;
           queue.length = 0;
-          const id = bus.lastId ?? `${bus.epoch}-0`;
+          const id = bus.cursor;
           yield tracked(id, {
             type: 'resync',
             reason: 'you fell too far behind',

@@ -10,6 +10,7 @@ import {
   ResolveConflictInput,
   TaskDetail,
   TaskDiff,
+  TasksSnapshot,
   UpdateTaskInput,
 } from '../../shared/api.js';
 import { Task } from '../../shared/task.js';
@@ -34,6 +35,11 @@ export const tasksRouter = router({
     .input(ListTasksInput.optional())
     .output(z.array(Task))
     .query(({ ctx, input }) => ctx.services.tasks.list(input)),
+  snapshot: procedure
+    .meta(meta('GET', '/board', 'All tasks in board order, with the id of the last event they include (subscribe from it)'))
+    .input(z.object({}).strict().optional())
+    .output(TasksSnapshot)
+    .query(({ ctx }) => ctx.services.tasks.snapshot()),
   get: procedure
     .meta(meta('GET', '/tasks/{id}', 'A task with its plan and latest review'))
     .input(IdInput)

@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import type { CreateTaskInput, ListTasksInput, MoveTaskInput, TaskDetail, UpdateTaskInput } from '../../shared/api.js';
+import type {
+  CreateTaskInput,
+  ListTasksInput,
+  MoveTaskInput,
+  TaskDetail,
+  TasksSnapshot,
+  UpdateTaskInput,
+} from '../../shared/api.js';
 import { type LifecycleAction, moveRule, refusal, transitionFor } from '../../shared/lifecycle.js';
 import type { Task } from '../../shared/task.js';
 import { InvalidInputError, PreconditionError } from '../errors.js';
@@ -23,6 +30,11 @@ export class TaskService {
         (!label || t.labels.includes(label)) &&
         (!needle || [t.id, t.title, t.description].some((text) => text.toLowerCase().includes(needle))),
     );
+  }
+
+  /** The list and the event it is current with, read together (no event can fall between them). */
+  snapshot(): TasksSnapshot {
+    return { lastEventId: this.store.bus.cursor, tasks: this.store.tasks.list() };
   }
 
   async get(id: string): Promise<TaskDetail> {

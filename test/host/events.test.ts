@@ -78,6 +78,27 @@ describe('events.onEvent', () => {
     await ws.close();
   });
 
+  it("subscribing from a snapshot's id replays what changed after the snapshot, and nothing before it (the board loads this way)", async () => {
+    const { client, studio } = await startStudio();
+    await client.tasks.create.mutate({ title: 'in the snapshot' });
+    const snapshot = await client.tasks.snapshot.query();
+    expect(snapshot.tasks.map((t) => t.title)).toEqual(['in the snapshot']);
+    // Changes between the snapshot and the subscription: the board must not lose them.
+    await client.tasks.create.mutate({ title: 'after the snapshot' });
+    const { ws, trpc } = wsClient(studio.url, studio.token);
+    const got: string[] = [];
+    const sub = trpc.events.onEvent.subscribe(
+      { lastEventId: snapshot.lastEventId },
+      { onData: (e) => got.push((e.data as StudioEvent & { task?: { title: string } }).task?.title ?? e.data.type) },
+    );
+    await waitFor(() => got.length === 1, 'the replayed event');
+    await client.tasks.create.mutate({ title: 'live' });
+    await waitFor(() => got.length === 2, 'the live event');
+    expect(got).toEqual(['after the snapshot', 'live']);
+    sub.unsubscribe();
+    await ws.close();
+  });
+
   it('resuming with an id from another server run yields a resync event', async () => {
     const { studio } = await startStudio();
     const { ws, trpc } = wsClient(studio.url, studio.token);

@@ -33,6 +33,44 @@ describe('tasks.list served from the store cache', () => {
     expect(cached).toHaveBeenCalledTimes(5);
   });
 
+  it('tasks.snapshot: the same list with the id of the last event it includes, over tRPC (batched or not) and REST', async () => {
+    const { client, studio } = await startStudio();
+    const a = await client.tasks.create.mutate({ title: 'A' });
+    await client.tasks.create.mutate({ title: 'B', labels: ['x'] });
+    const caller = appRouter.createCaller({ services: studio.services, authed: true });
+    const cached = vi.spyOn(studio.services.store.tasks, 'listJson');
+    const headers = { authorization: `Bearer ${studio.token}` };
+    const expected = JSON.parse(JSON.stringify(await caller.tasks.snapshot()));
+    expect(expected.lastEventId).toBe(studio.services.bus.lastId);
+    expect(expected.tasks).toEqual(JSON.parse(JSON.stringify(await caller.tasks.list())));
+    expect(await (await fetch(`${studio.url}/trpc/tasks.snapshot`, { headers })).json()).toEqual({
+      result: { data: expected },
+    });
+    expect(
+      await (
+        await fetch(`${studio.url}/trpc/tasks.snapshot?batch=1&input=${encodeURIComponent('{"0":{}}')}`, { headers })
+      ).json(),
+    ).toEqual([{ result: { data: expected } }]);
+    expect(await (await fetch(`${studio.url}/api/board`, { headers })).json()).toEqual(expected);
+    expect(cached).toHaveBeenCalledTimes(3);
+    // The typed client (as the board calls it) sees a change and the event that made it.
+    await client.tasks.update.mutate({ id: a.id, title: 'A renamed' });
+    const after = await client.tasks.snapshot.query();
+    expect(after.tasks.map((t) => t.title)).toEqual(['A renamed', 'B']);
+    expect(after.lastEventId).toBe(studio.services.bus.lastId);
+    expect(after.lastEventId).not.toBe(expected.lastEventId);
+  });
+
+  it('a snapshot of a studio with no events yet names a cursor to subscribe from; bad input falls through to a 400', async () => {
+    const { studio } = await startStudio();
+    const headers = { authorization: `Bearer ${studio.token}` };
+    const snapshot = (await (await fetch(`${studio.url}/trpc/tasks.snapshot`, { headers })).json()).result.data;
+    expect(snapshot).toEqual({ lastEventId: `${studio.services.bus.epoch}-0`, tasks: [] });
+    const bad = await fetch(`${studio.url}/trpc/tasks.snapshot?input=${encodeURIComponent('{"status":"todo"}')}`, { headers });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${studio.url}/api/board`)).status).toBe(401);
+  });
+
   it('leaves bad input and the token check to the normal path', async () => {
     const { studio } = await startStudio();
     const headers = { authorization: `Bearer ${studio.token}` };

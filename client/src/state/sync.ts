@@ -4,44 +4,53 @@ import type { Api } from '../lib/trpc.js';
 import { applyEvent } from './apply-event.js';
 import { replaceTasks } from './board.js';
 import { forgetActivity } from './details.js';
-import { setConfig, setConnection, setProjectInfo } from './project.js';
+import { setConnection, setProjectInfo } from './project.js';
 import { replaceRequests } from './requests.js';
 import { errorText, isUnauthorized, toast } from './toasts.js';
 
 /**
- * Keeps the stores equal to the server: a full load once the event subscription is live, then
- * events only. Events that arrive during a load are held and applied on top of it, so nothing
- * that happened in between is lost. After a drop, wsLink resubscribes with the last event id
- * and the server replays what was missed (or says `resync`).
+ * Keeps the stores equal to the server. A load fetches the tasks with the id of the last event
+ * they include (tasks.snapshot, answered from the server's cache) while the WebSocket connects;
+ * the board paints at once, and the event subscription then starts from that id, so the server
+ * replays whatever happened in between. Events that arrive during a later load (after a
+ * `resync`) are held and applied on top of it. After a drop, wsLink resubscribes with the last
+ * event id and the server replays what was missed (or says `resync`).
  */
 export function startSync(api: Api, onUnauthorized: () => void): () => void {
   let held: StudioEvent[] | null = [];
-  let sawEvent = false;
-  let wasLive = false;
+  let cursor: string | null = null;
+  let sub: { unsubscribe(): void } | null = null;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  let wasLive = false;
 
   const load = async (): Promise<void> => {
     held ??= [];
     try {
-      const [list, info, config, pending] = await Promise.all([
-        api.tasks.list.query(),
-        api.project.info.query(),
-        api.config.get.query(),
-        api.requests.list.query(),
-      ]);
+      // The header's project info comes in its own request: the board does not wait for git.
+      const info = api.project.info.query().then(setProjectInfo, (err: unknown) => err);
+      const snapshot = await api.tasks.snapshot.query();
       performance.mark('studio:data');
       batch(() => {
-        replaceTasks(list);
-        replaceRequests(pending);
+        replaceTasks(snapshot.tasks);
         forgetActivity();
-        setProjectInfo(info);
-        setConfig(config);
-        for (const event of held ?? []) applyEvent(event);
       });
-      held = null;
       // User Timing marks: the bench and the browser tests read how long a load takes to reach the screen.
       performance.mark('studio:rendered');
       requestAnimationFrame(() => setTimeout(() => performance.mark('studio:painted')));
+      // Pending requests are read after the snapshot: the events replayed from its id then cover any
+      // change in between (applying one twice changes nothing).
+      const pending = await api.requests.list.query();
+      batch(() => {
+        replaceRequests(pending);
+        for (const event of held ?? []) applyEvent(event);
+      });
+      held = null;
+      if (!sub) {
+        cursor = snapshot.lastEventId;
+        sub = subscribe();
+      }
+      const failed = await info;
+      if (failed) throw failed;
     } catch (err) {
       if (isUnauthorized(err)) return onUnauthorized();
       toast(`Loading the board failed: ${errorText(err)}`, 'error');
@@ -51,14 +60,10 @@ export function startSync(api: Api, onUnauthorized: () => void): () => void {
 
   const subscribe = () =>
     api.events.onEvent.subscribe(
-      {},
+      { lastEventId: cursor },
       {
-        onStarted: () => {
-          performance.mark('studio:subscribed');
-          void load();
-        },
         onData: (tracked) => {
-          sawEvent = true;
+          cursor = tracked.id;
           const event = tracked.data;
           if (event.type === 'resync') void load();
           else if (held) held.push(event);
@@ -67,8 +72,6 @@ export function startSync(api: Api, onUnauthorized: () => void): () => void {
         onConnectionStateChange: (state) => {
           if (state.state === 'pending') {
             setConnection('live');
-            // Without an event id to resume from, the server cannot replay: fetch instead.
-            if (wasLive && !sawEvent) retry = setTimeout(() => void load(), 300);
             wasLive = true;
           } else if (state.state === 'connecting') setConnection(wasLive ? 'reconnecting' : 'connecting');
         },
@@ -82,9 +85,9 @@ export function startSync(api: Api, onUnauthorized: () => void): () => void {
         },
       },
     );
-  let sub = subscribe();
+  void load();
   return () => {
     clearTimeout(retry);
-    sub.unsubscribe();
+    sub?.unsubscribe();
   };
 }
