@@ -1,5 +1,6 @@
 import { createMemo, createSignal, For, onCleanup, onMount } from 'solid-js';
 import type { Task } from '../../../shared/task.js';
+import { storeOf } from '../state/board.js';
 import { type CardHandlers, TaskCard } from './TaskCard.js';
 
 const ESTIMATE = 84;
@@ -51,7 +52,13 @@ export function CardList(props: { tasks: Task[]; handlers: CardHandlers }) {
     { start: 0, end: 0 },
     { equals: (a, b) => a.start === b.start && a.end === b.end },
   );
-  const visible = createMemo(() => props.tasks.slice(range().start, range().end));
+  // The cards show live stores, so a change to one task redraws that card alone.
+  const visible = createMemo(() =>
+    props.tasks.slice(range().start, range().end).flatMap((t) => {
+      const task = storeOf(t.id);
+      return task ? [task] : [];
+    }),
+  );
   const before = () => offsets()[range().start] ?? 0;
   const after = () => (offsets()[offsets().length - 1] ?? 0) - (offsets()[range().end] ?? 0);
 

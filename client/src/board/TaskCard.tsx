@@ -3,7 +3,7 @@ import type { Task } from '../../../shared/task.js';
 import { formatCost, formatTokens } from '../lib/format.js';
 import { labelHue } from '../lib/labels.js';
 import { runBadge } from '../lib/run-state.js';
-import { columns, tasks } from '../state/board.js';
+import { columns, liveTask } from '../state/board.js';
 
 export function LabelChip(props: { label: string }) {
   return (
@@ -23,7 +23,7 @@ function FamilyLinks(props: { task: Task }) {
         <Show when={parent()}>
           {(id) => (
             <span class="card-link" data-testid="card-parent" title={`A follow-up of ${id()}`}>
-              ↳ follow-up of {tasks[id()]?.title ?? id()}
+              ↳ follow-up of {liveTask(id())?.title ?? id()}
             </span>
           )}
         </Show>

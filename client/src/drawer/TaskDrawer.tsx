@@ -3,7 +3,7 @@ import type { Task } from '../../../shared/task.js';
 import { COLUMN_TITLES } from '../lib/columns.js';
 import { useEscape } from '../lib/keyboard.js';
 import { api } from '../state/api.js';
-import { loaded, tasks } from '../state/board.js';
+import { liveTask, loaded } from '../state/board.js';
 import { details, setDetail } from '../state/details.js';
 import { requests, setTaskRequests } from '../state/requests.js';
 import { closeTask, route, showTab, TABS, type Tab } from '../state/route.js';
@@ -115,7 +115,7 @@ function Drawer(props: { task: Task; tab: Tab }) {
 export function TaskDrawer() {
   const task = () => {
     const id = route().taskId;
-    return id ? tasks[id] : undefined;
+    return id ? liveTask(id) : undefined;
   };
   return (
     <Show when={route().taskId}>

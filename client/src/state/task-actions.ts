@@ -1,7 +1,7 @@
 import { type LifecycleAction, moveRule, transitionFor } from '../../../shared/lifecycle.js';
 import type { Task, TaskStatus } from '../../../shared/task.js';
 import { api } from './api.js';
-import { placeTask, removeTask, tasks, upsertTask } from './board.js';
+import { currentTask, placeTask, removeTask, upsertTask } from './board.js';
 import { attempt, errorReason, errorText, toast } from './toasts.js';
 
 function sentence(text: string): string {
@@ -28,7 +28,7 @@ export async function moveTask(task: Task, status: TaskStatus, order: number | u
   try {
     upsertTask(await api().tasks.move.mutate({ id, status, ...(order === undefined ? {} : { order }) }));
   } catch (err) {
-    const now = tasks[id];
+    const now = currentTask(id);
     if (now && now.status === target.status && now.order === target.order) placeTask(id, before.status, before.order);
     toast(sentence(errorText(err)), 'error');
   }
