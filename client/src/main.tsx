@@ -31,16 +31,20 @@ if (token) {
   });
 }
 
-render(
-  () => (
-    <Switch>
-      <Match when={access() === 'ok'}>
-        <App />
-      </Match>
-      <Match when={access() !== 'ok'}>
-        <NoToken reason={access() === 'rejected' ? 'rejected' : 'missing'} />
-      </Match>
-    </Switch>
+// The page renders in the next task: by then the snapshot request above is on its way, and the
+// server answers it while the page is drawn.
+setTimeout(() =>
+  render(
+    () => (
+      <Switch>
+        <Match when={access() === 'ok'}>
+          <App />
+        </Match>
+        <Match when={access() !== 'ok'}>
+          <NoToken reason={access() === 'rejected' ? 'rejected' : 'missing'} />
+        </Match>
+      </Switch>
+    ),
+    document.getElementById('root')!,
   ),
-  document.getElementById('root')!,
 );

@@ -1,9 +1,10 @@
-import { createMemo, createSignal, For, onCleanup, onMount } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, onCleanup, onMount } from 'solid-js';
 import type { Task } from '../../../shared/task.js';
 import { storeOf } from '../state/board.js';
 import { type CardHandlers, TaskCard } from './TaskCard.js';
 
-const ESTIMATE = 84;
+// A card with a one-line title and a row of labels; most are about this tall.
+const ESTIMATE = 64;
 const GAP = 8;
 const OVERSCAN = 600;
 
@@ -32,6 +33,11 @@ export function CardList(props: { tasks: Task[]; handlers: CardHandlers }) {
   const [measured, setMeasured] = createSignal(0);
   const [scrollTop, setScrollTop] = createSignal(0);
   const [viewport, setViewport] = createSignal(window.innerHeight);
+  // The first paint has only the cards in view; the ones above and below follow right after it.
+  const [overscan, setOverscan] = createSignal(0);
+  createEffect(() => {
+    if (overscan() === 0 && props.tasks.length > 0) requestAnimationFrame(() => setTimeout(() => setOverscan(OVERSCAN)));
+  });
 
   const offsets = createMemo(() => {
     measured();
@@ -45,8 +51,8 @@ export function CardList(props: { tasks: Task[]; handlers: CardHandlers }) {
     () => {
       const o = offsets();
       const count = o.length - 1;
-      const start = Math.max(0, upperBound(o, scrollTop() - OVERSCAN) - 1);
-      const end = Math.min(count, upperBound(o, scrollTop() + viewport() + OVERSCAN));
+      const start = Math.max(0, upperBound(o, scrollTop() - overscan()) - 1);
+      const end = Math.min(count, upperBound(o, scrollTop() + viewport() + overscan()));
       return { start: Math.min(start, count), end };
     },
     { start: 0, end: 0 },
