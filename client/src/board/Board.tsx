@@ -1,4 +1,4 @@
-import { For, Show } from 'solid-js';
+import { createSelector, For, Show } from 'solid-js';
 import { moveRule } from '../../../shared/lifecycle.js';
 import type { Task, TaskStatus } from '../../../shared/task.js';
 import { COLUMNS } from '../lib/columns.js';
@@ -14,12 +14,15 @@ export function Board(props: { onAdd(): void }) {
     if (route().taskId === task.id) closeTask();
     else openTask(task.id);
   };
+  // A pointer move changes the drag state every frame; only the card it concerns redraws.
+  const dragging = createSelector(() => drag()?.task.id);
+  const selected = createSelector(() => route().taskId);
   const handlers: CardHandlers = {
     onOpen: open,
     onPointerDown: (e: PointerEvent, task: Task, el: HTMLElement) => startPointerDrag(e, task, el, dropAt),
     onKeyDown: (e: KeyboardEvent, task: Task) => cardKey(e, task, open),
-    isDragging: (id: string) => drag()?.task.id === id,
-    isSelected: (id: string) => route().taskId === id,
+    isDragging: dragging,
+    isSelected: selected,
   };
   const dropState = (status: TaskStatus) => {
     const d = drag();
