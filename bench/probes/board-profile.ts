@@ -5,6 +5,7 @@
  * profiler (the whole profile is written to /tmp/board.cpuprofile).
  * Usage: tsx bench/probes/board-profile.ts [--tasks 2000] [--runs 7] [--profile]; needs a build.
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -26,10 +27,13 @@ const TIMELINE = `(() => {
   const list = res.find((r) => r.name.includes('tasks.snapshot'));
   return {
     html: nav.responseEnd,
+    scriptStart: script ? script.startTime : NaN,
+    scriptFirstByte: script ? script.responseStart : NaN,
     scriptEnd: script ? script.responseEnd : NaN,
     domInteractive: nav.domInteractive,
     main: mark('studio:main'),
     listStart: list ? list.startTime : NaN,
+    listFirstByte: list ? list.responseStart : NaN,
     listEnd: list ? list.responseEnd : NaN,
     listBytes: list ? list.encodedBodySize : NaN,
     data: mark('studio:data'),
@@ -79,6 +83,7 @@ try {
 } finally {
   await browser.close();
   await studio.stop();
+  await fs.rm(tmp, { recursive: true, force: true });
 }
 const keys = Object.keys(rows[0] ?? {});
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;

@@ -6,6 +6,7 @@ import type { TaskStatus } from '../../shared/task.js';
 import { startStudio } from '../helpers/studio.js';
 import { git, tempRepo } from '../helpers/temp-repo.js';
 import { openBoard, ROOT } from './browser.js';
+import { type DropFigures, timeDrop } from './drop-timing.js';
 import { commitOnBranch } from './fixtures.js';
 
 export const BUDGETS = { bundleGzipKb: 150, renderMs: 500 } as const;
@@ -129,15 +130,30 @@ export type BoardFigures = {
   scrollFrames: number;
 };
 
-/** Opens the board on a studio with `count` tasks and measures the first render and a scroll of the longest column. */
-export async function measureBoard(browser: Browser, count = 2_000): Promise<BoardFigures> {
+type Studio = Awaited<ReturnType<typeof startStudio>>['studio'];
+
+/** A studio with `count` tasks and the board open on it, once its first paint is done; closed after `measure`. */
+async function withPaintedBoard<T>(
+  browser: Browser,
+  count: number,
+  measure: (page: Page, studio: Studio) => Promise<T>,
+): Promise<T> {
   const root = await repoWithTasks(count);
   const { studio } = await startStudio({ root });
   const board = await openBoard(browser, studio);
   try {
-    const { page } = board;
     // A function, not a string: the board's CSP forbids eval, which a string predicate needs once it polls.
-    await page.waitForFunction(() => performance.getEntriesByName('studio:painted').length > 0);
+    await board.page.waitForFunction(() => performance.getEntriesByName('studio:painted').length > 0);
+    return await measure(board.page, studio);
+  } finally {
+    await board.context.close();
+    await studio.close();
+  }
+}
+
+/** Opens the board on a studio with `count` tasks and measures the first render and a scroll of the longest column. */
+export function measureBoard(browser: Browser, count = 2_000): Promise<BoardFigures> {
+  return withPaintedBoard(browser, count, async (page) => {
     const timing = await page.evaluate<{ data: number; painted: number }>(LOAD_TIMING);
     const cardsInDom = await page.locator('[data-task-id]').count();
     return {
@@ -147,9 +163,31 @@ export async function measureBoard(browser: Browser, count = 2_000): Promise<Boa
       cardsInDom,
       ...(await scrollFigures(page, '[data-column="todo"] [data-list]', 90)),
     };
-  } finally {
-    await board.context.close();
-    await studio.close();
+  });
+}
+
+export type DropRun = DropFigures & {
+  /** Where tasks.list puts the dropped card in its column once the server has answered. */
+  serverIndex: number;
+};
+
+/** Opens the board on a studio with `count` tasks and drags the second Todo card below the sixth. */
+export function measureDrop(browser: Browser, count = 2_000): Promise<DropRun> {
+  return withPaintedBoard(browser, count, async (page, studio) => {
+    await page.waitForTimeout(300);
+    const drop = await timeDrop(page, 'todo', 1, 5);
+    const serverIndex = await waitForIndex(() => studio.services.store.tasks.list('todo'), drop.taskId, 5);
+    return { ...drop, serverIndex };
+  });
+}
+
+/** The index of `id` in `list()`, once it is `expected` (or after 10 s, whatever it is then). */
+async function waitForIndex(list: () => { id: string }[], id: string, expected: number): Promise<number> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const index = list().findIndex((t) => t.id === id);
+    if (index === expected || Date.now() > until) return index;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -184,68 +222,5 @@ export async function measureDiff(browser: Browser, lines = 5_000): Promise<Diff
   } finally {
     await board.context.close();
     await studio.close();
-  }
-}
-
-type Figure = { what: string; value: string; budget: string; verdict: 'PASS' | 'MISS' | 'info' };
-const ms = (n: number) => `${Math.round(n)} ms`;
-const verdict = (pass: boolean | null): Figure['verdict'] => (pass === null ? 'info' : pass ? 'PASS' : 'MISS');
-
-/**
- * The board's figures for `npm run bench` (bench/board.ts): bundle size, 2,000 tasks, a
- * 5,000-line diff. Shaped like a bench Measurement's result.
- */
-export async function runBoardBench(log: (line: string) => void = () => {}) {
-  const { launchBrowser } = await import('./browser.js');
-  const size = await bundleSize();
-  const browser = await launchBrowser();
-  try {
-    log('2,000 tasks');
-    const board = await measureBoard(browser, 2_000);
-    log('5,000-line diff');
-    const diff = await measureDiff(browser, 5_000);
-    const figures: Figure[] = [
-      {
-        what: 'board JavaScript, gzipped',
-        value: `${(size.gzipBytes / 1024).toFixed(1)} KB (${(size.rawBytes / 1024).toFixed(0)} KB raw)`,
-        budget: `< ${BUDGETS.bundleGzipKb} KB`,
-        verdict: verdict(size.gzipBytes < BUDGETS.bundleGzipKb * 1024),
-      },
-      {
-        what: '2,000 tasks: data in to board painted (headless Chromium)',
-        value: ms(board.renderMs),
-        budget: `< ${BUDGETS.renderMs} ms`,
-        verdict: verdict(board.renderMs < BUDGETS.renderMs),
-      },
-      { what: '2,000 tasks: navigation to board painted', value: ms(board.loadMs), budget: '—', verdict: 'info' },
-      {
-        what: '2,000 tasks: scrolling the longest column',
-        value: `p95 frame ${ms(board.scrollP95Ms)}, ${board.scrollLongFrames} of ${board.scrollFrames} frames over 34 ms; ${board.cardsInDom} cards in the DOM`,
-        budget: 'smooth',
-        verdict: verdict(board.scrollLongFrames <= board.scrollFrames * 0.1),
-      },
-      {
-        what: '5,000-line diff: Changes tab click to painted',
-        value: `${ms(diff.renderMs)}; ${diff.rowsInDom} rows in the DOM`,
-        budget: 'fast',
-        verdict: 'info',
-      },
-      {
-        what: '5,000-line diff: scrolling',
-        value: `p95 frame ${ms(diff.scrollP95Ms)}, ${diff.scrollLongFrames} of ${diff.scrollFrames} frames over 34 ms`,
-        budget: '—',
-        verdict: 'info',
-      },
-    ];
-    return {
-      figures,
-      notes: [
-        'Columns and the diff are windowed: only cards and diff rows near the visible area exist in the DOM, so the cost of a render does not grow with the column length.',
-        'Chromium runs headless with --disable-gpu (software raster), which is slower than a desktop browser.',
-      ],
-      details: [],
-    };
-  } finally {
-    await browser.close();
   }
 }

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../helpers/temp-repo.js';
-import { BUDGETS, bundleSize, measureBoard, measureDiff } from './board-bench.js';
+import { BUDGETS, bundleSize, measureBoard, measureDiff, measureDrop } from './board-bench.js';
 import { launchBrowser } from './browser.js';
 
 let browser: Browser;
@@ -25,6 +25,14 @@ describe('the board stays light', () => {
     const figures = await measureBoard(browser, 2_000);
     console.log('2,000 tasks:', figures);
     expect(figures.cardsInDom, 'only the visible part of each column is in the DOM').toBeLessThan(300);
+  });
+
+  it('drops a dragged card where the pointer let go on a 2,000-task board, and the server keeps it there', async () => {
+    const drop = await measureDrop(browser, 2_000);
+    console.log('drop on 2,000 tasks:', { dropMs: drop.dropMs, longestFrame: Math.max(...drop.frameGaps) });
+    expect(drop.landedAt, 'the card is drawn below the sixth card at once').toBe(5);
+    expect(drop.serverIndex, 'tasks.list has it there too').toBe(5);
+    expect(drop.frameGaps.length, 'frames were recorded during the drag').toBeGreaterThan(10);
   });
 
   it('opens a 5,000-line diff rendering only what is on screen', async () => {
