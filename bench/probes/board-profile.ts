@@ -23,8 +23,8 @@ const TIMELINE = `(() => {
   const nav = performance.getEntriesByType('navigation')[0];
   const res = performance.getEntriesByType('resource');
   const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
-  const script = res.find((r) => r.name.endsWith('.js'));
-  const list = res.find((r) => r.name.includes('tasks.snapshot'));
+  const script = res.find((r) => r.name.includes('/assets/start-'));
+  const list = res.find((r) => r.name.includes('/api/board'));
   return {
     html: nav.responseEnd,
     scriptStart: script ? script.startTime : NaN,

@@ -1,4 +1,5 @@
 import { batch } from 'solid-js';
+import type { TasksSnapshot } from '../../../shared/api.js';
 import type { StudioEvent } from '../../../shared/events.js';
 import type { Api } from '../lib/trpc.js';
 import { applyEvent } from './apply-event.js';
@@ -10,13 +11,14 @@ import { errorText, isUnauthorized, toast } from './toasts.js';
 
 /**
  * Keeps the stores equal to the server. A load fetches the tasks with the id of the last event
- * they include (tasks.snapshot, answered from the server's cache) while the WebSocket connects;
+ * they include (tasks.snapshot, answered from the server's cache; the first one main.ts sent
+ * before this script had loaded) while the WebSocket connects;
  * the board paints at once, and the event subscription then starts from that id, so the server
  * replays whatever happened in between. Events that arrive during a later load (after a
  * `resync`) are held and applied on top of it. After a drop, wsLink resubscribes with the last
  * event id and the server replays what was missed (or says `resync`).
  */
-export function startSync(api: Api, onUnauthorized: () => void): () => void {
+export function startSync(api: Api, onUnauthorized: () => void, first: Promise<TasksSnapshot | null> | null = null): () => void {
   let held: StudioEvent[] | null = [];
   let cursor: string | null = null;
   let sub: { unsubscribe(): void } | null = null;
@@ -28,7 +30,10 @@ export function startSync(api: Api, onUnauthorized: () => void): () => void {
     try {
       // The header's project info comes in its own request: the board does not wait for git.
       const info = api.project.info.query().then(setProjectInfo, (err: unknown) => err);
-      const snapshot = await api.tasks.snapshot.query();
+      // The first load takes the snapshot main.ts asked for early, unless that request failed.
+      const early = await first;
+      first = null;
+      const snapshot = early ?? (await api.tasks.snapshot.query());
       performance.mark('studio:data');
       batch(() => {
         replaceTasks(snapshot.tasks);
