@@ -1,19 +1,28 @@
-import { createEffect, createSignal, onCleanup, Show } from 'solid-js';
+import { createEffect, createSignal, lazy, onCleanup, Show } from 'solid-js';
 import { Board } from './board/Board.js';
 import { CreateTaskDialog } from './dialogs/CreateTaskDialog.js';
 import { SettingsDialog } from './dialogs/SettingsDialog.js';
-import { TaskDrawer } from './drawer/TaskDrawer.js';
 import { Banners } from './header/Banners.js';
 import { Header } from './header/Header.js';
 import { needsYouCount } from './header/NeedsYou.js';
 import { installShortcuts } from './lib/keyboard.js';
+import { loaded } from './state/board.js';
 import { connection, project } from './state/project.js';
+import { route } from './state/route.js';
 import { Toasts } from './ui/Toasts.js';
+
+// The drawer (with markdown and the diff view) is a script of its own: the board paints without
+// waiting for it, and it is fetched once the board is on screen, before anyone opens a card.
+const loadDrawer = () => import('./drawer/TaskDrawer.js');
+const TaskDrawer = lazy(() => loadDrawer().then((m) => ({ default: m.TaskDrawer })));
 
 export function App() {
   const [creating, setCreating] = createSignal(false);
   const [settings, setSettings] = createSignal(false);
   let search: HTMLInputElement | undefined;
+  createEffect(() => {
+    if (loaded()) setTimeout(() => void loadDrawer(), 200);
+  });
   createEffect(() => {
     const name = project.info ? `${project.info.name} · OpenCode Studio` : 'OpenCode Studio';
     document.title = needsYouCount() > 0 ? `(${needsYouCount()}) ${name}` : name;
@@ -35,7 +44,9 @@ export function App() {
       </div>
       <div class="workspace">
         <Board onAdd={() => setCreating(true)} />
-        <TaskDrawer />
+        <Show when={route().taskId}>
+          <TaskDrawer />
+        </Show>
       </div>
       <Show when={creating()}>
         <CreateTaskDialog onClose={() => setCreating(false)} />
