@@ -1,13 +1,13 @@
 import { createMemo, createRoot, Show } from 'solid-js';
 import { needsYou } from '../lib/run-state.js';
-import { tasks } from '../state/board.js';
+import { allTasks } from '../state/board.js';
 import { needsYouOnly, setNeedsYouOnly } from '../state/filter.js';
 import { notificationsOn, toggleNotifications } from '../state/notify.js';
 import { toast } from '../state/toasts.js';
 import { Icon } from '../ui/Icon.js';
 
 /** How many tasks wait for a person: pending agent requests, Plan review and Review. */
-export const needsYouCount = createRoot(() => createMemo(() => Object.values(tasks).filter(needsYou).length));
+export const needsYouCount = createRoot(() => createMemo(() => allTasks().filter(needsYou).length));
 
 const NOTIFY_RESULT = {
   on: 'Notifications on: you hear when a task needs you, is ready for review, or fails',

@@ -1,5 +1,5 @@
 import type { StudioEvent } from '../../../shared/events.js';
-import { removeTask, tasks, upsertTask } from './board.js';
+import { currentTask, removeTask, upsertTask } from './board.js';
 import { appendActivity, forgetDetail, setDetail } from './details.js';
 import { notify } from './notify.js';
 import { addProblem, clearProblem, setConfig, setOpencode } from './project.js';
@@ -12,8 +12,7 @@ export function applyEvent(event: StudioEvent): void {
       upsertTask(event.task);
       return;
     case 'task.updated': {
-      const before = tasks[event.task.id];
-      notify(before ? { ...before } : undefined, event.task);
+      notify(currentTask(event.task.id), event.task);
       upsertTask(event.task);
       return;
     }

@@ -14,13 +14,16 @@ const current = new Map<string, Task>();
 const live = new Map<string, [Task, SetStoreFunction<Task>]>();
 // Bumped when a task comes or goes, or a field the columns sort, group or search by changes.
 const [layout, setLayout] = createSignal(0);
+// Bumped on every change of any task, for the few views over all of them (the needs-you count).
+const [changed, setChanged] = createSignal(0);
 const [loaded, setLoaded] = createSignal(false);
 
 export { loaded };
 
 const bump = () => setLayout((n) => n + 1);
+const touch = () => setChanged((n) => n + 1);
 
-/** The fields the columns (and their follow-up counts) depend on: a change elsewhere (usage, run, dates) leaves them alone. */
+/** The fields the columns (their follow-up counts, the needs-you filter) depend on: a change elsewhere (usage, dates) leaves them alone. */
 function samePlace(a: Task, b: Task): boolean {
   return (
     a.status === b.status &&
@@ -29,6 +32,7 @@ function samePlace(a: Task, b: Task): boolean {
     a.description === b.description &&
     a.createdAt === b.createdAt &&
     a.parent === b.parent &&
+    a.run?.state === b.run?.state &&
     a.labels.length === b.labels.length &&
     a.labels.every((l, i) => l === b.labels[i])
   );
@@ -39,6 +43,8 @@ function put(task: Task): boolean {
   current.set(task.id, task);
   // The store gets its own copy: reconcile moves objects from what it is given into the store and edits them later.
   live.get(task.id)?.[1](reconcile(structuredClone(task)));
+  // After the map holds the task: outside a batch, what reads it runs at once.
+  touch();
   return !before || !samePlace(before, task);
 }
 
@@ -52,6 +58,7 @@ export function replaceTasks(list: Task[]): void {
     current.delete(id);
     live.delete(id);
   }
+  touch();
   bump();
   setLoaded(true);
 }
@@ -64,11 +71,18 @@ export function removeTask(id: string): void {
   if (!current.delete(id)) return;
   live.delete(id);
   bump();
+  touch();
 }
 
 export function placeTask(id: string, status: TaskStatus, order: number): void {
   const task = current.get(id);
   if (task) upsertTask({ ...task, status, order });
+}
+
+/** Every task as it is now (plain); tracks any change to any of them. */
+export function allTasks(): Task[] {
+  changed();
+  return [...current.values()];
 }
 
 /** The task as it is now, plain and untracked (for a decision, not for display). */
