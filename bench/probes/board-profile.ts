@@ -24,7 +24,7 @@ const TIMELINE = `(() => {
   const res = performance.getEntriesByType('resource');
   const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
   const script = res.find((r) => r.name.includes('/assets/start-'));
-  const list = res.find((r) => r.name.includes('/api/board'));
+  const list = res.find((r) => r.name.includes('tasks.snapshot'));
   return {
     html: nav.responseEnd,
     scriptStart: script ? script.startTime : NaN,
