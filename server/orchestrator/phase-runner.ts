@@ -15,6 +15,7 @@ import type { ActivityLog } from './activity-log.js';
 import type { PhaseAgent } from './agent-port.js';
 import { buildPrompt, diffForReview } from './prompts.js';
 import { parseVerdict } from './verdict.js';
+import { copiedFiles, prepareWorktree } from './worktree-setup.js';
 
 export function queuedRun(phase: AgentPhase, feedback: string | null = null): TaskRun {
   return { phase, state: 'queued', sessionId: null, startedAt: null, activity: 'waiting for a free agent slot', feedback };
@@ -77,6 +78,7 @@ export class PhaseRunner {
       run: { ...this.runOf(id, phase), state: 'running', startedAt: now(), activity: null },
     });
     const dir = await this.ensureWorktree(task);
+    await this.setUp(task, phase, dir, signal);
     const onActivity = (entry: ActivityEntry) => {
       this.activity.append(id, entry);
       this.noteRetry(id, entry);
@@ -104,14 +106,39 @@ export class PhaseRunner {
     return this.finish(id, phase, dir, result);
   }
 
+  /** `worktreeSetup` and `worktreeCopy`, once per new worktree (again on Retry after a failure). */
+  private async setUp(task: Task, phase: AgentPhase, dir: string, signal: AbortSignal): Promise<void> {
+    const config = this.store.config.get();
+    let shown = false;
+    await prepareWorktree({
+      root: this.repo.root,
+      dir,
+      taskId: task.id,
+      phase,
+      commands: config.worktreeSetup,
+      copy: config.worktreeCopy,
+      signal,
+      emit: (entry) => this.activity.append(task.id, entry),
+      progress: (line) => {
+        shown = true;
+        this.showActivity(task.id, line);
+      },
+    });
+    if (shown) this.showActivity(task.id, null);
+  }
+
+  private showActivity(id: string, line: string | null): void {
+    void this.store.tasks
+      .update(id, (t) => (t.run?.state === 'running' ? { run: { ...t.run, activity: line } } : null))
+      .catch(() => undefined);
+  }
+
   /** OpenCode retrying a failing model shows on the card as "retrying (attempt n)" until the run moves on. */
   private noteRetry(id: string, entry: ActivityEntry): void {
     const retry = entry.kind === 'error' && entry.attempt ? `retrying (attempt ${entry.attempt})` : undefined;
     if (retry) this.retrying.add(id);
     else if (!this.retrying.delete(id)) return;
-    void this.store.tasks
-      .update(id, (t) => (t.run?.state === 'running' ? { run: { ...t.run, activity: retry ?? null } } : null))
-      .catch(() => undefined);
+    this.showActivity(id, retry ?? null);
   }
 
   private runOf(id: string, phase: AgentPhase): TaskRun {
@@ -152,7 +179,8 @@ export class PhaseRunner {
       await this.store.plans.write(id, result.text);
       if (!config.requirePlanApproval) outcome = 'skip-approval';
     } else if (phase === 'implementation' || phase === 'fix') {
-      const sha = await commitAll(dir, `studio(${id}): ${task.title}${phase === 'fix' ? ` (fix ${task.iteration})` : ''}`);
+      const message = `studio(${id}): ${task.title}${phase === 'fix' ? ` (fix ${task.iteration})` : ''}`;
+      const sha = await commitAll(dir, message, await copiedFiles(dir));
       this.activity.append(id, {
         kind: 'phase',
         at: now(),
