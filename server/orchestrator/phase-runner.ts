@@ -78,6 +78,7 @@ export class PhaseRunner {
       run: { ...this.runOf(id, phase), state: 'running', startedAt: now(), activity: null },
     });
     const dir = await this.ensureWorktree(task);
+    if (!resumeSession) runner.warm?.(dir);
     await this.setUp(task, phase, dir, signal);
     const onActivity = (entry: ActivityEntry) => {
       this.activity.append(id, entry);
