@@ -17,7 +17,12 @@ export const NEVER_COMMIT = [
  * Commits everything the agent changed in a worktree, except `exclude` (paths from the top,
  * e.g. the files worktree setup copied in); returns the new commit, or null when nothing changed.
  */
-export async function commitAll(dir: string, message: string, exclude: readonly string[] = []): Promise<string | null> {
+export async function commitAll(
+  dir: string,
+  message: string,
+  exclude: readonly string[] = [],
+  o: { allowEmpty?: boolean } = {},
+): Promise<string | null> {
   const git = gitAt(dir);
   const never = [...NEVER_COMMIT, ...exclude];
   await git.raw(['add', '--all', '--', ':/', ...NEVER_COMMIT.map((p) => `:(exclude,top)${p}`)]);
@@ -26,8 +31,16 @@ export async function commitAll(dir: string, message: string, exclude: readonly 
   // of the add (git add fails on a pathspec naming an ignored file); they stay in the folder.
   const excluded = staged.filter((f) => never.some((p) => f === p || f.startsWith(`${p}/`)));
   if (excluded.length > 0) await git.raw(['reset', '--quiet', '--', ...never.map((p) => `:(top,literal)${p}`)]);
-  if (staged.length === excluded.length) return null;
+  // A merge whose resolution matches HEAD stages nothing and still needs its commit.
+  if (staged.length === excluded.length && !o.allowEmpty) return null;
   // The worktree belongs to the studio: the user's pre-commit hooks (often needing node_modules) do not run here.
-  await git.raw([...(await identityFallback(git)), 'commit', '--no-verify', '--quiet', `--message=${message}`]);
+  await git.raw([
+    ...(await identityFallback(git)),
+    'commit',
+    '--no-verify',
+    '--quiet',
+    ...(o.allowEmpty ? ['--allow-empty'] : []),
+    `--message=${message}`,
+  ]);
   return (await git.raw(['rev-parse', 'HEAD'])).trim();
 }

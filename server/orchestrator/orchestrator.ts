@@ -37,7 +37,7 @@ export class Orchestrator implements AgentActions {
   constructor(
     repo: Repo,
     private readonly store: StudioStore,
-    bus: EventBus,
+    private readonly bus: EventBus,
     private readonly link: AgentLink,
     log: (line: string) => void = () => {},
   ) {
@@ -105,6 +105,27 @@ export class Orchestrator implements AgentActions {
     const row = transitionFor('merge', task.status)!;
     await this.branches.merge(task);
     return this.store.tasks.patch(id, { status: row.to, run: null, error: null });
+  }
+
+  /** Merges the base into the task branch; a conflict is handed to the agent in the `conflicts` phase. */
+  async updateBranch(id: string): Promise<Task> {
+    const task = this.store.tasks.get(id);
+    this.assertIdle(id);
+    assertAllowed('updateBranch', task);
+    const update = await this.branches.updateFromBase(task);
+    if (update.merged) {
+      if (update.sha) this.bus.emit({ type: 'branch.updated', taskId: id, head: update.sha });
+      return this.store.tasks.patch(id, { error: null });
+    }
+    this.link.assertUsable();
+    let phase: AgentPhase | undefined;
+    const updated = await this.store.tasks.update(id, (t) => {
+      assertAllowed('updateBranch', t);
+      phase = transitionFor('updateBranch', t.status)!.onConflict!;
+      return { status: PHASES[phase].status, run: queuedRun(phase), error: null };
+    });
+    this.schedule(id, phase!);
+    return updated;
   }
 
   diff(id: string): Promise<TaskDiff> {

@@ -12,7 +12,13 @@ import { Markdown } from '../ui/Markdown.js';
 
 type Entry<K extends ActivityEntry['kind']> = Extract<ActivityEntry, { kind: K }>;
 
-const PHASE_TITLES = { planning: 'Planning', implementation: 'Implementation', review: 'AI review', fix: 'Fix' } as const;
+const PHASE_TITLES = {
+  planning: 'Planning',
+  implementation: 'Implementation',
+  review: 'AI review',
+  fix: 'Fix',
+  conflicts: 'Conflicts',
+} as const;
 
 function StateIcon(props: { state: string }) {
   return (
