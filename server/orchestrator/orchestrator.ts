@@ -118,13 +118,12 @@ export class Orchestrator implements AgentActions {
       return this.store.tasks.patch(id, { error: null });
     }
     this.link.assertUsable();
-    let phase: AgentPhase | undefined;
+    const phase = transitionFor('updateBranch', task.status)!.onConflict!;
     const updated = await this.store.tasks.update(id, (t) => {
       assertAllowed('updateBranch', t);
-      phase = transitionFor('updateBranch', t.status)!.onConflict!;
       return { status: PHASES[phase].status, run: queuedRun(phase), error: null };
     });
-    this.schedule(id, phase!);
+    this.schedule(id, phase);
     return updated;
   }
 
