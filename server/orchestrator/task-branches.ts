@@ -40,8 +40,10 @@ export class TaskBranches {
    */
   async updateFromBase(task: Task): Promise<MergeBaseResult> {
     await this.assertBranch(task);
-    const dir = await this.phases.ensureWorktree(task);
     const base = this.store.config.get().baseBranch;
+    if (!(await this.repo.branchExists(base)))
+      throw new PreconditionError(`the base branch ${base} does not exist; choose an existing one in the settings`, 'no-branch');
+    const dir = await this.phases.ensureWorktree(task);
     const result = await this.phases
       .gitLock(async () => {
         const merged = await mergeBaseInto(dir, { base, message: `Merge ${base} into ${this.branchOf(task)}` });

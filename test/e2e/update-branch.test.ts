@@ -6,6 +6,7 @@ import type { Responder } from '../../server/demo/scripted-model.js';
 import type { StudioEvent } from '../../shared/events.js';
 import type { Task } from '../../shared/task.js';
 import { fastDemoResponder, startAgentStudio, stopModels } from '../helpers/agent-studio.js';
+import { reasonOf } from '../helpers/failure.js';
 import { stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
@@ -81,6 +82,10 @@ describe('Update from base', { timeout: 300_000 }, () => {
     const again = await s.client.tasks.updateBranch.mutate({ id: task.id });
     expect(git(s.root, 'rev-parse', `studio/${task.id}`)).toBe(head);
     expect(again.status).toBe('review');
+    // A base branch that does not exist is named, and nothing changes.
+    await s.client.config.update.mutate({ baseBranch: 'no-such-branch' });
+    expect(await reasonOf(s.client.tasks.updateBranch.mutate({ id: task.id }))).toBe('no-branch');
+    expect(git(s.root, 'rev-parse', `studio/${task.id}`)).toBe(head);
   });
 
   it('with a conflict the scripted model resolves: the conflicts phase, then AI review again, then a clean merge', async () => {
