@@ -37,7 +37,7 @@ export class Orchestrator implements AgentActions {
   constructor(
     repo: Repo,
     private readonly store: StudioStore,
-    private readonly bus: EventBus,
+    bus: EventBus,
     private readonly link: AgentLink,
     log: (line: string) => void = () => {},
   ) {
@@ -45,7 +45,7 @@ export class Orchestrator implements AgentActions {
     this.activityLog = new ActivityLog(store.paths, bus);
     this.requests = new RequestService(store, bus, this.activityLog, () => link.runner());
     this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests);
-    this.branches = new TaskBranches(repo, store, this.phases);
+    this.branches = new TaskBranches(repo, store, this.phases, bus);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();
       if (e.type === 'opencode.status' && e.opencode.managed && e.opencode.state !== 'ready')
@@ -112,11 +112,7 @@ export class Orchestrator implements AgentActions {
     const task = this.store.tasks.get(id);
     this.assertIdle(id);
     assertAllowed('updateBranch', task);
-    const update = await this.branches.updateFromBase(task);
-    if (update.merged) {
-      if (update.sha) this.bus.emit({ type: 'branch.updated', taskId: id, head: update.sha });
-      return this.store.tasks.patch(id, { error: null });
-    }
+    if ((await this.branches.updateFromBase(task)).merged) return this.store.tasks.patch(id, { error: null });
     this.link.assertUsable();
     const phase = transitionFor('updateBranch', task.status)!.onConflict!;
     const updated = await this.store.tasks.update(id, (t) => {

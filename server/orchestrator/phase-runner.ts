@@ -18,9 +18,6 @@ import { buildPrompt, diffForReview, type PromptVars } from './prompts.js';
 import { parseVerdict } from './verdict.js';
 import { copiedFiles, prepareWorktree } from './worktree-setup.js';
 
-/** A phase that needed no agent (the merge was clean after all). */
-const NO_RESULT: PhaseResult = { sessionId: '', text: '', tokens: 0, cost: 0, durationMs: 0 };
-
 export function queuedRun(phase: AgentPhase, feedback: string | null = null): TaskRun {
   return { phase, state: 'queued', sessionId: null, startedAt: null, activity: 'waiting for a free agent slot', feedback };
 }
@@ -150,7 +147,8 @@ export class PhaseRunner {
       note(
         merge.sha ? `merged ${base} without conflicts: committed ${merge.sha.slice(0, 8)}` : `already up to date with ${base}`,
       );
-      return this.finish(task.id, 'conflicts', dir, NO_RESULT);
+      // No agent was needed: the merge was clean after all.
+      return this.finish(task.id, 'conflicts', dir, { sessionId: '', text: '', tokens: 0, cost: 0, durationMs: 0 });
     }
     const files = merge.conflicts;
     try {

@@ -1,6 +1,7 @@
 import type { TaskDiff } from '../../shared/api.js';
 import type { Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
 import { cancelMerge, type MergeBaseResult, mergeBaseInto } from '../git/update.js';
 import { branchDiff, MergeBlockedError, mergeBranch, removeWorktree, worktreeExists } from '../git/worktrees.js';
@@ -13,6 +14,7 @@ export class TaskBranches {
     private readonly repo: Repo,
     private readonly store: StudioStore,
     private readonly phases: PhaseRunner,
+    private readonly bus: EventBus,
   ) {}
 
   branchOf(task: Task): string {
@@ -62,6 +64,7 @@ export class TaskBranches {
           : `already up to date with ${base}`
         : `updating from ${base} conflicts in ${result.conflicts.join(', ')}: the agent resolves them`,
     );
+    if (result.merged && result.sha) this.bus.emit({ type: 'branch.updated', taskId: task.id, head: result.sha });
     return result;
   }
 
