@@ -28,9 +28,20 @@ import {
 } from './lib/report.js';
 import { ms } from './lib/stats.js';
 import { lifecycle } from './lifecycle.js';
+import { realRepo } from './real-repo.js';
 import { startup } from './startup.js';
 
-const MEASUREMENTS: Measurement[] = [startup, apiLatency, handEdit, fanout, createThroughput, lifecycle, board, backlogCompare];
+const MEASUREMENTS: Measurement[] = [
+  startup,
+  apiLatency,
+  handEdit,
+  fanout,
+  createThroughput,
+  lifecycle,
+  board,
+  backlogCompare,
+  realRepo,
+];
 
 /** CPU time in seconds: the whole machine (busy and stolen by the hypervisor), and this process with the children it reaped. */
 function cpuSnapshot(): { busy: number; steal: number; ours: number; at: number } {

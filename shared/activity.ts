@@ -32,5 +32,20 @@ export const ActivityEntry = z.discriminatedUnion('kind', [
   }),
   /** A permission request or question: asked, answered, or gone with its run. */
   z.object({ kind: z.literal('request'), at: z.string(), phase: AgentPhase, message: z.string() }),
+  /** One worktree setup command (config `worktreeSetup`): a row per state change, collapsed by `id`. */
+  z.object({
+    kind: z.literal('setup'),
+    at: z.string(),
+    phase: AgentPhase,
+    id: z.string(),
+    command: z.string(),
+    step: z.number(),
+    of: z.number(),
+    state: z.enum(['running', 'completed', 'error']),
+    exitCode: z.number().nullable(),
+    durationMs: z.number().nullable(),
+  }),
+  /** Output of a setup command, a few lines at a time, as it comes. */
+  z.object({ kind: z.literal('output'), at: z.string(), phase: AgentPhase, id: z.string(), text: z.string() }),
 ]);
 export type ActivityEntry = z.infer<typeof ActivityEntry>;

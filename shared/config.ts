@@ -23,6 +23,19 @@ export const PermissionPolicy = z.union([
   z.record(z.string().min(1), z.union([PermissionAction, z.record(z.string().min(1), PermissionAction)])),
 ]);
 export type PermissionPolicy = z.infer<typeof PermissionPolicy>;
+/** Shell commands run in order in each new worktree before its first phase, e.g. `npm ci`. */
+export const WorktreeSetup = z.array(z.string().trim().min(1, 'a setup command must not be empty').max(2000)).max(50);
+/** Globs of untracked files copied from the checkout into each new worktree, e.g. `.env`. */
+export const WorktreeCopy = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1, 'a glob must not be empty')
+      .max(500)
+      .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), 'a glob is relative to the repository and has no ".."'),
+  )
+  .max(50);
 
 /** `.opencode-studio/config.json`: project settings, committed, never a secret. */
 export const Config = z.looseObject({
@@ -40,6 +53,8 @@ export const Config = z.looseObject({
   permission: PermissionPolicy.nullable().default(null),
   /** True: refuse every permission request and dismiss every question instead of asking a person. */
   unattended: z.boolean().default(false),
+  worktreeSetup: WorktreeSetup.default([]),
+  worktreeCopy: WorktreeCopy.default([]),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -54,6 +69,8 @@ export const CONFIG_KEY_ORDER = [
   'mcp',
   'permission',
   'unattended',
+  'worktreeSetup',
+  'worktreeCopy',
 ] as const;
 
 export const ConfigPatch = z
@@ -67,6 +84,8 @@ export const ConfigPatch = z
     mcp: z.boolean().optional(),
     permission: PermissionPolicy.nullable().optional(),
     unattended: z.boolean().optional(),
+    worktreeSetup: WorktreeSetup.optional(),
+    worktreeCopy: WorktreeCopy.optional(),
   })
   .strict();
 export type ConfigPatch = z.infer<typeof ConfigPatch>;

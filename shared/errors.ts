@@ -24,6 +24,7 @@ export const ERROR_REASONS = [
   'studio-not-running',
   'empty-plan',
   'busy-file',
+  'setup-failed',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
@@ -56,5 +57,6 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
     'no studio runs for this repo, so the agent cannot act; start it with `npx opencode-studio` (the CLI and MCP server then use it)',
   'empty-plan': 'the agent answered with an empty plan',
   'busy-file': 'the file kept changing under the write; try again',
+  'setup-failed': 'a worktree setup command (config worktreeSetup) failed; fix it and retry',
   internal: 'an unexpected error; the studio’s log has the details',
 };

@@ -26,6 +26,8 @@ export const StudioEventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('task.deleted'), taskId: z.string() }),
   z.object({ type: z.literal('plan.updated'), taskId: z.string(), markdown: z.string().nullable() }),
   z.object({ type: z.literal('review.updated'), taskId: z.string(), markdown: z.string().nullable() }),
+  /** The task branch moved without a phase (Update from base): its diff is new. */
+  z.object({ type: z.literal('branch.updated'), taskId: z.string(), head: z.string() }),
   z.object({ type: z.literal('config.updated'), config: Config }),
   z.object({
     type: z.literal('file.invalid'),

@@ -9,7 +9,15 @@ import type { AgentPhase, Task, TaskStatus } from './task.js';
  */
 
 /** What a person (or a script) can ask of a task. */
-export type LifecycleAction = 'start' | 'approvePlan' | 'requestChanges' | 'merge' | 'backToTodo' | 'abort' | 'retry';
+export type LifecycleAction =
+  | 'start'
+  | 'approvePlan'
+  | 'requestChanges'
+  | 'merge'
+  | 'backToTodo'
+  | 'updateBranch'
+  | 'abort'
+  | 'retry';
 
 /** One allowed step: `action` on a task in `from` leads to `to`, running `phase` (null: no agent). */
 export interface Transition {
@@ -19,6 +27,8 @@ export interface Transition {
   phase: AgentPhase | null;
   /** Dragging a card from `from` to `to` performs this action. */
   drag: boolean;
+  /** When the action's git step conflicts, this phase resolves it (the task moves to that phase's column). */
+  onConflict?: AgentPhase;
 }
 
 export const TRANSITIONS: readonly Transition[] = [
@@ -28,6 +38,9 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'requestChanges', from: 'review', to: 'in_progress', phase: 'fix', drag: false },
   { action: 'merge', from: 'review', to: 'done', phase: null, drag: true },
   { action: 'backToTodo', from: 'plan_review', to: 'todo', phase: null, drag: true },
+  // Merge the base branch into the task branch; a conflict goes to the agent, then to AI review again.
+  { action: 'updateBranch', from: 'plan_review', to: 'plan_review', phase: null, drag: false, onConflict: 'conflicts' },
+  { action: 'updateBranch', from: 'review', to: 'review', phase: null, drag: false, onConflict: 'conflicts' },
 ];
 
 /** What finishing a phase can mean; the phase runner picks the outcome, this table the next step. */
@@ -55,6 +68,12 @@ export const PHASES: Record<AgentPhase, PhaseRule> = {
   },
   implementation: { status: 'in_progress', agent: 'build', doing: 'implementing', after: { done: { phase: 'review' } } },
   fix: { status: 'in_progress', agent: 'build', doing: 'fixing review comments', after: { done: { phase: 'review' } } },
+  conflicts: {
+    status: 'in_progress',
+    agent: 'build',
+    doing: 'resolving merge conflicts',
+    after: { done: { phase: 'review' } },
+  },
   review: {
     status: 'ai_review',
     agent: 'plan',
@@ -140,6 +159,7 @@ const VERB: Record<LifecycleAction, string> = {
   requestChanges: 'request changes on',
   merge: 'merge',
   backToTodo: 'move back to Todo',
+  updateBranch: 'update the branch of',
   abort: 'abort',
   retry: 'retry',
 };
@@ -173,6 +193,7 @@ const DRAG_VERB: Record<LifecycleAction, string> = {
   requestChanges: 'be sent back with feedback',
   merge: 'be merged to Done',
   backToTodo: 'go back to Todo (it is not yet implemented)',
+  updateBranch: 'be updated from its base',
   abort: 'be aborted',
   retry: 'be retried',
 };

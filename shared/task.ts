@@ -13,8 +13,11 @@ export { STATUS_TITLES, TASK_STATUSES } from './statuses.js';
 export const TaskStatus = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
-/** The agent phases the orchestrator runs; `fix` is an implementation run driven by a review. */
-export const AgentPhase = z.enum(['planning', 'implementation', 'review', 'fix']);
+/**
+ * The agent phases the orchestrator runs; `fix` is an implementation run driven by a review;
+ * `conflicts` resolves a merge of the base branch into the task branch (Update from base).
+ */
+export const AgentPhase = z.enum(['planning', 'implementation', 'review', 'fix', 'conflicts']);
 export type AgentPhase = z.infer<typeof AgentPhase>;
 
 /** `waiting`: the agent asked a person (a permission or a question) and is paused until it is answered. */

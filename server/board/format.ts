@@ -61,7 +61,11 @@ export function activityText(entries: ActivityEntry[]): string {
               ? `step: ${e.tokens} tokens`
               : e.kind === 'text'
                 ? e.text.replace(/\s+/g, ' ').slice(0, 200)
-                : `error: ${e.message}`;
+                : e.kind === 'setup'
+                  ? `setup ${e.step}/${e.of} ${e.state}${e.exitCode ? ` (exit ${e.exitCode})` : ''}: ${e.command}`
+                  : e.kind === 'output'
+                    ? e.text.trimEnd().split('\n').slice(-3).join(' | ').slice(0, 200)
+                    : `error: ${e.message}`;
       return `${e.at}  ${e.phase.padEnd(14)}${what}`;
     })
     .join('\n');

@@ -16,6 +16,7 @@ export type DemoPhase = { phase: AgentPhase | null; taskId: string; title: strin
  * in its system prompt (a task's worktree folder is named after it).
  */
 const PHASE_SECTIONS: ReadonlyArray<readonly [AgentPhase, RegExp]> = [
+  ['conflicts', /^# Files with conflicts$/m],
   ['fix', /^# Review$/m],
   ['review', /^# Diff of the task branch/m],
   ['implementation', /^# Plan \(approved/m],
@@ -92,9 +93,30 @@ function demoTurn(p: DemoPhase, req: ScriptRequest): ScriptTurn {
         return { toolCalls: [{ name: 'write', args: { filePath: file, content: `${notesFile(p)}${VERIFY_LINE}\n` } }] };
       }
       return { text: `Added a "How to verify" line to \`${file}\`.` };
+    case 'conflicts': {
+      const files = conflictedFiles(req.userText);
+      if (steps === 0 && files.length > 0)
+        return { toolCalls: [{ name: 'bash', args: { command: keepBothSides(files), description: 'Keep both sides' } }] };
+      return { text: `Kept both sides in ${files.join(', ') || 'no file'}.` };
+    }
     default:
       return { text: 'This is the OpenCode Studio demo model: it only follows the studio phases.' };
   }
+}
+
+/** The files the conflicts prompt lists under its "Files with conflicts" heading. */
+export function conflictedFiles(prompt: string): string[] {
+  const section = /^# Files with conflicts\n((?:- .+\n?)+)/m.exec(prompt)?.[1] ?? '';
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('- '))
+    .map((line) => line.slice(2).trim());
+}
+
+/** A shell command that resolves every conflict by keeping both sides: it drops the marker lines. */
+function keepBothSides(files: string[]): string {
+  const quoted = files.map((f) => `'${f.replace(/'/g, `'\\''`)}'`).join(' ');
+  return `sed -i -e '/^<<<<<<< /d' -e '/^=======$/d' -e '/^>>>>>>> /d' -- ${quoted}`;
 }
 
 const LAST_LINE = '- Review these notes.';

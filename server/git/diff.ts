@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { GitError } from 'simple-git';
 import type { TaskDiff } from '../../shared/api.js';
 import { BranchNotFoundError, type Repo } from './repo.js';
@@ -28,8 +29,9 @@ export async function branchDiff(repo: Repo, o: { branch: string; base: string; 
   const files = parseNameStatus(await repo.git.raw(['diff', ...DIFF_OPTIONS, '--name-status', '-z', ...range])).map(
     ({ path, status }) => ({ path, status, ...(counts.get(path) ?? { additions: 0, deletions: 0 }) }),
   );
-  const fullPatch = await repo.git.raw(['diff', ...DIFF_OPTIONS, '--src-prefix=a/', '--dst-prefix=b/', ...range]);
-  const { patch, truncated } = truncatePatch(fullPatch, o.maxPatchBytes ?? DEFAULT_MAX_PATCH_BYTES);
+  const max = o.maxPatchBytes ?? DEFAULT_MAX_PATCH_BYTES;
+  const capped = await readCapped(repo.root, ['diff', ...DIFF_OPTIONS, '--src-prefix=a/', '--dst-prefix=b/', ...range], max);
+  const { patch, truncated } = truncatePatch(capped, max);
   return { base, head, files, patch, truncated };
 }
 
@@ -78,6 +80,43 @@ function parseNameStatus(out: string): Array<Pick<DiffFile, 'path' | 'status'>> 
     files.push({ path: path ?? '', status: STATUS[letter] ?? 'modified' });
   }
   return files;
+}
+
+/**
+ * A git command's output, but no more than `max` + 1 bytes of it: the command is stopped once
+ * that much has come, so a branch that rewrote a 100 MB file costs what the cap costs.
+ */
+function readCapped(cwd: string, args: string[], max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
+    const child = spawn('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let stopped = false;
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (stopped) return;
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > max) {
+        stopped = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-2_000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (!stopped && code !== 0) reject(new Error(`git ${args[0]} failed (${code}): ${stderr.trim()}`));
+      else
+        resolve(
+          Buffer.concat(chunks)
+            .subarray(0, max + 1)
+            .toString('utf8'),
+        );
+    });
+  });
 }
 
 /** Cuts the patch to at most `maxBytes` bytes of UTF-8, at a line end when there is one. */

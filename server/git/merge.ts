@@ -105,7 +105,7 @@ async function abandonMerge(repo: Repo, o: { branch: string; base: string }, err
     );
   }
   return new MergeBlockedError(
-    `merging ${o.branch} into ${o.base} conflicts in ${conflicts.join(', ')}; the merge was aborted and nothing changed: request changes so the agent rebases, or merge by hand`,
+    `merging ${o.branch} into ${o.base} conflicts in ${conflicts.join(', ')}; the merge was aborted and nothing changed: press Update from ${o.base} (tasks.updateBranch) so the agent merges ${o.base} into the task branch and resolves them, or merge by hand`,
     'merge-conflict',
     conflicts,
   );

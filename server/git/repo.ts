@@ -84,14 +84,20 @@ export class Repo {
 
   /** The commit a local branch points at, or null when there is no such branch. */
   async branchHead(name: string): Promise<string | null> {
-    const ref = `refs/heads/${name}`;
+    return (await this.branchHeads([name]))[0] ?? null;
+  }
+
+  /** `branchHead` of several branches, with one git command. */
+  async branchHeads(names: readonly string[]): Promise<Array<string | null>> {
+    const refs = names.map((n) => `refs/heads/${n}`);
     // for-each-ref matches whole path prefixes, so `studio` would also list `studio/x`.
-    const out = await this.git.raw(['for-each-ref', '--format=%(objectname) %(refname)', ref]);
+    const out = await this.git.raw(['for-each-ref', '--format=%(objectname) %(refname)', ...refs]);
+    const found = new Map<string, string>();
     for (const line of out.split('\n')) {
       const [sha, refname] = line.split(' ');
-      if (sha && refname === ref) return sha;
+      if (sha && refname) found.set(refname, sha);
     }
-    return null;
+    return refs.map((ref) => found.get(ref) ?? null);
   }
 }
 

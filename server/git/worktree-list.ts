@@ -7,6 +7,8 @@ export interface WorktreeEntry {
   /** Short branch name, or null when the worktree is detached (or bare). */
   branch: string | null;
   locked: boolean;
+  /** Its folder is gone: `git worktree prune` would forget it. */
+  prunable: boolean;
 }
 
 export async function listWorktrees(repo: Repo): Promise<WorktreeEntry[]> {
@@ -15,12 +17,14 @@ export async function listWorktrees(repo: Repo): Promise<WorktreeEntry[]> {
   let current: WorktreeEntry | null = null;
   for (const line of out.split('\n')) {
     if (line.startsWith('worktree ')) {
-      current = { path: line.slice('worktree '.length), branch: null, locked: false };
+      current = { path: line.slice('worktree '.length), branch: null, locked: false, prunable: false };
       entries.push(current);
     } else if (current && line.startsWith('branch ')) {
       current.branch = line.slice('branch '.length).replace(/^refs\/heads\//, '');
     } else if (current && (line === 'locked' || line.startsWith('locked '))) {
       current.locked = true;
+    } else if (current && (line === 'prunable' || line.startsWith('prunable '))) {
+      current.prunable = true;
     }
   }
   return entries;

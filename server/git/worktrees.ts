@@ -2,7 +2,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TASK_ID_PATTERN } from '../../shared/task.js';
 import { assertBranchName, type Repo } from './repo.js';
-import { canonicalPath, findWorktree, isMissing, listWorktrees } from './worktree-list.js';
+import { canonicalPath, findWorktree, isMissing, listWorktrees, type WorktreeEntry } from './worktree-list.js';
 
 // The rest of the worktree lifecycle lives beside this file; callers import it all from here.
 export { commitAll } from './commit.js';
@@ -27,9 +27,14 @@ export async function worktreeExists(repo: Repo, dir: string): Promise<boolean> 
 export async function createWorktree(repo: Repo, o: { id: string; branch: string; base: string; dir: string }): Promise<void> {
   assertBranchName(o.branch);
   assertBranchName(o.base);
+  // Each git command is a process (tens of ms, more on a loaded machine): ask each question once.
+  let worktrees = await listWorktrees(repo);
   // Forget worktrees whose folders were deleted behind our back, so they can be recreated.
-  await repo.git.raw(['worktree', 'prune']);
-  const entry = await findWorktree(repo, o.dir);
+  if (worktrees.some((w) => w.prunable)) {
+    await repo.git.raw(['worktree', 'prune']);
+    worktrees = await listWorktrees(repo);
+  }
+  const entry = await matching(worktrees, o.dir);
   if (entry) {
     if (entry.branch === o.branch) return;
     throw await wrongBranchError(repo, o.branch, o.dir, entry.branch);
@@ -39,9 +44,10 @@ export async function createWorktree(repo: Repo, o: { id: string; branch: string
       `cannot create the worktree for task ${o.id}: ${o.dir} already exists and is not a worktree of ${repo.root}; move it away or delete it, then retry`,
     );
   }
+  const [branchTip, baseTip] = await repo.branchHeads([o.branch, o.base]);
   await mkdir(path.dirname(o.dir), { recursive: true });
-  if (await repo.branchExists(o.branch)) {
-    const holder = (await listWorktrees(repo)).find((w) => w.branch === o.branch);
+  if (branchTip) {
+    const holder = worktrees.find((w) => w.branch === o.branch);
     if (holder) {
       throw new WorktreeError(
         `cannot create the worktree for task ${o.id}: branch ${o.branch} is already checked out at ${holder.path}; check out another branch there, or remove that worktree, then retry`,
@@ -50,17 +56,23 @@ export async function createWorktree(repo: Repo, o: { id: string; branch: string
     await repo.git.raw(['worktree', 'add', o.dir, o.branch]);
     return;
   }
-  if (!(await repo.hasCommits())) {
+  if (!baseTip && !(await repo.hasCommits())) {
     throw new WorktreeError(
       `cannot start task ${o.id}: ${repo.root} has no commits yet, and the task branch must start from ${o.base}; commit something first`,
     );
   }
-  if (!(await repo.branchExists(o.base))) {
+  if (!baseTip) {
     throw new WorktreeError(
       `cannot start task ${o.id}: the base branch ${o.base} does not exist in ${repo.root}; create it, or choose an existing base branch in the settings`,
     );
   }
   await repo.git.raw(['worktree', 'add', '-b', o.branch, o.dir, `refs/heads/${o.base}`]);
+}
+
+async function matching(worktrees: WorktreeEntry[], dir: string): Promise<WorktreeEntry | null> {
+  const wanted = await canonicalPath(dir);
+  for (const w of worktrees) if ((await canonicalPath(w.path)) === wanted) return w;
+  return null;
 }
 
 async function wrongBranchError(repo: Repo, branch: string, dir: string, actual: string | null): Promise<WorktreeError> {

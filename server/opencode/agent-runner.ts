@@ -126,6 +126,15 @@ export class AgentRunner {
     }
   }
 
+  /**
+   * OpenCode starts an instance per directory on the first request that names it (config,
+   * project, watcher: seconds on a big repository). Asking early lets that overlap with the
+   * studio's own preparation (worktree setup commands, the prompt); failures do not matter here.
+   */
+  warm(directory: string): void {
+    void this.#client.path.get({ directory }).catch(() => undefined);
+  }
+
   async sessionBusy(directory: string, sessionId: string): Promise<boolean> {
     const statuses = await request('read session status', this.#client.session.status({ directory }), sessionId);
     const status = statuses[sessionId];

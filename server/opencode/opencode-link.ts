@@ -23,6 +23,14 @@ export interface LinkOptions {
 }
 
 const READY_WAIT_MS = 90_000;
+/**
+ * Laid over the user's own OpenCode config (OpenCode merges OPENCODE_CONFIG_CONTENT last), so
+ * only these keys change. No snapshots: the studio commits every phase on the task branch, and
+ * OpenCode's snapshot, a `git add` of the whole worktree into its own store around each step,
+ * only serves its own undo, which the studio never uses; on a 3,000-file repository it was most
+ * of a phase's cost (README: "Use it on a real project").
+ */
+export const MANAGED_CONFIG: Readonly<Record<string, unknown>> = { snapshot: false };
 const NO_MODEL =
   'OpenCode has no model configured: run "npx opencode auth login" (or add a provider to opencode.json), then restart the studio; or try "opencode-studio --demo"';
 
@@ -60,7 +68,7 @@ export class OpencodeLink {
     const proc = new OpencodeProcess({
       cwd: this.options.root,
       ...(mode.env ? { env: mode.env } : {}),
-      ...(mode.configContent ? { configContent: mode.configContent } : {}),
+      configContent: { ...MANAGED_CONFIG, ...mode.configContent },
       onStatus: (s) => void this.onProcessStatus(s),
       onSpawn: (pid) => this.recordPid(pid),
     });

@@ -45,7 +45,7 @@ export class Orchestrator implements AgentActions {
     this.activityLog = new ActivityLog(store.paths, bus);
     this.requests = new RequestService(store, bus, this.activityLog, () => link.runner());
     this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests);
-    this.branches = new TaskBranches(repo, store, this.phases);
+    this.branches = new TaskBranches(repo, store, this.phases, bus);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();
       if (e.type === 'opencode.status' && e.opencode.managed && e.opencode.state !== 'ready')
@@ -105,6 +105,22 @@ export class Orchestrator implements AgentActions {
     const row = transitionFor('merge', task.status)!;
     await this.branches.merge(task);
     return this.store.tasks.patch(id, { status: row.to, run: null, error: null });
+  }
+
+  /** Merges the base into the task branch; a conflict is handed to the agent in the `conflicts` phase. */
+  async updateBranch(id: string): Promise<Task> {
+    const task = this.store.tasks.get(id);
+    this.assertIdle(id);
+    assertAllowed('updateBranch', task);
+    if ((await this.branches.updateFromBase(task)).merged) return this.store.tasks.patch(id, { error: null });
+    this.link.assertUsable();
+    const phase = transitionFor('updateBranch', task.status)!.onConflict!;
+    const updated = await this.store.tasks.update(id, (t) => {
+      assertAllowed('updateBranch', t);
+      return { status: PHASES[phase].status, run: queuedRun(phase), error: null };
+    });
+    this.schedule(id, phase);
+    return updated;
   }
 
   diff(id: string): Promise<TaskDiff> {

@@ -1,8 +1,9 @@
 import type { ActivityEntry } from '../../shared/activity.js';
 import { afterPhase, PHASES, type PhaseOutcome } from '../../shared/lifecycle.js';
 import type { AgentPhase, Task, TaskRun, TaskStatus } from '../../shared/task.js';
-import { PreconditionError } from '../errors.js';
+import { errorMessage, PreconditionError } from '../errors.js';
 import type { Repo } from '../git/repo.js';
+import { abortMerge, concludeMerge, filesWithMarkers, mergeBaseInto } from '../git/update.js';
 import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
 import { STUDIO_MCP_NAME, studioMcpCommand } from '../mcp/studio-mcp.js';
 import type { PhaseResult } from '../opencode/agent-runner.js';
@@ -13,8 +14,9 @@ import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import type { ActivityLog } from './activity-log.js';
 import type { PhaseAgent } from './agent-port.js';
-import { buildPrompt, diffForReview } from './prompts.js';
+import { buildPrompt, diffForReview, type PromptVars } from './prompts.js';
 import { parseVerdict } from './verdict.js';
+import { copiedFiles, prepareWorktree } from './worktree-setup.js';
 
 export function queuedRun(phase: AgentPhase, feedback: string | null = null): TaskRun {
   return { phase, state: 'queued', sessionId: null, startedAt: null, activity: 'waiting for a free agent slot', feedback };
@@ -77,6 +79,28 @@ export class PhaseRunner {
       run: { ...this.runOf(id, phase), state: 'running', startedAt: now(), activity: null },
     });
     const dir = await this.ensureWorktree(task);
+    if (!resumeSession) runner.warm?.(dir);
+    await this.setUp(task, phase, dir, signal);
+    if (phase === 'conflicts') return this.resolveConflicts(runner, task, dir, signal, resumeSession);
+    const result = await this.agentRun(runner, task, phase, dir, signal, resumeSession, await this.prompt(task, phase));
+    return this.finish(id, phase, dir, result);
+  }
+
+  /** A line in the task's Activity about a step of `phase` (a commit, a merge). */
+  note(id: string, phase: AgentPhase, message: string): void {
+    this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished', message });
+  }
+
+  private async agentRun(
+    runner: PhaseAgent,
+    task: Task,
+    phase: AgentPhase,
+    dir: string,
+    signal: AbortSignal,
+    resumeSession: string | undefined,
+    prompt: string,
+  ): Promise<PhaseResult> {
+    const id = task.id;
     const onActivity = (entry: ActivityEntry) => {
       this.activity.append(id, entry);
       this.noteRetry(id, entry);
@@ -90,7 +114,7 @@ export class PhaseRunner {
           agent: PHASES[phase].agent,
           phase,
           title: `${task.title} · ${phase}`,
-          prompt: await this.prompt(task, phase),
+          prompt,
           model: this.modelFor(phase),
           mcp: this.store.config.get().mcp ? { name: STUDIO_MCP_NAME, command: studioMcpCommand(this.repo.root) } : null,
           permission: permissionRules(this.store.config.get().permission),
@@ -101,7 +125,79 @@ export class PhaseRunner {
             void this.store.tasks.update(id, (t) => (t.run ? { run: { ...t.run, sessionId } } : null)).catch(() => undefined),
         });
     this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
-    return this.finish(id, phase, dir, result);
+    return result;
+  }
+
+  /**
+   * Merges the base into the task branch and has the agent resolve the conflicts. Markers left,
+   * or any failure: the worktree goes back to the branch tip (the base never changes here).
+   */
+  private async resolveConflicts(
+    runner: PhaseAgent,
+    task: Task,
+    dir: string,
+    signal: AbortSignal,
+    resumeSession: string | undefined,
+  ): Promise<AgentPhase | null> {
+    const base = this.store.config.get().baseBranch;
+    const message = `Merge ${base} into ${task.branch ?? `studio/${task.id}`}`;
+    const merge = await this.gitLock(() => mergeBaseInto(dir, { base, message }));
+    const note = (text: string) => this.note(task.id, 'conflicts', text);
+    if (merge.merged) {
+      note(
+        merge.sha ? `merged ${base} without conflicts: committed ${merge.sha.slice(0, 8)}` : `already up to date with ${base}`,
+      );
+      // No agent was needed: the merge was clean after all.
+      return this.finish(task.id, 'conflicts', dir, { sessionId: '', text: '', tokens: 0, cost: 0, durationMs: 0 });
+    }
+    const files = merge.conflicts;
+    try {
+      const prompt = await this.prompt(task, 'conflicts', { conflicts: files, base });
+      const result = await this.agentRun(runner, task, 'conflicts', dir, signal, resumeSession, prompt);
+      const left = await filesWithMarkers(dir, files);
+      if (left.length > 0)
+        throw new PreconditionError(
+          `the agent left conflict markers in ${left.join(', ')}; the worktree was reset to the branch tip and nothing changed on ${base}: retry, or merge ${base} by hand`,
+          'merge-conflict',
+        );
+      const sha = await concludeMerge(dir, message, await copiedFiles(dir));
+      note(`resolved ${files.join(', ')}: committed ${sha.slice(0, 8)}`);
+      return this.finish(task.id, 'conflicts', dir, result);
+    } catch (err) {
+      await abortMerge(dir).catch((e) => this.log(`could not reset ${dir}: ${errorMessage(e)}`));
+      if (err instanceof PreconditionError || signal.aborted) throw err;
+      throw new PreconditionError(
+        `${errorMessage(err)}; the conflicts in ${files.join(', ')} are not resolved: the worktree was reset to the branch tip and nothing changed on ${base}`,
+        'merge-conflict',
+      );
+    }
+  }
+
+  /** `worktreeSetup` and `worktreeCopy`, once per new worktree (again on Retry after a failure). */
+  private async setUp(task: Task, phase: AgentPhase, dir: string, signal: AbortSignal): Promise<void> {
+    const config = this.store.config.get();
+    let shown = false;
+    await prepareWorktree({
+      root: this.repo.root,
+      dir,
+      taskId: task.id,
+      phase,
+      commands: config.worktreeSetup,
+      copy: config.worktreeCopy,
+      signal,
+      emit: (entry) => this.activity.append(task.id, entry),
+      progress: (line) => {
+        shown = true;
+        this.showActivity(task.id, line);
+      },
+    });
+    if (shown) this.showActivity(task.id, null);
+  }
+
+  private showActivity(id: string, line: string | null): void {
+    void this.store.tasks
+      .update(id, (t) => (t.run?.state === 'running' ? { run: { ...t.run, activity: line } } : null))
+      .catch(() => undefined);
   }
 
   /** OpenCode retrying a failing model shows on the card as "retrying (attempt n)" until the run moves on. */
@@ -109,9 +205,7 @@ export class PhaseRunner {
     const retry = entry.kind === 'error' && entry.attempt ? `retrying (attempt ${entry.attempt})` : undefined;
     if (retry) this.retrying.add(id);
     else if (!this.retrying.delete(id)) return;
-    void this.store.tasks
-      .update(id, (t) => (t.run?.state === 'running' ? { run: { ...t.run, activity: retry ?? null } } : null))
-      .catch(() => undefined);
+    this.showActivity(id, retry ?? null);
   }
 
   private runOf(id: string, phase: AgentPhase): TaskRun {
@@ -123,9 +217,17 @@ export class PhaseRunner {
     return phase === 'planning' ? models.planning : phase === 'review' ? models.review : models.implementation;
   }
 
-  private async prompt(task: Task, phase: AgentPhase): Promise<string> {
+  private async prompt(task: Task, phase: AgentPhase, extra: Partial<PromptVars> = {}): Promise<string> {
     const [plan, review] = await Promise.all([this.store.plans.read(task.id), this.store.reviews.read(task.id)]);
-    const vars = { task, plan, review, feedback: task.run?.feedback ?? null, diff: '', tools: this.store.config.get().mcp };
+    const vars = {
+      task,
+      plan,
+      review,
+      feedback: task.run?.feedback ?? null,
+      diff: '',
+      tools: this.store.config.get().mcp,
+      ...extra,
+    };
     if (phase === 'review') {
       const diff = await branchDiff(this.repo, {
         branch: task.branch ?? `studio/${task.id}`,
@@ -152,7 +254,8 @@ export class PhaseRunner {
       await this.store.plans.write(id, result.text);
       if (!config.requirePlanApproval) outcome = 'skip-approval';
     } else if (phase === 'implementation' || phase === 'fix') {
-      const sha = await commitAll(dir, `studio(${id}): ${task.title}${phase === 'fix' ? ` (fix ${task.iteration})` : ''}`);
+      const message = `studio(${id}): ${task.title}${phase === 'fix' ? ` (fix ${task.iteration})` : ''}`;
+      const sha = await commitAll(dir, message, await copiedFiles(dir));
       this.activity.append(id, {
         kind: 'phase',
         at: now(),
@@ -160,6 +263,9 @@ export class PhaseRunner {
         state: 'finished',
         message: sha ? `committed ${sha.slice(0, 8)}` : 'no changes to commit',
       });
+    } else if (phase === 'conflicts') {
+      // The merged branch is a new change to review: a fresh round of AI review.
+      patch = { iteration: 0 };
     } else {
       await this.store.reviews.write(id, result.text);
       const verdict = parseVerdict(result.text);

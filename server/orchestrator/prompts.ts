@@ -10,6 +10,9 @@ export type PromptVars = {
   feedback?: string | null;
   /** The session has the studio's MCP tools (config `mcp`). */
   tools?: boolean;
+  /** The conflicts phase: the files git could not merge, and the branch merged in. */
+  conflicts?: readonly string[];
+  base?: string;
 };
 
 const TEMPLATES: Record<AgentPhase, string> = {
@@ -59,6 +62,20 @@ Do not commit; the studio commits your changes when you finish.
 {{review}}
 {{feedback}}
 When you are done, answer with a short summary of what you changed.`,
+  conflicts: `Merging {{base}} into this task's branch conflicted (your working directory is the task's git worktree, with the merge in progress).
+Do not commit and do not run git merge, rebase or reset; the studio commits the merge when you finish.
+
+# Task: {{title}}
+{{description}}
+
+# Plan
+{{plan}}
+
+# Files with conflicts
+{{conflicts}}
+
+Resolve every conflict in these files so that both the task's change and the changes from {{base}} still work.
+Remove every conflict marker (<<<<<<<, =======, >>>>>>>). Then answer with a short summary of how you resolved each file.`,
 };
 
 /**
@@ -81,6 +98,8 @@ export async function buildPrompt(promptsDir: string, phase: AgentPhase, vars: P
     followUps: vars.tools
       ? `\nIf the task is too large for one change, split it: create each later part as a follow-up task with the studio's task_create tool, with parent "${vars.task.id}", and plan only the first part here.\n`
       : '',
+    conflicts: (vars.conflicts ?? []).map((f) => `- ${f}`).join('\n') || '(none)',
+    base: vars.base ?? '',
   };
   return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }

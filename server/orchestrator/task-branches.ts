@@ -1,7 +1,9 @@
 import type { TaskDiff } from '../../shared/api.js';
 import type { Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
+import { cancelMerge, type MergeBaseResult, mergeBaseInto } from '../git/update.js';
 import { branchDiff, MergeBlockedError, mergeBranch, removeWorktree, worktreeExists } from '../git/worktrees.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { PhaseRunner } from './phase-runner.js';
@@ -12,6 +14,7 @@ export class TaskBranches {
     private readonly repo: Repo,
     private readonly store: StudioStore,
     private readonly phases: PhaseRunner,
+    private readonly bus: EventBus,
   ) {}
 
   branchOf(task: Task): string {
@@ -33,14 +36,50 @@ export class TaskBranches {
     await this.remove(task);
   }
 
+  /**
+   * Merges the base into the task branch in its worktree. Clean: the merge commit (null when
+   * already up to date). Conflicts: the merge is cancelled and the files named, for the agent.
+   */
+  async updateFromBase(task: Task): Promise<MergeBaseResult> {
+    await this.assertBranch(task);
+    const base = this.store.config.get().baseBranch;
+    if (!(await this.repo.branchExists(base)))
+      throw new PreconditionError(`the base branch ${base} does not exist; choose an existing one in the settings`, 'no-branch');
+    const dir = await this.phases.ensureWorktree(task);
+    const result = await this.phases
+      .gitLock(async () => {
+        const merged = await mergeBaseInto(dir, { base, message: `Merge ${base} into ${this.branchOf(task)}` });
+        if (!merged.merged) await cancelMerge(dir);
+        return merged;
+      })
+      .catch((err: unknown) => {
+        throw new PreconditionError(`cannot update "${task.title}" from ${base}: ${errorMessage(err)}`, 'dirty-checkout');
+      });
+    this.phases.note(
+      task.id,
+      'conflicts',
+      result.merged
+        ? result.sha
+          ? `updated from ${base}: merge commit ${result.sha.slice(0, 8)}`
+          : `already up to date with ${base}`
+        : `updating from ${base} conflicts in ${result.conflicts.join(', ')}: the agent resolves them`,
+    );
+    if (result.merged && result.sha) this.bus.emit({ type: 'branch.updated', taskId: task.id, head: result.sha });
+    return result;
+  }
+
   async diff(task: Task): Promise<TaskDiff> {
+    await this.assertBranch(task);
+    return branchDiff(this.repo, { branch: task.branch!, base: this.store.config.get().baseBranch });
+  }
+
+  private async assertBranch(task: Task): Promise<void> {
     if (!task.branch) throw new PreconditionError(`"${task.title}" has no branch yet: start it first`, 'no-branch');
     if (!(await this.repo.branchExists(task.branch)))
       throw new PreconditionError(
         `the branch ${task.branch} of "${task.title}" no longer exists (renamed or deleted?); restore it, or delete the task`,
         'no-branch',
       );
-    return branchDiff(this.repo, { branch: task.branch, base: this.store.config.get().baseBranch });
   }
 
   async exist(task: Task): Promise<boolean> {

@@ -27,6 +27,16 @@ export const agentProcedures = {
     .input(IdInput)
     .output(Task)
     .mutation(({ ctx, input }) => ctx.services.agent.merge(input.id)),
+  updateBranch: procedure
+    .meta(
+      meta(
+        '/tasks/{id}/update-branch',
+        'Merge the base branch into the task branch; conflicts go to the agent, then to AI review again',
+      ),
+    )
+    .input(IdInput)
+    .output(Task)
+    .mutation(({ ctx, input }) => ctx.services.agent.updateBranch(input.id)),
   abort: procedure
     .meta(meta('/tasks/{id}/abort', 'Stop the agent run of this task'))
     .input(IdInput)

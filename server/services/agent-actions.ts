@@ -10,6 +10,8 @@ export interface AgentActions {
   approvePlan(id: string): Promise<Task>;
   requestChanges(id: string, feedback: string): Promise<Task>;
   merge(id: string): Promise<Task>;
+  /** Merge the base branch into the task branch; conflicts go to the agent (the `conflicts` phase). */
+  updateBranch(id: string): Promise<Task>;
   abort(id: string): Promise<Task>;
   retry(id: string): Promise<Task>;
   diff(id: string): Promise<TaskDiff>;

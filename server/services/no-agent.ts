@@ -17,6 +17,7 @@ export class NoAgent implements AgentActions {
   approvePlan = async () => this.refuse();
   requestChanges = async () => this.refuse();
   merge = async () => this.refuse();
+  updateBranch = async () => this.refuse();
   abort = async () => this.refuse();
   retry = async () => this.refuse();
   diff = async () => this.refuse();

@@ -132,6 +132,38 @@ describe('collapseActivity', () => {
     expect(rows.map((r) => r.kind)).toEqual(['phase', 'tool', 'text']);
     expect(rows[1]).toMatchObject({ state: 'completed', durationMs: 5 });
   });
+
+  it('shows a setup command as one row with its latest state, and its output as one block', () => {
+    const setup = (state: 'running' | 'error', exitCode: number | null) =>
+      ({
+        kind: 'setup',
+        at,
+        phase: 'planning',
+        id: 's1',
+        command: 'npm ci',
+        step: 1,
+        of: 1,
+        state,
+        exitCode,
+        durationMs: exitCode === null ? null : 9,
+      }) as const;
+    const output = (text: string) => ({ kind: 'output', at, phase: 'planning', id: 's1', text }) as const;
+    const rows = collapseActivity([
+      setup('running', null),
+      output('added 1 package\n'),
+      output('npm ERR! lockfile\n'),
+      setup('error', 1),
+    ]);
+    expect(rows.map((r) => r.kind)).toEqual(['setup', 'output']);
+    expect(rows[0]).toMatchObject({ state: 'error', exitCode: 1 });
+    expect(rows[1]).toMatchObject({ text: 'added 1 package\nnpm ERR! lockfile\n' });
+    // A long output keeps its end, where the error is.
+    const long = collapseActivity([output('x'.repeat(30_000)), output('the end\n')]);
+    expect(long).toHaveLength(1);
+    const text = (long[0] as { text: string }).text;
+    expect(text.length).toBe(20_000);
+    expect(text.endsWith('the end\n')).toBe(true);
+  });
 });
 
 describe('errorText', () => {

@@ -151,7 +151,7 @@ describe('cards and the task drawer', () => {
     await page.getByTestId('verdict').filter({ hasText: 'Approved' }).waitFor();
     expect(await page.locator('.markdown').textContent()).toContain('The toggle works and is tested.');
     const actions = page.getByTestId('task-actions');
-    expect(await actions.getByRole('button').allInnerTexts()).toEqual(['Merge', 'Request changes', 'Delete']);
+    expect(await actions.getByRole('button').allInnerTexts()).toEqual(['Merge', 'Request changes', 'Update from main', 'Delete']);
 
     await actions.getByRole('button', { name: 'Request changes' }).click();
     await page.getByLabel('Feedback for the agent').fill('Keep the old colours as a fallback.');
@@ -164,7 +164,7 @@ describe('cards and the task drawer', () => {
       expect(await actions.getByRole('button').allInnerTexts(), title).toEqual(buttons);
     };
     await expectActions('Add a keyboard shortcut help panel', ['Start', 'Delete']);
-    await expectActions('Export the board as CSV', ['Approve plan', 'Request changes', 'Delete']);
+    await expectActions('Export the board as CSV', ['Approve plan', 'Request changes', 'Update from main', 'Delete']);
     await expectActions('Migrate to the new OpenCode SDK', ['Retry', 'Delete']);
     await expectActions('Split the settings page into sections', ['Abort', 'Delete']);
 

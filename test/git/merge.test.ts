@@ -103,7 +103,7 @@ describe('mergeBranch', () => {
     const error = await blocked(repo);
     expect(error.files).toEqual(['src/app.ts']);
     expect(error.message).toMatch(
-      /conflicts in src\/app\.ts; the merge was aborted.*request changes so the agent rebases, or merge by hand/,
+      /conflicts in src\/app\.ts; the merge was aborted.*press Update from main \(tasks\.updateBranch\).*or merge by hand/,
     );
     expect(readFileSync(path.join(repo.root, 'notes.txt'), 'utf8')).toBe('dirty but untouched\n');
   });

@@ -26,6 +26,8 @@ export interface AgentStudioOptions {
   opencodeHome?: string;
   /** OpenCode's own `permission` config (opencode.json), instead of the scripted default that allows edits and bash. */
   opencodePermission?: Record<string, string>;
+  /** Laid over the scripted model's OpenCode config, e.g. `{ snapshot: true }`. */
+  opencodeConfig?: Record<string, unknown>;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function startAgentStudio(options: AgentStudioOptions = {}) {
   const opencodeHome = options.opencodeHome ?? path.join(await tempDir('studio-opencode-'), 'home');
   const root = options.root ?? (await tempRepo());
   let orchestrator: Orchestrator | null = null;
-  const configContent = scriptedOpencodeConfig(model.baseUrl);
+  const configContent = { ...scriptedOpencodeConfig(model.baseUrl), ...options.opencodeConfig };
   if (options.opencodePermission) configContent.permission = options.opencodePermission;
   const started = await startStudio({
     root,

@@ -17,6 +17,7 @@ const DEFAULT_STEPS: Record<AgentPhase, FakeStep> = {
   implementation: { text: 'Done.', write: { path: 'hello.txt', content: 'hello\n' } },
   fix: { text: 'Fixed.', write: { path: 'hello.txt', content: 'hello, fixed\n' } },
   review: { text: 'Looks right.\n\nVERDICT: APPROVED' },
+  conflicts: { text: 'Resolved.' },
 };
 
 /**

@@ -26,6 +26,8 @@ export function SettingsDialog(props: { onClose(): void }) {
   const [mcp, setMcp] = createSignal(config?.mcp ?? false);
   const [permission, setPermission] = createSignal(config?.permission ? JSON.stringify(config.permission, null, 2) : '');
   const [unattended, setUnattended] = createSignal(config?.unattended ?? false);
+  const [setup, setSetup] = createSignal((config?.worktreeSetup ?? []).join('\n'));
+  const [copy, setCopy] = createSignal((config?.worktreeCopy ?? []).join('\n'));
   const [busy, setBusy] = createSignal(false);
   // OpenCode's provider list; the inputs stay free text, so a model it does not list can still be typed.
   const [offered] = createResource(async () => {
@@ -55,6 +57,8 @@ export function SettingsDialog(props: { onClose(): void }) {
       // The server checks the ruleset and names the field when it is wrong.
       permission: policy as ConfigPatch['permission'],
       unattended: unattended(),
+      worktreeSetup: lines(setup()),
+      worktreeCopy: lines(copy()),
       models: {
         planning: m.planning.trim() || null,
         implementation: m.implementation.trim() || null,
@@ -162,6 +166,25 @@ export function SettingsDialog(props: { onClose(): void }) {
             <span>Unattended: refuse what the agent asks instead of waiting for me</span>
           </label>
         </fieldset>
+        <fieldset class="fieldset">
+          <legend>New worktrees</legend>
+          <LinesField
+            name="worktreeSetup"
+            label="Setup commands"
+            hint="one shell command a line, run in order in each new worktree before its first phase"
+            placeholder="npm ci --prefer-offline"
+            value={setup()}
+            onInput={setSetup}
+          />
+          <LinesField
+            name="worktreeCopy"
+            label="Copy untracked files"
+            hint="one glob a line, copied from your checkout; never committed"
+            placeholder=".env"
+            value={copy()}
+            onInput={setCopy}
+          />
+        </fieldset>
         <Show when={project.info}>
           {(info) => (
             <p class="hint">
@@ -179,6 +202,39 @@ export function SettingsDialog(props: { onClose(): void }) {
         </div>
       </form>
     </Modal>
+  );
+}
+
+/** One entry a line; blank lines dropped. */
+function lines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
+function LinesField(props: {
+  name: string;
+  label: string;
+  hint: string;
+  placeholder: string;
+  value: string;
+  onInput: (value: string) => void;
+}) {
+  return (
+    <label class="field">
+      <span>
+        {props.label} <small>{props.hint}</small>
+      </span>
+      <textarea
+        name={props.name}
+        rows={3}
+        spellcheck={false}
+        placeholder={props.placeholder}
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    </label>
   );
 }
 

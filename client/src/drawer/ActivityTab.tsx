@@ -12,25 +12,54 @@ import { Markdown } from '../ui/Markdown.js';
 
 type Entry<K extends ActivityEntry['kind']> = Extract<ActivityEntry, { kind: K }>;
 
-const PHASE_TITLES = { planning: 'Planning', implementation: 'Implementation', review: 'AI review', fix: 'Fix' } as const;
+const PHASE_TITLES = {
+  planning: 'Planning',
+  implementation: 'Implementation',
+  review: 'AI review',
+  fix: 'Fix',
+  conflicts: 'Conflicts',
+} as const;
+
+function StateIcon(props: { state: string }) {
+  return (
+    <span class="tool-state" role="img" aria-label={props.state}>
+      <Switch fallback={<span class="spinner" />}>
+        <Match when={props.state === 'completed'}>
+          <Icon name="check" size={13} />
+        </Match>
+        <Match when={props.state === 'error'}>
+          <Icon name="close" size={13} />
+        </Match>
+      </Switch>
+    </span>
+  );
+}
 
 function ToolRow(props: { entry: Entry<'tool'> }) {
   return (
     <div class={`activity-tool tool-${props.entry.state}`} data-testid="activity-tool">
-      <span class="tool-state" role="img" aria-label={props.entry.state}>
-        <Switch fallback={<span class="spinner" />}>
-          <Match when={props.entry.state === 'completed'}>
-            <Icon name="check" size={13} />
-          </Match>
-          <Match when={props.entry.state === 'error'}>
-            <Icon name="close" size={13} />
-          </Match>
-        </Switch>
-      </span>
+      <StateIcon state={props.entry.state} />
       <span class="tool-name">{props.entry.tool}</span>
       <span class="tool-title">{props.entry.title}</span>
       <span class="tool-duration">
         {props.entry.durationMs === null ? props.entry.state : formatDuration(props.entry.durationMs)}
+      </span>
+    </div>
+  );
+}
+
+function SetupRow(props: { entry: Entry<'setup'> }) {
+  return (
+    <div class={`activity-tool tool-${props.entry.state}`} data-testid="activity-setup">
+      <StateIcon state={props.entry.state} />
+      <span class="tool-name">
+        setup {props.entry.step}/{props.entry.of}
+      </span>
+      <span class="tool-title">{props.entry.command}</span>
+      <span class="tool-duration">
+        {props.entry.durationMs === null
+          ? 'running'
+          : `${props.entry.exitCode ? `exit ${props.entry.exitCode} · ` : ''}${formatDuration(props.entry.durationMs)}`}
       </span>
     </div>
   );
@@ -55,6 +84,14 @@ function Row(props: { entry: ActivityEntry }) {
       return <PhaseRow entry={e} />;
     case 'tool':
       return <ToolRow entry={e} />;
+    case 'setup':
+      return <SetupRow entry={e} />;
+    case 'output':
+      return (
+        <pre class="activity-output" data-testid="activity-output">
+          {e.text}
+        </pre>
+      );
     case 'text':
       return <Markdown class="activity-text" source={e.text} />;
     case 'step':

@@ -5,6 +5,7 @@ import { DiffView } from '../diff/DiffView.js';
 import { FileList } from '../diff/FileList.js';
 import { parsePatch } from '../diff/parse-patch.js';
 import { api } from '../state/api.js';
+import { details } from '../state/details.js';
 import { errorText } from '../state/toasts.js';
 import { Icon } from '../ui/Icon.js';
 
@@ -29,7 +30,16 @@ export function ChangesTab(props: { task: Task }) {
     }
   };
   createEffect(
-    on([() => props.task.id, () => props.task.status, () => props.task.run?.state, () => props.task.branch], () => void load()),
+    on(
+      [
+        () => props.task.id,
+        () => props.task.status,
+        () => props.task.run?.state,
+        () => props.task.branch,
+        () => details[props.task.id]?.head,
+      ],
+      () => void load(),
+    ),
   );
 
   const diff = () => {

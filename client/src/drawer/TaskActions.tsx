@@ -1,6 +1,7 @@
 import { createSignal, For, onCleanup, Show } from 'solid-js';
 import type { Task } from '../../../shared/task.js';
 import { actionButtons } from '../lib/action-buttons.js';
+import { project } from '../state/project.js';
 import { closeTask } from '../state/route.js';
 import { deleteTask, perform, requestChanges } from '../state/task-actions.js';
 
@@ -60,7 +61,7 @@ export function TaskActions(props: { task: Task }) {
               aria-expanded={b.action === 'requestChanges' ? feedbackOpen() : undefined}
               onClick={() => (b.action === 'requestChanges' ? setFeedbackOpen((v) => !v) : run(() => perform(b.action, t())))}
             >
-              {b.label}
+              {b.action === 'updateBranch' ? `Update from ${project.config?.baseBranch ?? 'base'}` : b.label}
             </button>
           )}
         </For>

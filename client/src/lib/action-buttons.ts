@@ -16,6 +16,7 @@ const BUTTONS: readonly ActionButton[] = [
   { action: 'approvePlan', label: 'Approve plan', primary: true },
   { action: 'merge', label: 'Merge', primary: true },
   { action: 'requestChanges', label: 'Request changes', primary: false },
+  { action: 'updateBranch', label: 'Update from base', primary: false },
   { action: 'abort', label: 'Abort', primary: false },
   { action: 'retry', label: 'Retry', primary: false },
 ];

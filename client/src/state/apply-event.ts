@@ -32,6 +32,9 @@ export function applyEvent(event: StudioEvent): void {
     case 'review.updated':
       setDetail(event.taskId, { review: event.markdown });
       return;
+    case 'branch.updated':
+      setDetail(event.taskId, { head: event.head });
+      return;
     case 'activity.appended':
       appendActivity(event.taskId, event.entry);
       return;

@@ -2,7 +2,8 @@ import { createStore, produce } from 'solid-js/store';
 import type { ActivityEntry } from '../../../shared/activity.js';
 
 /** What the drawer shows beyond the task itself; filled when a drawer opens, then kept current by events. */
-type Detail = { plan?: string | null; review?: string | null; activity?: ActivityEntry[] };
+/** `head`: the branch tip a branch.updated event announced, so the Changes tab reloads. */
+type Detail = { plan?: string | null; review?: string | null; activity?: ActivityEntry[]; head?: string };
 
 const [details, setDetails] = createStore<Record<string, Detail>>({});
 

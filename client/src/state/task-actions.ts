@@ -34,12 +34,13 @@ export async function moveTask(task: Task, status: TaskStatus, order: number | u
   }
 }
 
-type AgentAction = 'start' | 'approvePlan' | 'merge' | 'abort' | 'retry';
+type AgentAction = 'start' | 'approvePlan' | 'merge' | 'updateBranch' | 'abort' | 'retry';
 
 const DOING: Record<AgentAction, string> = {
   start: 'Starting',
   approvePlan: 'Approving the plan of',
   merge: 'Merging',
+  updateBranch: 'Updating the branch of',
   abort: 'Aborting',
   retry: 'Retrying',
 };
