@@ -32,5 +32,7 @@ export const ActivityEntry = z.discriminatedUnion('kind', [
   }),
   /** A permission request or question: asked, answered, or gone with its run. */
   z.object({ kind: z.literal('request'), at: z.string(), phase: AgentPhase, message: z.string() }),
+  /** Something the studio did or noticed outside a phase, e.g. a dependency that was deleted. */
+  z.object({ kind: z.literal('note'), at: z.string(), text: z.string() }),
 ]);
 export type ActivityEntry = z.infer<typeof ActivityEntry>;

@@ -24,6 +24,8 @@ export const ERROR_REASONS = [
   'studio-not-running',
   'empty-plan',
   'busy-file',
+  'blocked',
+  'dependency-cycle',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
@@ -56,5 +58,7 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
     'no studio runs for this repo, so the agent cannot act; start it with `npx opencode-studio` (the CLI and MCP server then use it)',
   'empty-plan': 'the agent answered with an empty plan',
   'busy-file': 'the file kept changing under the write; try again',
+  blocked: 'the task depends on tasks that are not Done yet; the message names them',
+  'dependency-cycle': 'the dependencies would form a cycle; the message names it',
   internal: 'an unexpected error; the studio’s log has the details',
 };

@@ -125,7 +125,16 @@ export class PhaseRunner {
 
   private async prompt(task: Task, phase: AgentPhase): Promise<string> {
     const [plan, review] = await Promise.all([this.store.plans.read(task.id), this.store.reviews.read(task.id)]);
-    const vars = { task, plan, review, feedback: task.run?.feedback ?? null, diff: '', tools: this.store.config.get().mcp };
+    const comments = phase === 'fix' ? await this.store.comments.list(task.id).catch(() => []) : [];
+    const vars = {
+      task,
+      plan,
+      review,
+      feedback: task.run?.feedback ?? null,
+      diff: '',
+      comments,
+      tools: this.store.config.get().mcp,
+    };
     if (phase === 'review') {
       const diff = await branchDiff(this.repo, {
         branch: task.branch ?? `studio/${task.id}`,

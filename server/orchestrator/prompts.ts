@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { commentPlace } from '../../shared/comment-place.js';
+import type { ReviewComment } from '../../shared/comments.js';
 import type { AgentPhase, Task } from '../../shared/task.js';
 import { readTextOrNull } from '../store/atomic-file.js';
 
@@ -10,6 +12,7 @@ export type PromptVars = {
   feedback?: string | null;
   /** The session has the studio's MCP tools (config `mcp`). */
   tools?: boolean;
+  comments?: readonly ReviewComment[];
 };
 
 const TEMPLATES: Record<AgentPhase, string> = {
@@ -57,7 +60,7 @@ Do not commit; the studio commits your changes when you finish.
 
 # Review
 {{review}}
-{{feedback}}
+{{feedback}}{{comments}}
 When you are done, answer with a short summary of what you changed.`,
 };
 
@@ -81,8 +84,24 @@ export async function buildPrompt(promptsDir: string, phase: AgentPhase, vars: P
     followUps: vars.tools
       ? `\nIf the task is too large for one change, split it: create each later part as a follow-up task with the studio's task_create tool, with parent "${vars.task.id}", and plan only the first part here.\n`
       : '',
+    comments: commentsForPrompt(vars.comments ?? []),
   };
   return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+}
+
+/**
+ * The open comments of people on lines of the diff, each as `path:line`, the quoted line(s) and
+ * the comment. The AI's own comments are its review, which the prompt already carries.
+ */
+export function commentsForPrompt(comments: readonly ReviewComment[]): string {
+  const open = comments.filter((c) => c.status === 'open' && c.author === 'person');
+  if (open.length === 0) return '';
+  const items = open.map((c) => {
+    const quote = c.quote.length ? `\n${c.quote.map((l) => `> ${l}`).join('\n')}` : '';
+    const side = c.side === 'old' ? ' (a line the change removed)' : '';
+    return `## ${commentPlace(c)}${side}${quote}\n\n${c.body}`;
+  });
+  return `\n# Comments from a person on lines of the diff (act on each)\n\n${items.join('\n\n')}\n`;
 }
 
 export const MAX_REVIEW_DIFF_CHARS = 120_000;

@@ -5,12 +5,14 @@ import type { Task } from '../../shared/task.js';
 import { InvalidInputError, PreconditionError } from '../errors.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { AgentActions } from './agent-actions.js';
+import type { DependencyService } from './dependency-service.js';
 
 /** Task rules a person or a script meets through the API; the agent's phases live in the orchestrator. */
 export class TaskService {
   constructor(
     private readonly store: StudioStore,
     private readonly agent: AgentActions,
+    private readonly dependencies: DependencyService,
   ) {}
 
   list(filter: ListTasksInput = {}): Task[] {
@@ -34,13 +36,21 @@ export class TaskService {
   create(input: z.infer<typeof CreateTaskInput>): Promise<Task> {
     if (input.parent && !this.store.tasks.find(input.parent))
       throw new InvalidInputError(`parent: there is no task "${input.parent}"`);
-    return this.store.tasks.create(input);
+    if (!input.dependsOn) return this.store.tasks.create(input);
+    this.dependencies.check(null, input.dependsOn);
+    return this.store.tasks.create({ ...input, dependsOn: [...new Set(input.dependsOn)] });
   }
 
   update(input: z.infer<typeof UpdateTaskInput>): Promise<Task> {
     const { id, ...patch } = input;
     this.store.tasks.get(id);
-    return this.store.tasks.patch(id, patch);
+    const dependsOn = patch.dependsOn;
+    if (!dependsOn) return this.store.tasks.patch(id, patch);
+    // Checked against the file as it is on disk at the write, not only against memory.
+    return this.store.tasks.update(id, () => {
+      this.dependencies.check(id, dependsOn);
+      return { ...patch, dependsOn: [...new Set(dependsOn)] };
+    });
   }
 
   /** A drag on the board: a reorder, or a column change that the lifecycle allows. */

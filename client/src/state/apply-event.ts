@@ -33,6 +33,9 @@ export function applyEvent(event: StudioEvent): void {
     case 'review.updated':
       setDetail(event.taskId, { review: event.markdown });
       return;
+    case 'comments.updated':
+      setDetail(event.taskId, { comments: event.comments });
+      return;
     case 'activity.appended':
       appendActivity(event.taskId, event.entry);
       return;

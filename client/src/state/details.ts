@@ -1,8 +1,9 @@
 import { createStore, produce } from 'solid-js/store';
 import type { ActivityEntry } from '../../../shared/activity.js';
+import type { ReviewComment } from '../../../shared/comments.js';
 
 /** What the drawer shows beyond the task itself; filled when a drawer opens, then kept current by events. */
-type Detail = { plan?: string | null; review?: string | null; activity?: ActivityEntry[] };
+type Detail = { plan?: string | null; review?: string | null; activity?: ActivityEntry[]; comments?: ReviewComment[] };
 
 const [details, setDetails] = createStore<Record<string, Detail>>({});
 
