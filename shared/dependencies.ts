@@ -3,13 +3,13 @@
  * Done, or while it is part of a dependency cycle. Pure functions over the board's tasks, so the
  * server's guard and the board's card read the same rule. No zod here: the board imports this file.
  */
-type DepTask = { id: string; title: string; status: string; dependsOn: readonly string[] };
+type DepTask = { id: string; title: string; status: string; dependsOn?: readonly string[] };
 type Lookup<T> = (id: string) => T | undefined;
 
 /** The tasks that keep `task` from starting: existing dependencies not Done yet (a deleted one stops blocking). */
 export function blockersOf<T extends DepTask>(task: DepTask, find: Lookup<T>): T[] {
   const out: T[] = [];
-  for (const id of new Set(task.dependsOn)) {
+  for (const id of new Set(task.dependsOn ?? [])) {
     const dep = find(id);
     if (dep && dep.status !== 'done') out.push(dep);
   }
@@ -51,7 +51,7 @@ export function cycleThrough(from: string, edges: Lookup<readonly string[]>): st
  */
 export function findCycles(tasks: Iterable<DepTask>): string[][] {
   const deps = new Map<string, readonly string[]>();
-  for (const t of tasks) deps.set(t.id, t.dependsOn);
+  for (const t of tasks) deps.set(t.id, t.dependsOn ?? []);
   const state = new Map<string, 1 | 2>(); // 1: on the current path, 2: finished
   const cycles: string[][] = [];
   for (const root of deps.keys()) {

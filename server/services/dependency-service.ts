@@ -42,7 +42,7 @@ export class DependencyService {
 
   /** Listen to the board: cycles (also checked once now), deleted dependencies, and dependencies reaching Done. */
   watch(bus: EventBus): () => void {
-    for (const task of this.store.tasks.list()) this.graph.set(task.id, task.dependsOn.join(','));
+    for (const task of this.store.tasks.list()) this.graph.set(task.id, (task.dependsOn ?? []).join(','));
     this.reportCycles();
     // Off the emitting path: a cycle check over the whole board should not hold up every task write.
     return bus.on((e) => queueMicrotask(() => this.react(e)));
@@ -56,13 +56,14 @@ export class DependencyService {
       return;
     }
     if (e.type !== 'task.created' && e.type !== 'task.updated') return;
-    const key = e.task.dependsOn.join(',');
+    const key = (e.task.dependsOn ?? []).join(',');
     if (this.graph.get(e.task.id) !== key || e.type === 'task.created') {
       this.graph.set(e.task.id, key);
       this.reportCycles();
     }
     if (e.task.status === 'done')
-      for (const t of this.store.tasks.list('todo')) if (t.autoStart && t.dependsOn.includes(e.task.id)) this.queueStart(t.id);
+      for (const t of this.store.tasks.list('todo'))
+        if (t.autoStart && (t.dependsOn ?? []).includes(e.task.id)) this.queueStart(t.id);
   }
 
   async idle(): Promise<void> {
@@ -91,7 +92,7 @@ export class DependencyService {
 
   private noteDeleted(id: string): void {
     for (const t of this.store.tasks.list())
-      if (t.dependsOn.includes(id) && t.status !== 'done')
+      if ((t.dependsOn ?? []).includes(id) && t.status !== 'done')
         this.activity.append(t.id, {
           kind: 'note',
           at: new Date().toISOString(),
@@ -104,7 +105,7 @@ export class DependencyService {
     const run = this.lock
       .run(id, async () => {
         const task = this.store.tasks.find(id);
-        if (!task?.autoStart || task.status !== 'todo' || task.run || task.dependsOn.length === 0) return;
+        if (!task?.autoStart || task.status !== 'todo' || task.run || (task.dependsOn ?? []).length === 0) return;
         if (refusal('start', task, (other) => this.store.tasks.find(other))) return;
         try {
           await this.agent.start(id);

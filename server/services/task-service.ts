@@ -36,20 +36,19 @@ export class TaskService {
   create(input: z.infer<typeof CreateTaskInput>): Promise<Task> {
     if (input.parent && !this.store.tasks.find(input.parent))
       throw new InvalidInputError(`parent: there is no task "${input.parent}"`);
-    if (!input.dependsOn) return this.store.tasks.create(input);
-    this.dependencies.check(null, input.dependsOn);
-    return this.store.tasks.create({ ...input, dependsOn: [...new Set(input.dependsOn)] });
+    if (input.dependsOn) this.dependencies.check(null, input.dependsOn);
+    return this.store.tasks.create({ ...input, ...dependencyFields(input) });
   }
 
   update(input: z.infer<typeof UpdateTaskInput>): Promise<Task> {
     const { id, ...patch } = input;
     this.store.tasks.get(id);
     const dependsOn = patch.dependsOn;
-    if (!dependsOn) return this.store.tasks.patch(id, patch);
+    if (!dependsOn) return this.store.tasks.patch(id, { ...patch, ...dependencyFields(patch) });
     // Checked against the file as it is on disk at the write, not only against memory.
     return this.store.tasks.update(id, () => {
       this.dependencies.check(id, dependsOn);
-      return { ...patch, dependsOn: [...new Set(dependsOn)] };
+      return { ...patch, ...dependencyFields(patch) };
     });
   }
 
@@ -98,4 +97,12 @@ export class TaskService {
     this.store.tasks.get(id);
     await this.store.plans.write(id, markdown);
   }
+}
+
+/** dependsOn without repeats, and both fields left out of the file while they say nothing (like `parent`). */
+function dependencyFields(input: { dependsOn?: string[]; autoStart?: boolean }) {
+  const out: { dependsOn?: string[] | undefined; autoStart?: boolean | undefined } = {};
+  if ('dependsOn' in input) out.dependsOn = input.dependsOn?.length ? [...new Set(input.dependsOn)] : undefined;
+  if ('autoStart' in input) out.autoStart = input.autoStart || undefined;
+  return out;
 }

@@ -64,14 +64,8 @@ function parseMarkedTask(text: string, fileId: string, fileTime: string): Parsed
   };
 }
 
-/** Fields left out while they hold their default, unless the file already has them: old task files stay as they were. */
-const QUIET_DEFAULTS = { dependsOn: (v: unknown) => Array.isArray(v) && v.length === 0, autoStart: (v: unknown) => v === false };
-
 export function serializeTask(task: Task, raw?: Record<string, unknown>): string {
-  const out: Record<string, unknown> = { ...task };
-  for (const [key, isDefault] of Object.entries(QUIET_DEFAULTS))
-    if (isDefault(out[key]) && !(raw && key in raw)) out[key] = undefined;
-  return canonicalJson(out, TASK_KEY_ORDER, raw);
+  return canonicalJson(task, TASK_KEY_ORDER, raw);
 }
 
 /** Readable and unique across clones and branches without coordination: a slug of the title plus 6 random characters. */

@@ -53,7 +53,7 @@ describe('dependencies on the board', () => {
     await deps.getByRole('button', { name: 'Remove the dependency on Design the schema' }).click();
     await page.keyboard.press('Escape');
     await blocked.waitFor({ state: 'detached' });
-    expect((await client.tasks.get.query({ id: api.id })).task.dependsOn).toEqual([]);
+    expect((await client.tasks.get.query({ id: api.id })).task.dependsOn ?? []).toEqual([]);
   });
 
   it('a cycle made by editing task files by hand raises the banner naming the files, and both cards stay blocked', async () => {

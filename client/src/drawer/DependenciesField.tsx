@@ -10,6 +10,7 @@ const MAX_MATCHES = 8;
 
 /** The tasks this one waits for: pick them by searching, remove them one by one; each change saves at once. */
 export function DependenciesField(props: { task: Task }) {
+  const dependsOn = () => props.task.dependsOn ?? [];
   const [query, setQuery] = createSignal('');
   const [busy, setBusy] = createSignal(false);
   const save = async (patch: { dependsOn?: string[]; autoStart?: boolean }) => {
@@ -20,22 +21,22 @@ export function DependenciesField(props: { task: Task }) {
   const matches = createMemo(() => {
     const q = query().trim().toLowerCase();
     if (!q) return [];
-    const taken = new Set([props.task.id, ...props.task.dependsOn]);
+    const taken = new Set([props.task.id, ...dependsOn()]);
     return Object.values(tasks)
       .filter((t) => !taken.has(t.id) && (t.title.toLowerCase().includes(q) || t.id.includes(q)))
       .slice(0, MAX_MATCHES);
   });
   const add = async (id: string) => {
     setQuery('');
-    await save({ dependsOn: [...props.task.dependsOn, id] });
+    await save({ dependsOn: [...dependsOn(), id] });
   };
 
   return (
     <section class="deps" data-testid="dependencies" aria-label="Dependencies">
       <h4>Depends on</h4>
-      <Show when={props.task.dependsOn.length > 0} fallback={<p class="muted">No dependencies: it can start any time.</p>}>
+      <Show when={dependsOn().length > 0} fallback={<p class="muted">No dependencies: it can start any time.</p>}>
         <ul class="dep-list">
-          <For each={props.task.dependsOn}>
+          <For each={dependsOn()}>
             {(id) => (
               <li class="dep" data-testid="dependency">
                 <Show when={tasks[id]} fallback={<span class="muted">{id} (deleted: no longer blocks)</span>}>
@@ -51,7 +52,7 @@ export function DependenciesField(props: { task: Task }) {
                   class="icon-button"
                   aria-label={`Remove the dependency on ${tasks[id]?.title ?? id}`}
                   disabled={busy()}
-                  onClick={() => void save({ dependsOn: props.task.dependsOn.filter((d) => d !== id) })}
+                  onClick={() => void save({ dependsOn: dependsOn().filter((d) => d !== id) })}
                 >
                   <Icon name="close" size={12} />
                 </button>
@@ -95,7 +96,7 @@ export function DependenciesField(props: { task: Task }) {
       <label class="check">
         <input
           type="checkbox"
-          checked={props.task.autoStart}
+          checked={props.task.autoStart ?? false}
           disabled={busy()}
           onChange={(e) => void save({ autoStart: e.currentTarget.checked })}
         />

@@ -4,7 +4,7 @@ import { tasks } from '../state/board.js';
 
 /** What keeps a task in Todo from starting, in words for its card; null when nothing does. */
 export function blockedText(task: Task): string | null {
-  if (task.status !== 'todo' || task.dependsOn.length === 0) return null;
+  if (task.status !== 'todo' || !task.dependsOn?.length) return null;
   const blockers = blockersOf(task, (id) => tasks[id]);
   if (blockers.length > 0) return `Blocked by ${blockers.map((t) => t.title).join(', ')}`;
   return cycleThrough(task.id, (id) => tasks[id]?.dependsOn) ? 'Blocked: in a dependency cycle' : null;
