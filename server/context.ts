@@ -1,6 +1,8 @@
 import type { EventBus } from './events/event-bus.js';
 import type { AgentActions } from './services/agent-actions.js';
+import type { CommentService } from './services/comment-service.js';
 import type { ConflictService } from './services/conflict-service.js';
+import type { DependencyService } from './services/dependency-service.js';
 import type { ProjectService } from './services/project-service.js';
 import type { TaskService } from './services/task-service.js';
 import type { StudioStore } from './store/studio-store.js';
@@ -12,6 +14,8 @@ export interface Services {
   project: ProjectService;
   agent: AgentActions;
   conflicts: ConflictService;
+  comments: CommentService;
+  dependencies: DependencyService;
 }
 
 export interface Context {

@@ -19,7 +19,12 @@ export class PreconditionError extends Error {
 
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError';
-  readonly reason: ErrorReason = 'invalid-input';
+  constructor(
+    message: string,
+    readonly reason: ErrorReason = 'invalid-input',
+  ) {
+    super(message);
+  }
 }
 
 /** A file under `.opencode-studio/` that cannot be read as what it should be. */

@@ -66,7 +66,12 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
     cleanups.push(() => store.close());
     const agent = options.agent ? await options.agent(store, bus) : new NoAgent();
     if ('close' in agent && agent.close) cleanups.push(() => agent.close!());
-    const services = createServices(store, bus, agent, options.demo ?? false);
+    const services = createServices(store, bus, agent, repo, options.demo ?? false);
+    const unwatch = [services.dependencies.watch(bus), services.comments.watch(bus)];
+    cleanups.push(async () => {
+      for (const stop of unwatch) stop();
+      await Promise.all([services.dependencies.idle(), services.comments.idle()]);
+    });
     const token = randomBytes(24).toString('base64url');
     const guard = new Guard(token, host);
     const server = http.createServer(createApp(services, guard));

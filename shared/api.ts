@@ -6,6 +6,7 @@ import { AgentRequest } from './requests.js';
 import { Task, TaskId, TaskStatus } from './task.js';
 
 export const IdInput = z.object({ id: TaskId });
+const DependsOn = z.array(TaskId).max(50, 'at most 50 dependencies');
 export const ListTasksInput = z
   .object({
     status: TaskStatus.optional(),
@@ -29,6 +30,8 @@ export const CreateTaskInput = z
     labels: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
     /** The task this one follows up on; it must exist. */
     parent: TaskId.optional(),
+    dependsOn: DependsOn.optional(),
+    autoStart: z.boolean().optional(),
   })
   .strict();
 export const UpdateTaskInput = z
@@ -38,6 +41,8 @@ export const UpdateTaskInput = z
     description: z.string().max(200_000).optional(),
     labels: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
     order: z.number().finite().optional(),
+    dependsOn: DependsOn.optional(),
+    autoStart: z.boolean().optional(),
   })
   .strict();
 export const MoveTaskInput = z.object({ id: TaskId, status: TaskStatus, order: z.number().finite().optional() }).strict();

@@ -25,6 +25,8 @@ export const ERROR_REASONS = [
   'empty-plan',
   'busy-file',
   'setup-failed',
+  'blocked',
+  'dependency-cycle',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
@@ -58,5 +60,7 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'empty-plan': 'the agent answered with an empty plan',
   'busy-file': 'the file kept changing under the write; try again',
   'setup-failed': 'a worktree setup command (config worktreeSetup) failed; fix it and retry',
+  blocked: 'the task depends on tasks that are not Done yet; the message names them',
+  'dependency-cycle': 'the dependencies would form a cycle; the message names it',
   internal: 'an unexpected error; the studio’s log has the details',
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActivityEntry } from './activity.js';
+import { ReviewComment } from './comments.js';
 import { Config } from './config.js';
 import { AgentRequest, RequestOutcome } from './requests.js';
 import { Task } from './task.js';
@@ -14,7 +15,7 @@ export const OpencodeState = z.object({
 export type OpencodeState = z.infer<typeof OpencodeState>;
 
 /** `merge-conflict`: git left conflict markers in the file; the reason names the two sides. */
-export const ProblemKind = z.enum(['invalid', 'merge-conflict']);
+export const ProblemKind = z.enum(['invalid', 'merge-conflict', 'dependency-cycle']);
 export type ProblemKind = z.infer<typeof ProblemKind>;
 export const Problem = z.object({ path: z.string(), reason: z.string(), kind: ProblemKind.default('invalid') });
 export type Problem = z.infer<typeof Problem>;
@@ -28,6 +29,7 @@ export const StudioEventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('review.updated'), taskId: z.string(), markdown: z.string().nullable() }),
   /** The task branch moved without a phase (Update from base): its diff is new. */
   z.object({ type: z.literal('branch.updated'), taskId: z.string(), head: z.string() }),
+  z.object({ type: z.literal('comments.updated'), taskId: z.string(), comments: z.array(ReviewComment) }),
   z.object({ type: z.literal('config.updated'), config: Config }),
   z.object({
     type: z.literal('file.invalid'),

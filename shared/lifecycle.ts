@@ -1,3 +1,4 @@
+import { blockersOf, cycleThrough, nameTasks } from './dependencies.js';
 import type { ErrorReason } from './errors.js';
 import { STATUS_TITLES } from './statuses.js';
 import type { AgentPhase, Task, TaskStatus } from './task.js';
@@ -126,9 +127,18 @@ export function allows(action: LifecycleAction, task: LifecycleView): boolean {
 
 export type Refusal = { reason: ErrorReason; message: string };
 
-/** Why `action` is not open to the task now, with its reason code and words for a person; null when it is. */
-export function refusal(action: LifecycleAction, task: LifecycleView & Pick<Task, 'title'>): Refusal | null {
-  if (allows(action, task)) return null;
+/** The other tasks on the board, for the rules that look past the task itself (its dependencies). */
+export type BoardLookup = (id: string) => Pick<Task, 'id' | 'title' | 'status' | 'dependsOn'> | undefined;
+
+/** A task as the refusals read it; `id` and `dependsOn` matter only with a board to look them up in. */
+type Checked = LifecycleView & Pick<Task, 'title'> & Partial<Pick<Task, 'id' | 'dependsOn'>>;
+
+/**
+ * Why `action` is not open to the task now, with its reason code and words for a person; null when it is.
+ * With `board`, the guards below apply too.
+ */
+export function refusal(action: LifecycleAction, task: Checked, board?: BoardLookup): Refusal | null {
+  if (allows(action, task)) return board ? guard(action, task, board) : null;
   if (action !== 'abort' && conflicted(task))
     return {
       reason: 'merge-conflict-in-task',
@@ -145,6 +155,27 @@ export function refusal(action: LifecycleAction, task: LifecycleView & Pick<Task
   return {
     reason: 'not-allowed-now',
     message: `cannot ${VERB[action]} "${task.title}": it is in ${title(task.status)}, not ${from.join(' or ')}`,
+  };
+}
+
+/**
+ * Rules on top of the table that depend on other tasks. `start` (by the action, a drag to
+ * Planning, or autoStart) waits until every dependency is Done, and never runs inside a cycle.
+ */
+export function guard(action: LifecycleAction, task: Checked, board: BoardLookup): Refusal | null {
+  if (action !== 'start' || !task.dependsOn?.length || !task.id) return null;
+  const id = task.id;
+  // A cycle first: waiting for its other tasks would wait forever.
+  const cycle = cycleThrough(id, (t) => (t === id ? task.dependsOn : board(t)?.dependsOn));
+  if (cycle) {
+    const names = cycle.map((t) => `"${t === id ? task.title : (board(t)?.title ?? t)}" (${t})`).join(' → ');
+    return { reason: 'blocked', message: `"${task.title}" is blocked: it is in a dependency cycle: ${names}` };
+  }
+  const blockers = blockersOf({ id, title: task.title, status: task.status, dependsOn: task.dependsOn }, board);
+  if (blockers.length === 0) return null;
+  return {
+    reason: 'blocked',
+    message: `"${task.title}" is blocked: it waits for ${nameTasks(blockers)} to be Done (merged) first`,
   };
 }
 

@@ -73,6 +73,10 @@ export const Task = z.looseObject({
   labels: z.array(z.string().min(1).max(50)).max(50).default([]),
   /** The task this one was split from (a follow-up created by a planning agent); absent otherwise. */
   parent: TaskId.optional(),
+  /** Tasks that must be Done (merged) before this one may start; absent when there are none. */
+  dependsOn: z.array(TaskId).max(50).optional(),
+  /** Start by itself when the last of `dependsOn` reaches Done; absent means false. */
+  autoStart: z.boolean().optional(),
   /** The git branch holding the task's work (`studio/<id>`), once started. */
   branch: z.string().nullable().default(null),
   /** How many AI review rounds have run in the current implementation. */
@@ -100,6 +104,8 @@ export const TASK_KEY_ORDER = [
   'order',
   'labels',
   'parent',
+  'dependsOn',
+  'autoStart',
   'branch',
   'iteration',
   'verdict',

@@ -59,14 +59,14 @@ export function activityText(entries: ActivityEntry[]): string {
             ? `${e.tool} ${e.state}: ${e.title}`
             : e.kind === 'step'
               ? `step: ${e.tokens} tokens`
-              : e.kind === 'text'
+              : e.kind === 'text' || e.kind === 'note'
                 ? e.text.replace(/\s+/g, ' ').slice(0, 200)
                 : e.kind === 'setup'
                   ? `setup ${e.step}/${e.of} ${e.state}${e.exitCode ? ` (exit ${e.exitCode})` : ''}: ${e.command}`
                   : e.kind === 'output'
                     ? e.text.trimEnd().split('\n').slice(-3).join(' | ').slice(0, 200)
                     : `error: ${e.message}`;
-      return `${e.at}  ${e.phase.padEnd(14)}${what}`;
+      return `${e.at}  ${('phase' in e ? e.phase : 'studio').padEnd(14)}${what}`;
     })
     .join('\n');
 }

@@ -62,14 +62,15 @@ export const OPERATIONS: Operation[] = [
   op({
     name: 'task_create',
     description:
-      'Create a task in Todo. To split a large task into follow-ups, create each with `parent` set to the id of the task it comes from.',
+      'Create a task in Todo. To split a large task into follow-ups, create each with `parent` set to the id of the task it comes from. `dependsOn` lists tasks that must be Done (merged) before it may start (a cycle is refused, reason dependency-cycle); with `autoStart` it starts by itself when the last of them is merged.',
     input: CreateTaskInput,
     run: (api, input) => api.tasks.create.mutate(input),
     text: (task) => `Created ${taskLine(task)}`,
   }),
   op({
     name: 'task_update',
-    description: 'Change a task’s title, description or labels (labels replace the old list). Its status does not change.',
+    description:
+      'Change a task’s title, description, labels, dependsOn or autoStart (lists replace the old ones). Its status does not change.',
     input: UpdateTaskInput,
     run: (api, input) => api.tasks.update.mutate(input),
     text: (task) => `Updated ${taskLine(task)}`,

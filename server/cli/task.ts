@@ -14,8 +14,9 @@ fail: they need the studio's agent).
 
   task list [--status s] [--label l] [--search text]   the tasks, in board order
   task show <id>                                       a task with its plan and review
-  task create <title> [-d text] [--label l]… [--parent id]
-  task update <id> [--title t] [-d text] [--label l]…  (labels replace the old ones)
+  task create <title> [-d text] [--label l]… [--parent id] [--depends-on id]… [--auto-start]
+  task update <id> [--title t] [-d text] [--label l]… [--depends-on id]… [--auto-start | --no-auto-start]
+                                 (labels and dependencies replace the old ones)
   task move <id> <status>        todo planning plan_review in_progress ai_review review done
   task delete <id> [--force]     --force also removes the task's branch and worktree
   task start|approve|merge|abort|retry <id>
@@ -40,6 +41,9 @@ type Values = {
   description?: string;
   title?: string;
   parent?: string;
+  'depends-on'?: string[];
+  'auto-start'?: boolean;
+  'no-auto-start'?: boolean;
   force?: boolean;
   edit?: boolean;
 };
@@ -59,14 +63,28 @@ const COMMANDS: Record<
   create: {
     op: 'task_create',
     args: ['title'],
-    options: ['description', 'label', 'parent'],
-    input: ([title], v) => ({ title, description: v.description, labels: v.label, parent: v.parent }),
+    options: ['description', 'label', 'parent', 'depends-on', 'auto-start'],
+    input: ([title], v) => ({
+      title,
+      description: v.description,
+      labels: v.label,
+      parent: v.parent,
+      dependsOn: v['depends-on'],
+      autoStart: v['auto-start'],
+    }),
   },
   update: {
     op: 'task_update',
     args: ['id'],
-    options: ['title', 'description', 'label'],
-    input: ([id], v) => ({ id, title: v.title, description: v.description, labels: v.label }),
+    options: ['title', 'description', 'label', 'depends-on', 'auto-start', 'no-auto-start'],
+    input: ([id], v) => ({
+      id,
+      title: v.title,
+      description: v.description,
+      labels: v.label,
+      dependsOn: v['depends-on'],
+      autoStart: v['no-auto-start'] ? false : v['auto-start'],
+    }),
   },
   move: { op: 'task_move', args: ['id', 'status'], input: ([id, status]) => ({ id, status }) },
   delete: { op: 'task_delete', args: ['id'], options: ['force'], input: ([id], v) => ({ id, force: v.force }) },
@@ -93,6 +111,9 @@ export async function runTask(argv: string[]): Promise<number> {
       description: { type: 'string', short: 'd' },
       title: { type: 'string' },
       parent: { type: 'string' },
+      'depends-on': { type: 'string', multiple: true },
+      'auto-start': { type: 'boolean' },
+      'no-auto-start': { type: 'boolean' },
       force: { type: 'boolean' },
       edit: { type: 'boolean' },
       json: { type: 'boolean' },

@@ -21,6 +21,23 @@ export class EventBus {
     const event = { ...body, id: `${this.epoch}-${this.seq}`, at: new Date().toISOString() } as StudioEvent;
     this.buffer.push(event);
     if (this.buffer.length > this.capacity) this.buffer.splice(0, this.buffer.length - this.capacity);
+    // An event emitted by a listener waits until the current one has reached every listener, so all
+    // of them see events in id order (a subscriber drops an event older than the last it sent).
+    this.queue.push(event);
+    if (this.delivering) return event;
+    this.delivering = true;
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) this.deliver(next);
+    } finally {
+      this.delivering = false;
+    }
+    return event;
+  }
+
+  private readonly queue: StudioEvent[] = [];
+  private delivering = false;
+
+  private deliver(event: StudioEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -28,7 +45,6 @@ export class EventBus {
         console.error('event listener failed:', err);
       }
     }
-    return event;
   }
 
   on(listener: Listener): () => void {

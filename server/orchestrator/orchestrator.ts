@@ -1,7 +1,15 @@
 import type { ActivityEntry } from '../../shared/activity.js';
 import type { TaskDiff } from '../../shared/api.js';
 import type { OpencodeState } from '../../shared/events.js';
-import { busy, type LifecycleAction, PHASES, refusal, type Transition, transitionFor } from '../../shared/lifecycle.js';
+import {
+  type BoardLookup,
+  busy,
+  type LifecycleAction,
+  PHASES,
+  refusal,
+  type Transition,
+  transitionFor,
+} from '../../shared/lifecycle.js';
 import type { AgentPhase, Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -189,7 +197,7 @@ export class Orchestrator implements AgentActions {
     this.assertIdle(id);
     let row: Transition | undefined;
     const task = await this.store.tasks.update(id, (t) => {
-      assertAllowed(action, t);
+      assertAllowed(action, t, (other) => this.store.tasks.find(other));
       row = transitionFor(action, t.status)!;
       return { status: row.to, run: row.phase ? queuedRun(row.phase, feedback) : null, error: null, ...extra(row) };
     });
@@ -293,8 +301,8 @@ async function within(work: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** The lifecycle's refusal of `action` on `task`, as a PreconditionError with its reason. */
-function assertAllowed(action: LifecycleAction, task: Parameters<typeof refusal>[1]): void {
-  const refused = refusal(action, task);
+/** The lifecycle's refusal of `action` on `task` (with its guards, given the board), as a PreconditionError with its reason. */
+function assertAllowed(action: LifecycleAction, task: Parameters<typeof refusal>[1], board?: BoardLookup): void {
+  const refused = refusal(action, task, board);
   if (refused) throw new PreconditionError(refused.message, refused.reason);
 }

@@ -219,12 +219,14 @@ export class PhaseRunner {
 
   private async prompt(task: Task, phase: AgentPhase, extra: Partial<PromptVars> = {}): Promise<string> {
     const [plan, review] = await Promise.all([this.store.plans.read(task.id), this.store.reviews.read(task.id)]);
+    const comments = phase === 'fix' ? await this.store.comments.list(task.id).catch(() => []) : [];
     const vars = {
       task,
       plan,
       review,
       feedback: task.run?.feedback ?? null,
       diff: '',
+      comments,
       tools: this.store.config.get().mcp,
       ...extra,
     };

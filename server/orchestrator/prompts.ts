@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { commentPlace } from '../../shared/comment-place.js';
+import type { ReviewComment } from '../../shared/comments.js';
 import type { AgentPhase, Task } from '../../shared/task.js';
 import { readTextOrNull } from '../store/atomic-file.js';
 
@@ -13,6 +15,7 @@ export type PromptVars = {
   /** The conflicts phase: the files git could not merge, and the branch merged in. */
   conflicts?: readonly string[];
   base?: string;
+  comments?: readonly ReviewComment[];
 };
 
 const TEMPLATES: Record<AgentPhase, string> = {
@@ -60,7 +63,7 @@ Do not commit; the studio commits your changes when you finish.
 
 # Review
 {{review}}
-{{feedback}}
+{{feedback}}{{comments}}
 When you are done, answer with a short summary of what you changed.`,
   conflicts: `Merging {{base}} into this task's branch conflicted (your working directory is the task's git worktree, with the merge in progress).
 Do not commit and do not run git merge, rebase or reset; the studio commits the merge when you finish.
@@ -100,8 +103,24 @@ export async function buildPrompt(promptsDir: string, phase: AgentPhase, vars: P
       : '',
     conflicts: (vars.conflicts ?? []).map((f) => `- ${f}`).join('\n') || '(none)',
     base: vars.base ?? '',
+    comments: commentsForPrompt(vars.comments ?? []),
   };
   return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+}
+
+/**
+ * The open comments of people on lines of the diff, each as `path:line`, the quoted line(s) and
+ * the comment. The AI's own comments are its review, which the prompt already carries.
+ */
+export function commentsForPrompt(comments: readonly ReviewComment[]): string {
+  const open = comments.filter((c) => c.status === 'open' && c.author === 'person');
+  if (open.length === 0) return '';
+  const items = open.map((c) => {
+    const quote = c.quote.length ? `\n${c.quote.map((l) => `> ${l}`).join('\n')}` : '';
+    const side = c.side === 'old' ? ' (a line the change removed)' : '';
+    return `## ${commentPlace(c)}${side}${quote}\n\n${c.body}`;
+  });
+  return `\n# Comments from a person on lines of the diff (act on each)\n\n${items.join('\n\n')}\n`;
 }
 
 export const MAX_REVIEW_DIFF_CHARS = 120_000;

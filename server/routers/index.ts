@@ -1,4 +1,5 @@
 import { router } from '../trpc.js';
+import { commentsRouter } from './comments.js';
 import { configRouter } from './config.js';
 import { eventsRouter } from './events.js';
 import { healthProcedure } from './health.js';
@@ -14,6 +15,7 @@ export const appRouter = router({
   tasks: tasksRouter,
   plans: plansRouter,
   requests: requestsRouter,
+  comments: commentsRouter,
   events: eventsRouter,
 });
 

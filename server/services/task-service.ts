@@ -12,12 +12,14 @@ import type { Task } from '../../shared/task.js';
 import { InvalidInputError, PreconditionError } from '../errors.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { AgentActions } from './agent-actions.js';
+import type { DependencyService } from './dependency-service.js';
 
 /** Task rules a person or a script meets through the API; the agent's phases live in the orchestrator. */
 export class TaskService {
   constructor(
     private readonly store: StudioStore,
     private readonly agent: AgentActions,
+    private readonly dependencies: DependencyService,
   ) {}
 
   list(filter: ListTasksInput = {}): Task[] {
@@ -46,13 +48,20 @@ export class TaskService {
   create(input: z.infer<typeof CreateTaskInput>): Promise<Task> {
     if (input.parent && !this.store.tasks.find(input.parent))
       throw new InvalidInputError(`parent: there is no task "${input.parent}"`);
-    return this.store.tasks.create(input);
+    if (input.dependsOn) this.dependencies.check(null, input.dependsOn);
+    return this.store.tasks.create({ ...input, ...dependencyFields(input) });
   }
 
   update(input: z.infer<typeof UpdateTaskInput>): Promise<Task> {
     const { id, ...patch } = input;
     this.store.tasks.get(id);
-    return this.store.tasks.patch(id, patch);
+    const dependsOn = patch.dependsOn;
+    if (!dependsOn) return this.store.tasks.patch(id, { ...patch, ...dependencyFields(patch) });
+    // Checked against the file as it is on disk at the write, not only against memory.
+    return this.store.tasks.update(id, () => {
+      this.dependencies.check(id, dependsOn);
+      return { ...patch, ...dependencyFields(patch) };
+    });
   }
 
   /** A drag on the board: a reorder, or a column change that the lifecycle allows. */
@@ -100,4 +109,12 @@ export class TaskService {
     this.store.tasks.get(id);
     await this.store.plans.write(id, markdown);
   }
+}
+
+/** dependsOn without repeats, and both fields left out of the file while they say nothing (like `parent`). */
+function dependencyFields(input: { dependsOn?: string[]; autoStart?: boolean }) {
+  const out: { dependsOn?: string[] | undefined; autoStart?: boolean | undefined } = {};
+  if ('dependsOn' in input) out.dependsOn = input.dependsOn?.length ? [...new Set(input.dependsOn)] : undefined;
+  if ('autoStart' in input) out.autoStart = input.autoStart || undefined;
+  return out;
 }

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../errors.js';
 
 export const STUDIO_DIR = '.opencode-studio';
 
-export type FileKind = 'task' | 'plan' | 'review' | 'config';
+export type FileKind = 'task' | 'plan' | 'review' | 'comments' | 'config';
 
 /** Every path under `.opencode-studio/` is built here, and only from a validated id. */
 export class WorkspacePaths {
@@ -24,6 +24,9 @@ export class WorkspacePaths {
   }
   get reviews(): string {
     return path.join(this.dir, 'reviews');
+  }
+  get comments(): string {
+    return path.join(this.dir, 'comments');
   }
   get prompts(): string {
     return path.join(this.dir, 'prompts');
@@ -51,6 +54,9 @@ export class WorkspacePaths {
   review(id: string): string {
     return path.join(this.reviews, `${assertId(id)}.md`);
   }
+  commentsOf(id: string): string {
+    return path.join(this.comments, `${assertId(id)}.json`);
+  }
   activity(id: string): string {
     return path.join(this.runtime, 'activity', `${assertId(id)}.jsonl`);
   }
@@ -65,6 +71,7 @@ export class WorkspacePaths {
       tasks: ['task', '.json'],
       plans: ['plan', '.md'],
       reviews: ['review', '.md'],
+      comments: ['comments', '.json'],
     };
     const kind = folder ? kinds[folder] : undefined;
     if (!kind || !name.endsWith(kind[1])) return null;

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EventBus } from '../events/event-bus.js';
+import { CommentStore } from './comment-store.js';
 import { ConfigStore } from './config-store.js';
 import { MarkdownStore } from './markdown-store.js';
 import { OwnWrites } from './own-writes.js';
@@ -19,6 +20,7 @@ export class StudioStore {
   readonly tasks: TaskStore;
   readonly plans: MarkdownStore;
   readonly reviews: MarkdownStore;
+  readonly comments: CommentStore;
   readonly config: ConfigStore;
   private watcher: WorkspaceWatcher | null = null;
   private readonly ownWrites = new OwnWrites();
@@ -32,6 +34,7 @@ export class StudioStore {
     this.tasks = new TaskStore(this.paths, bus, this.problems, this.ownWrites);
     this.plans = new MarkdownStore('plan', this.paths, bus, this.ownWrites);
     this.reviews = new MarkdownStore('review', this.paths, bus, this.ownWrites);
+    this.comments = new CommentStore(this.paths, bus, this.problems, this.ownWrites);
     this.config = new ConfigStore(this.paths, bus, this.problems, this.ownWrites);
   }
 
@@ -44,7 +47,7 @@ export class StudioStore {
     const store = new StudioStore(root, bus);
     const started = Date.now();
     await store.config.load();
-    await Promise.all([store.tasks.load(), store.plans.load(), store.reviews.load()]);
+    await Promise.all([store.tasks.load(), store.plans.load(), store.reviews.load(), store.comments.load()]);
     if (options.watch)
       store.watching = store
         .watch()
@@ -59,7 +62,7 @@ export class StudioStore {
   /** Sync every file that changed since `sinceMs`, appeared, or vanished. */
   private async reconcile(sinceMs: number): Promise<void> {
     const taskFiles = new Set<string>();
-    for (const dir of [this.paths.tasks, this.paths.plans, this.paths.reviews]) {
+    for (const dir of [this.paths.tasks, this.paths.plans, this.paths.reviews, this.paths.comments]) {
       for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
         const file = path.join(dir, name);
         const cls = this.paths.classify(file);
@@ -96,14 +99,19 @@ export class StudioStore {
     }
     const id = cls.id!;
     if (cls.kind === 'task') return this.tasks.sync(id, final);
+    if (cls.kind === 'comments') return (await this.comments.sync(id)) ? 'changed' : 'unchanged';
     const changed = await (cls.kind === 'plan' ? this.plans : this.reviews).sync(id);
     return changed ? 'changed' : 'unchanged';
   }
 
-  /** Deletes the task with its plan and review. */
+  /** Deletes the task with its plan, review and comments. */
   async deleteTask(id: string): Promise<void> {
     await this.tasks.delete(id);
-    await Promise.all([this.plans.remove(id, { quiet: true }), this.reviews.remove(id, { quiet: true })]);
+    await Promise.all([
+      this.plans.remove(id, { quiet: true }),
+      this.reviews.remove(id, { quiet: true }),
+      this.comments.remove(id, { quiet: true }),
+    ]);
   }
 
   async idle(): Promise<void> {

@@ -14,7 +14,14 @@ import { newTaskId, sameTask, serializeTask } from './task-file.js';
 import { needsFileTime, parseTaskText, type ReadResult, readTaskFile } from './task-read.js';
 
 export type TaskPatch = Partial<Omit<Task, 'id' | 'createdAt' | 'updatedAt'>>;
-export type NewTask = { title: string; description?: string; labels?: string[]; parent?: string };
+export type NewTask = {
+  title: string;
+  description?: string;
+  labels?: string[];
+  parent?: string;
+  dependsOn?: string[];
+  autoStart?: boolean;
+};
 /** A file that changes under every attempt this many times in a row gets the write refused. */
 const MAX_WRITE_ATTEMPTS = 20;
 
@@ -120,17 +127,8 @@ export class TaskStore {
     while (this.tasks.has(id) || (await readTextOrNull(this.paths.task(id))) !== null) id = newTaskId(input.title);
     let last = 0;
     for (const t of this.tasks.values()) if (t.status === 'todo' && t.order > last) last = t.order;
-    const task = Task.parse({
-      id,
-      title: input.title,
-      description: input.description ?? '',
-      status: 'todo',
-      order: last + 1,
-      labels: input.labels ?? [],
-      ...(input.parent ? { parent: input.parent } : {}),
-      createdAt: now,
-      updatedAt: now,
-    });
+    // Fields the input leaves out take the schema's defaults.
+    const task = Task.parse({ ...input, id, status: 'todo', order: last + 1, createdAt: now, updatedAt: now });
     return this.lock.run(id, async () => {
       const text = serializeTask(task);
       // A git checkout of a branch without the board removes tasks/: bring it back rather than fail.

@@ -105,9 +105,9 @@ describe('Update from base', { timeout: 300_000 }, () => {
     expect(content).not.toMatch(/^(<{7}|={7}|>{7})/m);
     expect(content).toContain('# Written on main meanwhile');
     // The resolution was reviewed again after it.
-    const phases = (await s.client.tasks.activity.query({ id: task.id }))
-      .filter((e) => e.kind === 'phase' && e.state === 'started' && !e.message)
-      .map((e) => e.phase);
+    const phases = (await s.client.tasks.activity.query({ id: task.id })).flatMap((e) =>
+      e.kind === 'phase' && e.state === 'started' && !e.message ? [e.phase] : [],
+    );
     expect(phases.slice(phases.indexOf('conflicts'), phases.indexOf('conflicts') + 2)).toEqual(['conflicts', 'review']);
     expect(phases.lastIndexOf('review')).toBeGreaterThan(phases.indexOf('conflicts'));
     const done = await s.client.tasks.merge.mutate({ id: task.id });

@@ -70,7 +70,14 @@ describe.each([
       expect(tool.inputSchema.type).toBe('object');
     }
     const create = tools.find((t) => t.name === 'task_create')!;
-    expect(Object.keys(create.inputSchema.properties ?? {})).toEqual(['title', 'description', 'labels', 'parent']);
+    expect(Object.keys(create.inputSchema.properties ?? {})).toEqual([
+      'title',
+      'description',
+      'labels',
+      'parent',
+      'dependsOn',
+      'autoStart',
+    ]);
     expect(create.inputSchema.required).toEqual(['title']);
   });
 

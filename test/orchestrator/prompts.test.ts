@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildPrompt, diffForReview, MAX_REVIEW_DIFF_CHARS } from '../../server/orchestrator/prompts.js';
+import { buildPrompt, commentsForPrompt, diffForReview, MAX_REVIEW_DIFF_CHARS } from '../../server/orchestrator/prompts.js';
 import { parseVerdict } from '../../server/orchestrator/verdict.js';
+import { ReviewComment } from '../../shared/comments.js';
 import { Task } from '../../shared/task.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-repo.js';
 
@@ -28,6 +29,30 @@ describe('prompts', () => {
     await fs.mkdir(path.join(dir, 'custom'));
     await fs.writeFile(path.join(dir, 'custom', 'planning.md'), 'Plan {{id}}.{{followUps}}');
     expect(await buildPrompt(path.join(dir, 'custom'), 'planning', { task, tools: false })).toMatch(/Plan add-flag-abc123\.$/);
+  });
+
+  it('fix: open comments of people go as path:line, the quoted lines and the comment; {{comments}} works in overrides', async () => {
+    const comment = (over: Partial<ReviewComment>) =>
+      ReviewComment.parse({ id: 'c-1', path: 'src/a.ts', line: 3, body: 'Name it better.', quote: ['const x = 1;'], ...over });
+    const comments = [
+      comment({}),
+      comment({ id: 'c-2', line: 7, endLine: 8, quote: ['a', 'b'], body: 'Merge these.' }),
+      comment({ id: 'c-3', status: 'resolved', body: 'RESOLVED ONE' }),
+      comment({ id: 'c-4', status: 'outdated', body: 'OUTDATED ONE' }),
+      comment({ id: 'c-5', author: 'ai', body: 'AI ONE' }),
+    ];
+    const text = commentsForPrompt(comments);
+    expect(text).toContain('## src/a.ts:3\n> const x = 1;\n\nName it better.');
+    expect(text).toContain('## src/a.ts:7-8\n> a\n> b\n\nMerge these.');
+    expect(text).not.toMatch(/RESOLVED ONE|OUTDATED ONE|AI ONE/);
+    expect(commentsForPrompt([])).toBe('');
+    const dir = await tempDir();
+    const builtIn = await buildPrompt(dir, 'fix', { task, review: 'R', feedback: 'F', comments });
+    expect(builtIn).toContain('Name it better.');
+    await fs.mkdir(path.join(dir, 'prompts'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'prompts', 'fix.md'), 'Only these:{{comments}}');
+    const custom = await buildPrompt(path.join(dir, 'prompts'), 'fix', { task, comments });
+    expect(custom).toContain('Only these:\n# Comments from a person');
   });
 
   it('built-in: carries the task, the plan as given and feedback; nothing added for test doubles', async () => {

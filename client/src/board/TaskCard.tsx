@@ -1,9 +1,11 @@
 import { For, Show } from 'solid-js';
 import type { Task } from '../../../shared/task.js';
+import { blockedText } from '../lib/blocked.js';
 import { formatCost, formatTokens } from '../lib/format.js';
 import { labelHue } from '../lib/labels.js';
 import { runBadge } from '../lib/run-state.js';
 import { columns, liveTask } from '../state/board.js';
+import { Icon } from '../ui/Icon.js';
 
 export function LabelChip(props: { label: string }) {
   return (
@@ -54,6 +56,19 @@ export function CardBody(props: { task: Task }) {
         <div class="conflict-badge" data-testid="conflict-badge" title="A git merge left fields that both sides changed">
           Merge conflict
         </div>
+      </Show>
+      <Show when={blockedText(props.task)}>
+        {(text) => (
+          <div class="card-blocked" data-testid="card-blocked" title={text()}>
+            <Icon name="lock" size={12} />
+            <span class="blocked-text">{text()}</span>
+            <Show when={props.task.autoStart}>
+              <span class="meta-chip" title="Starts by itself when its dependencies are Done">
+                auto
+              </span>
+            </Show>
+          </div>
+        )}
       </Show>
       <Show when={badge()}>
         {(b) => (

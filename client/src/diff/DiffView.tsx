@@ -1,10 +1,20 @@
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
+import { commentPlace } from '../../../shared/comment-place.js';
+import { lineOf } from './annotate.js';
 import { highlight, languageOf } from './highlight.js';
 import type { DiffRow, ParsedPatch } from './parse-patch.js';
 
 const ROW = 20;
 const FILE_ROW = 36;
+const COMMENT_ROW = 48;
 const OVERSCAN = 30;
+
+const heightOf = (row: DiffRow) => (row.kind === 'file' ? FILE_ROW : row.kind === 'comment' ? COMMENT_ROW : ROW);
+
+/** Lines picked for a comment: one file, one side, `start..end`. */
+export type LinePick = { path: string; side: 'new' | 'old'; start: number; end: number };
+export type JumpTo = { path: string; side?: 'new' | 'old'; line?: number };
+type Picking = { selected(path: string, side: string, line: number): boolean; pick(at: LinePick, extend: boolean): void };
 
 // Rows never change once parsed, so they render once, without reactive wrappers.
 function Code(props: { text: string; path: string }) {
@@ -12,9 +22,25 @@ function Code(props: { text: string; path: string }) {
   return <span class="code">{tokens.map(([cls, text]) => (cls ? <span class={`tok-${cls}`}>{text}</span> : text))}</span>;
 }
 
-function Row(props: { row: DiffRow; pathOf(fileRow: number): string }) {
+function CommentRow(props: { comment: Extract<DiffRow, { kind: 'comment' }>['comment'] }) {
+  const c = props.comment;
+  return (
+    <div class={`dr dr-comment comment-${c.status}`} data-testid="diff-comment" data-comment-id={c.id} title={c.body}>
+      <span class="dc-head">
+        <span class="dc-place">{commentPlace(c)}</span>
+        {c.author === 'ai' ? <span class="meta-chip">AI</span> : null}
+        {c.status === 'outdated' ? <span class="meta-chip chip-outdated">outdated</span> : null}
+      </span>
+      <span class="dc-body">{c.body}</span>
+    </div>
+  );
+}
+
+function Row(props: { row: DiffRow; pathOf(fileRow: number): string; picking?: Picking }) {
   const row = props.row;
   switch (row.kind) {
+    case 'comment':
+      return <CommentRow comment={row.comment} />;
     case 'file':
       return (
         <div class="dr dr-file" data-file={row.path}>
@@ -26,15 +52,30 @@ function Row(props: { row: DiffRow; pathOf(fileRow: number): string }) {
       return <div class="dr dr-hunk">{row.text}</div>;
     case 'meta':
       return <div class="dr dr-meta">{row.text}</div>;
-    case 'line':
+    case 'line': {
+      const at = lineOf(row)!;
+      const path = props.pathOf(row.file);
+      const picking = props.picking;
       return (
-        <div class={`dr dr-${row.type}`}>
+        <div class={`dr dr-${row.type}`} classList={{ picked: picking?.selected(path, at.side, at.line) ?? false }}>
           <span class="ln">{row.oldNo ?? ''}</span>
           <span class="ln">{row.newNo ?? ''}</span>
+          {picking ? (
+            <button
+              type="button"
+              class="ln-pick"
+              aria-label={`Comment on ${at.side === 'old' ? 'removed ' : ''}line ${at.line}`}
+              title={`Comment on ${path}:${at.line} (shift-click another line: a range)`}
+              onClick={(e) => picking.pick({ path, side: at.side, start: at.line, end: at.line }, e.shiftKey)}
+            >
+              +
+            </button>
+          ) : null}
           <span class="sign">{row.type === 'add' ? '+' : row.type === 'del' ? '-' : ' '}</span>
-          <Code text={row.text} path={props.pathOf(row.file)} />
+          <Code text={row.text} path={path} />
         </div>
       );
+    }
   }
 }
 
@@ -42,7 +83,7 @@ function Row(props: { row: DiffRow; pathOf(fileRow: number): string }) {
  * A unified diff as a windowed list of fixed-height rows: a 5,000-line patch renders the
  * hundred rows on screen, not five thousand.
  */
-export function DiffView(props: { diff: ParsedPatch; jump: { path: string } | null }) {
+export function DiffView(props: { diff: ParsedPatch; jump: JumpTo | null; picking?: Picking }) {
   let scroller!: HTMLDivElement;
   const [scrollTop, setScrollTop] = createSignal(0);
   const [height, setHeight] = createSignal(600);
@@ -50,7 +91,7 @@ export function DiffView(props: { diff: ParsedPatch; jump: { path: string } | nu
   const offsets = createMemo(() => {
     const rows = props.diff.rows;
     const out = new Float64Array(rows.length + 1);
-    for (let i = 0; i < rows.length; i++) out[i + 1] = (out[i] ?? 0) + (rows[i]!.kind === 'file' ? FILE_ROW : ROW);
+    for (let i = 0; i < rows.length; i++) out[i + 1] = (out[i] ?? 0) + heightOf(rows[i]!);
     return out;
   });
   const indexAt = (y: number) => {
@@ -91,8 +132,8 @@ export function DiffView(props: { diff: ParsedPatch; jump: { path: string } | nu
     on(
       () => props.jump,
       (jump) => {
-        const at = jump ? props.diff.fileRows.get(jump.path) : undefined;
-        if (at !== undefined) scroller.scrollTop = offsets()[at] ?? 0;
+        const at = jump ? rowOf(props.diff, jump) : undefined;
+        if (at !== undefined) scroller.scrollTop = Math.max(0, (offsets()[at] ?? 0) - (jump?.line ? 3 * ROW : 0));
       },
       { defer: true },
     ),
@@ -107,10 +148,23 @@ export function DiffView(props: { diff: ParsedPatch; jump: { path: string } | nu
           style={{ height: `${offsets()[offsets().length - 1] ?? 0}px`, 'min-width': `calc(${props.diff.longest}ch + 8rem)` }}
         >
           <div class="diff-window" style={{ transform: `translateY(${offsets()[range().start] ?? 0}px)` }}>
-            <For each={visible()}>{(row) => <Row row={row} pathOf={pathOf} />}</For>
+            <For each={visible()}>{(row) => <Row row={row} pathOf={pathOf} picking={props.picking} />}</For>
           </div>
         </div>
       </div>
     </div>
   );
+}
+
+/** The row of a file header, or of a line in it when the jump names one. */
+function rowOf(diff: ParsedPatch, jump: JumpTo): number | undefined {
+  const header = diff.fileRows.get(jump.path);
+  if (header === undefined || !jump.line) return header;
+  for (let i = header + 1; i < diff.rows.length; i++) {
+    const row = diff.rows[i]!;
+    if (row.kind === 'file') break;
+    const at = lineOf(row);
+    if (at && at.line === jump.line && at.side === (jump.side ?? 'new')) return i;
+  }
+  return header;
 }

@@ -1,5 +1,8 @@
+import type { ReviewComment } from '../../../shared/comments.js';
+
 export type DiffRow =
   | { kind: 'file'; path: string; note: string | null }
+  | { kind: 'comment'; comment: ReviewComment }
   | { kind: 'hunk'; text: string }
   | { kind: 'line'; type: 'add' | 'del' | 'ctx'; oldNo: number | null; newNo: number | null; text: string; file: number }
   | { kind: 'meta'; text: string };

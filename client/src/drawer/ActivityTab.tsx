@@ -112,6 +112,13 @@ function Row(props: { entry: ActivityEntry }) {
           {e.message}
         </div>
       );
+    case 'note':
+      return (
+        <div class="activity-note" data-testid="activity-note">
+          <span>{e.text}</span>
+          <time>{formatTime(e.at)}</time>
+        </div>
+      );
   }
 }
 

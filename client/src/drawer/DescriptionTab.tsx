@@ -6,6 +6,7 @@ import { formatAgo, formatDuration } from '../lib/format.js';
 import { parseLabels } from '../lib/labels.js';
 import { updateTask } from '../state/task-actions.js';
 import { Markdown } from '../ui/Markdown.js';
+import { DependenciesField } from './DependenciesField.js';
 
 export function DescriptionTab(props: { task: Task }) {
   const [editing, setEditing] = createSignal(false);
@@ -52,6 +53,7 @@ export function DescriptionTab(props: { task: Task }) {
           <Show when={props.task.description.trim()} fallback={<p class="muted">No description.</p>}>
             <Markdown source={props.task.description} />
           </Show>
+          <DependenciesField task={props.task} />
           <dl class="facts">
             <dt>Status</dt>
             <dd>{COLUMN_TITLES[props.task.status]}</dd>

@@ -1,4 +1,4 @@
-import { For, Show } from 'solid-js';
+import { For, Match, Show, Switch } from 'solid-js';
 import { project } from '../state/project.js';
 import { Icon } from '../ui/Icon.js';
 
@@ -15,18 +15,24 @@ export function Banners() {
         {(problem) => (
           <div class="banner banner-problem" role="alert" data-testid="problem-banner">
             <Icon name="warning" size={14} />
-            <Show
-              when={problem.kind === 'merge-conflict'}
+            <Switch
               fallback={
                 <span>
                   <code>{problem.path}</code> cannot be read: {problem.reason}. Fix the file and the board picks it up.
                 </span>
               }
             >
-              <span data-kind="merge-conflict">
-                <strong>Merge conflict</strong> in <code>{problem.path}</code>: {problem.reason}.
-              </span>
-            </Show>
+              <Match when={problem.kind === 'merge-conflict'}>
+                <span data-kind="merge-conflict">
+                  <strong>Merge conflict</strong> in <code>{problem.path}</code>: {problem.reason}.
+                </span>
+              </Match>
+              <Match when={problem.kind === 'dependency-cycle'}>
+                <span data-kind="dependency-cycle">
+                  <strong>Dependency cycle</strong> in <code>{problem.path}</code>: {problem.reason}.
+                </span>
+              </Match>
+            </Switch>
           </div>
         )}
       </For>

@@ -34,6 +34,9 @@ export function applyEvent(event: StudioEvent): void {
       return;
     case 'branch.updated':
       setDetail(event.taskId, { head: event.head });
+      break;
+    case 'comments.updated':
+      setDetail(event.taskId, { comments: event.comments });
       return;
     case 'activity.appended':
       appendActivity(event.taskId, event.entry);

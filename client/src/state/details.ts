@@ -1,9 +1,16 @@
 import { createStore, produce } from 'solid-js/store';
 import type { ActivityEntry } from '../../../shared/activity.js';
+import type { ReviewComment } from '../../../shared/comments.js';
 
 /** What the drawer shows beyond the task itself; filled when a drawer opens, then kept current by events. */
 /** `head`: the branch tip a branch.updated event announced, so the Changes tab reloads. */
-type Detail = { plan?: string | null; review?: string | null; activity?: ActivityEntry[]; head?: string };
+type Detail = {
+  plan?: string | null;
+  review?: string | null;
+  activity?: ActivityEntry[];
+  head?: string;
+  comments?: ReviewComment[];
+};
 
 const [details, setDetails] = createStore<Record<string, Detail>>({});
 

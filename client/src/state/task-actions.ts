@@ -1,4 +1,4 @@
-import { type LifecycleAction, moveRule, transitionFor } from '../../../shared/lifecycle.js';
+import { guard, type LifecycleAction, moveRule, transitionFor } from '../../../shared/lifecycle.js';
 import type { Task, TaskStatus } from '../../../shared/task.js';
 import { api } from './api.js';
 import { currentTask, placeTask, removeTask, upsertTask } from './board.js';
@@ -20,6 +20,11 @@ export async function moveTask(task: Task, status: TaskStatus, order: number | u
     const rule = moveRule(before.status, status);
     if ('refused' in rule) {
       toast(sentence(`cannot move "${task.title}": ${rule.refused}`), 'error');
+      return;
+    }
+    const guarded = rule.action === 'reorder' ? null : guard(rule.action, task, (other) => currentTask(other));
+    if (guarded) {
+      toast(sentence(guarded.message), 'error');
       return;
     }
   }
@@ -68,7 +73,7 @@ export async function requestChanges(task: Task, feedback: string): Promise<bool
 
 export async function updateTask(
   task: Task,
-  patch: { title?: string; description?: string; labels?: string[] },
+  patch: { title?: string; description?: string; labels?: string[]; dependsOn?: string[]; autoStart?: boolean },
 ): Promise<boolean> {
   const updated = await attempt(`Saving "${task.title}" failed`, () => api().tasks.update.mutate({ id: task.id, ...patch }));
   if (updated) upsertTask(updated);
