@@ -1,27 +1,20 @@
 import type { ActivityEntry } from '../../shared/activity.js';
 import type { TaskDiff } from '../../shared/api.js';
 import type { OpencodeState } from '../../shared/events.js';
-import {
-  type BoardLookup,
-  busy,
-  type LifecycleAction,
-  PHASES,
-  refusal,
-  type Transition,
-  transitionFor,
-} from '../../shared/lifecycle.js';
+import { busy, type LifecycleAction, PHASES, type Transition, transitionFor } from '../../shared/lifecycle.js';
 import type { AgentPhase, Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
 import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/agent-runner.js';
 import type { AgentActions } from '../services/agent-actions.js';
+import { assertAllowed, queuedRun, within } from '../services/lifecycle-check.js';
 import { RequestService } from '../services/requests.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import { ActivityLog } from './activity-log.js';
 import type { AgentLink } from './agent-port.js';
-import { PhaseRunner, queuedRun } from './phase-runner.js';
+import { PhaseRunner } from './phase-runner.js';
 import { Slots } from './slots.js';
 import { TaskBranches } from './task-branches.js';
 
@@ -292,17 +285,4 @@ export class Orchestrator implements AgentActions {
     await within(Promise.all(jobs.map((j) => j.done)), 5_000);
     await this.activityLog.flush();
   }
-}
-
-/** Wait for `work`, but no longer than `ms`; the timer never holds the process open. */
-async function within(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
-
-/** The lifecycle's refusal of `action` on `task` (with its guards, given the board), as a PreconditionError with its reason. */
-function assertAllowed(action: LifecycleAction, task: Parameters<typeof refusal>[1], board?: BoardLookup): void {
-  const refused = refusal(action, task, board);
-  if (refused) throw new PreconditionError(refused.message, refused.reason);
 }

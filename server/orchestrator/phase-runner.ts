@@ -8,6 +8,7 @@ import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } f
 import { STUDIO_MCP_NAME, studioMcpCommand } from '../mcp/studio-mcp.js';
 import type { PhaseResult } from '../opencode/agent-runner.js';
 import { permissionRules } from '../opencode/request-channel.js';
+import { queuedRun } from '../services/lifecycle-check.js';
 import type { RequestService } from '../services/requests.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
@@ -17,10 +18,6 @@ import type { PhaseAgent } from './agent-port.js';
 import { buildPrompt, diffForReview, type PromptVars } from './prompts.js';
 import { parseVerdict } from './verdict.js';
 import { copiedFiles, prepareWorktree } from './worktree-setup.js';
-
-export function queuedRun(phase: AgentPhase, feedback: string | null = null): TaskRun {
-  return { phase, state: 'queued', sessionId: null, startedAt: null, activity: 'waiting for a free agent slot', feedback };
-}
 
 /** Runs one phase of one task and decides what comes next. Knows prompts, git and transitions; not queues. */
 export class PhaseRunner {

@@ -7,12 +7,13 @@ import type {
   TasksSnapshot,
   UpdateTaskInput,
 } from '../../shared/api.js';
-import { type LifecycleAction, moveRule, refusal, transitionFor } from '../../shared/lifecycle.js';
+import { type LifecycleAction, moveRule, transitionFor } from '../../shared/lifecycle.js';
 import type { Task } from '../../shared/task.js';
 import { InvalidInputError, PreconditionError } from '../errors.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { AgentActions } from './agent-actions.js';
 import type { DependencyService } from './dependency-service.js';
+import { assertAllowed } from './lifecycle-check.js';
 
 /** Task rules a person or a script meets through the API; the agent's phases live in the orchestrator. */
 export class TaskService {
@@ -80,8 +81,7 @@ export class TaskService {
   private async perform(action: LifecycleAction, task: Task, order: number | undefined): Promise<Task> {
     switch (action) {
       case 'backToTodo': {
-        const refused = refusal(action, task);
-        if (refused) throw new PreconditionError(refused.message, refused.reason);
+        assertAllowed(action, task);
         const status = transitionFor(action, task.status)!.to;
         return this.store.tasks.patch(task.id, { status, ...(order === undefined ? {} : { order }), run: null, error: null });
       }
