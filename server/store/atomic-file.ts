@@ -190,6 +190,12 @@ export async function appendLine(file: string, line: string): Promise<void> {
   }
 }
 
+/** A folder where a file was expected: `fs.rm` says ERR_FS_EISDIR, the system calls EISDIR. */
+export function isFolder(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'EISDIR' || code === 'ERR_FS_EISDIR';
+}
+
 export function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { COMMENT_KEY_ORDER, CommentsFile, type ReviewComment } from '../../shared/comments.js';
 import { InvalidFileError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { isMissing, readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
+import { isFolder, isMissing, readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import { canonicalJson, describeZodIssues, parseJsonObject } from './canonical.js';
 import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
@@ -85,7 +85,7 @@ export class CommentStore {
       const file = this.paths.commentsOf(id);
       const existed = await fs.rm(file).then(
         () => true,
-        (err) => (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR' ? false : Promise.reject(err)),
+        (err) => (isMissing(err) || isFolder(err) ? false : Promise.reject(err)),
       );
       this.ownWrites.wrote(file);
       this.problems.clear(this.paths.relative(file));

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { EventBus } from '../events/event-bus.js';
-import { isMissing, readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
+import { isFolder, isMissing, readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
 import type { WorkspacePaths } from './paths.js';
@@ -40,7 +40,7 @@ export class MarkdownStore {
       const existed = (await fs.rm(this.file(id), { recursive: false }).then(
         () => true,
         // A folder or special file in its place is not ours to delete: leave it, as if there were none.
-        (err) => (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR' ? false : Promise.reject(err)),
+        (err) => (isMissing(err) || isFolder(err) ? false : Promise.reject(err)),
       )) as boolean;
       this.ownWrites.wrote(this.file(id));
       if (existed && !options.quiet) this.changed(id, null);
