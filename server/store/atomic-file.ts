@@ -59,14 +59,18 @@ async function refuseLinkedFolders(file: string): Promise<void> {
 }
 
 /** The same, synchronously: for a record that must be on disk before the next line runs (a child's pid). */
-export function writeFileAtomicSync(file: string, text: string): void {
+/**
+ * `durable: false` skips the fsync: for runtime hints (a pid) that must be visible to the next
+ * process at once, even if this one is killed the next instant, and need not survive a power cut.
+ */
+export function writeFileAtomicSync(file: string, text: string, options: { durable?: boolean } = {}): void {
   for (const dir of studioFolders(file)) refuseLinkedFolder(dir, lstatSync(dir, { throwIfNoEntry: false }));
   refuseNonFile(file, lstatSync(file, { throwIfNoEntry: false }));
   const temp = tempName(file);
   const fd = openSync(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, 0o644);
   try {
     writeSync(fd, text);
-    fsyncSync(fd);
+    if (options.durable !== false) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

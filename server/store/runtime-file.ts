@@ -98,7 +98,7 @@ export async function releaseRuntime(paths: WorkspacePaths): Promise<void> {
 
 /** Written synchronously the moment OpenCode is spawned, so a studio killed at any moment leaves the right pid. */
 export function recordOpencodePid(paths: WorkspacePaths, pid: number): void {
-  writeFileAtomicSync(paths.opencodePid, `${pid}\n`);
+  writeFileAtomicSync(paths.opencodePid, `${pid}\n`, { durable: false });
 }
 
 /** The pid of an OpenCode a studio started and did not stop (killed -9), or null. */
