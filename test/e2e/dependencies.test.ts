@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Task } from '../../shared/task.js';
-import { startAgentStudio, stopModels } from '../helpers/agent-studio.js';
+import { startAgentStudio, stopModels, waitStatus } from '../helpers/agent-studio.js';
 import { reasonOf } from '../helpers/failure.js';
 import { stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';
@@ -13,19 +12,6 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-type Client = Awaited<ReturnType<typeof startAgentStudio>>['client'];
-async function waitStatus(client: Client, id: string, status: Task['status'], timeoutMs = 90_000): Promise<Task> {
-  return waitFor(
-    async () => {
-      const { task } = await client.tasks.get.query({ id });
-      if (task.run?.state === 'failed') throw new Error(`task failed: ${task.error}`);
-      return task.status === status && !task.run ? task : null;
-    },
-    `task ${id} to reach ${status}`,
-    timeoutMs,
-  );
-}
-
 describe('dependencies through the real lifecycle (real opencode, scripted model)', { timeout: 300_000 }, () => {
   it('B waits for A; once A is merged, B starts by itself on a branch that has A’s merged work', async () => {
     const { client, root } = await startAgentStudio();
@@ -35,13 +21,13 @@ describe('dependencies through the real lifecycle (real opencode, scripted model
     expect(await reasonOf(client.tasks.start.mutate({ id: b.id }))).toBe('blocked');
 
     await client.tasks.start.mutate({ id: a.id });
-    await waitStatus(client, a.id, 'plan_review');
+    await waitStatus(client, a.id, 'plan_review', 90_000);
     await client.tasks.approvePlan.mutate({ id: a.id });
     await waitStatus(client, a.id, 'review', 120_000);
     expect((await client.tasks.get.query({ id: b.id })).task.status, 'A in Review still blocks B').toBe('todo');
 
     await client.tasks.merge.mutate({ id: a.id });
-    const planned = await waitStatus(client, b.id, 'plan_review');
+    const planned = await waitStatus(client, b.id, 'plan_review', 90_000);
     expect(planned.branch).toBe(`studio/${b.id}`);
     // B's worktree started from the base as it was when B started: A's notes are in it.
     const inB = await fs.readFile(`${root}.worktrees/${b.id}/notes/${a.id}.md`, 'utf8');

@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { phaseOf } from '../../server/demo/demo-script.js';
-import type { Task } from '../../shared/task.js';
-import { startAgentStudio, stopModels } from '../helpers/agent-studio.js';
+import { startAgentStudio, stopModels, waitStatus } from '../helpers/agent-studio.js';
 import { stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
@@ -12,19 +11,6 @@ afterEach(async () => {
   await stopModels();
 });
 afterAll(removeTempDirs);
-
-type Client = Awaited<ReturnType<typeof startAgentStudio>>['client'];
-async function waitStatus(client: Client, id: string, status: Task['status'], timeoutMs = 60_000): Promise<Task> {
-  return waitFor(
-    async () => {
-      const { task } = await client.tasks.get.query({ id });
-      if (task.run?.state === 'failed') throw new Error(`task failed: ${task.error}`);
-      return task.status === status && !task.run ? task : null;
-    },
-    `task ${id} to reach ${status}`,
-    timeoutMs,
-  );
-}
 
 describe('a task from todo to done with a real opencode and the scripted model', { timeout: 180_000 }, () => {
   it('plans, takes the hand-edited plan, implements, reviews, fixes, merges', async () => {

@@ -9,8 +9,10 @@ import {
 import { isolatedOpencodeEnv } from '../../server/opencode/server-process.js';
 import { createAgent } from '../../server/orchestrator/create-agent.js';
 import type { Orchestrator } from '../../server/orchestrator/orchestrator.js';
+import type { Task } from '../../shared/task.js';
 import { startStudio } from './studio.js';
 import { tempDir, tempRepo } from './temp-repo.js';
+import { waitFor } from './wait.js';
 
 /** The demo script without its pauses: tests want speed, people watching the demo want pauses. */
 export const fastDemoResponder: Responder = async (req) => ({ ...(await demoResponder(req)), delayMs: 0 });
@@ -56,4 +58,19 @@ export async function startAgentStudio(options: AgentStudioOptions = {}) {
 
 export async function stopModels(): Promise<void> {
   await Promise.all(models.splice(0).map((m) => m.close()));
+}
+
+type AgentClient = Awaited<ReturnType<typeof startAgentStudio>>['client'];
+
+/** Wait until the task rests in `status` with nothing running; a failed run fails the wait at once. */
+export function waitStatus(client: AgentClient, id: string, status: Task['status'], timeoutMs = 60_000): Promise<Task> {
+  return waitFor(
+    async () => {
+      const { task } = await client.tasks.get.query({ id });
+      if (task.run?.state === 'failed') throw new Error(`task failed: ${task.error}`);
+      return task.status === status && !task.run ? task : null;
+    },
+    `task ${id} to reach ${status}`,
+    timeoutMs,
+  );
 }
