@@ -10,9 +10,6 @@ import { Problems } from './problems.js';
 import { type SyncResult, TaskStore } from './task-store.js';
 import { WorkspaceWatcher } from './watcher.js';
 
-/** Files changed this close before the start are read again too: file times are coarser than our clock. */
-const RECONCILE_MARGIN_MS = 2_000;
-
 /** The workspace store: every file under `.opencode-studio/` goes through here, and every change becomes one bus event. */
 export class StudioStore {
   readonly paths: WorkspacePaths;
@@ -40,27 +37,24 @@ export class StudioStore {
 
   /**
    * Reads config (throws InvalidConfigError naming the field) and every task. With `watch`, the
-   * watcher starts without holding up the start: its first scan of 10,000 files takes a second,
-   * and once it is done, whatever changed meanwhile is read again (`watching` resolves then).
+   * watcher is up first (it lists only the top folder, so that is quick): whatever changes while
+   * the files are read is read again once the load is done, and nothing slips between the two.
    */
   static async open(root: string, bus: EventBus, options: { watch?: boolean } = {}): Promise<StudioStore> {
     const store = new StudioStore(root, bus);
-    const started = Date.now();
-    await store.config.load();
-    await Promise.all([store.tasks.load(), store.plans.load(), store.reviews.load(), store.comments.load()]);
-    if (options.watch)
-      store.watching = store
-        .watch()
-        .then(() => store.reconcile(started - RECONCILE_MARGIN_MS))
-        .catch((err) => console.error('the file watcher failed to start; hand edits will not show until a restart:', err));
+    try {
+      if (options.watch) await store.watch();
+      await store.config.load();
+      await Promise.all([store.tasks.load(), store.plans.load(), store.reviews.load(), store.comments.load()]);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
     return store;
   }
 
-  /** Resolves once the watcher is running and has caught up (see `open`). */
-  watching: Promise<void> = Promise.resolve();
-
-  /** Sync every file that changed since `sinceMs`, appeared, or vanished. */
-  private async reconcile(sinceMs: number): Promise<void> {
+  /** Sync every file, and every task whose file vanished: after a folder was deleted or made again. */
+  private async resync(): Promise<void> {
     const taskFiles = new Set<string>();
     for (const dir of [this.paths.tasks, this.paths.plans, this.paths.reviews, this.paths.comments]) {
       for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
@@ -68,14 +62,12 @@ export class StudioStore {
         const cls = this.paths.classify(file);
         if (!cls) continue;
         if (cls.kind === 'task') taskFiles.add(file);
-        const stat = await fs.stat(file).catch(() => null);
-        if (stat && stat.mtimeMs >= sinceMs) await this.syncPath(file, true);
+        await this.syncPath(file, true);
       }
     }
     for (const task of this.tasks.list())
       if (!taskFiles.has(this.paths.task(task.id))) await this.syncPath(this.paths.task(task.id), true);
-    const config = await fs.stat(this.paths.config).catch(() => null);
-    if (config && config.mtimeMs >= sinceMs) await this.syncPath(this.paths.config, true);
+    await this.syncPath(this.paths.config, true);
   }
 
   async watch(): Promise<void> {
@@ -83,7 +75,7 @@ export class StudioStore {
     this.watcher = new WorkspaceWatcher(
       this.paths,
       (file, final) => this.syncPath(file, final),
-      () => this.reconcile(0),
+      () => this.resync(),
     );
     const watcher = this.watcher;
     this.ownWrites.listener = (file) => watcher.recheck(file);
@@ -119,7 +111,6 @@ export class StudioStore {
   }
 
   async close(): Promise<void> {
-    await this.watching;
     this.ownWrites.listener = null;
     await this.watcher?.close();
     this.watcher = null;

@@ -1,14 +1,21 @@
-import { readdirSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TASK_STATUSES, Task, type TaskStatus } from '../../shared/task.js';
 import { InvalidFileError, NotFoundError, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { isMissing, readTextOrNull, readTextOrNullSync, removeTempFiles, writeFileAtomic } from './atomic-file.js';
+import {
+  isMissing,
+  readListedFileSync,
+  readTextOrNull,
+  readTextOrNullSync,
+  removeTempFiles,
+  writeFileAtomic,
+} from './atomic-file.js';
 import { replaceIfUnchanged } from './guarded-write.js';
 import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
-import type { WorkspacePaths } from './paths.js';
+import { isTaskId, type WorkspacePaths } from './paths.js';
 import type { Problems } from './problems.js';
 import { newTaskId, sameTask, serializeTask } from './task-file.js';
 import { needsFileTime, parseTaskText, type ReadResult, readTaskFile } from './task-read.js';
@@ -36,7 +43,7 @@ const STATUS_RANK = new Map<TaskStatus, number>(TASK_STATUSES.map((s, i) => [s, 
 export class TaskStore {
   private readonly tasks = new Map<string, Task>();
   private readonly knownText = new Map<string, string>();
-  /** Compact JSON of each task and of whole lists, so a 10,000-task list is sent without serializing it again. */
+  /** Compact JSON of each task (made when a list first needs it) and of whole lists, so a 10,000-task list is sent without serializing it again. */
   private readonly compact = new Map<string, string>();
   private listCache = new Map<string, Buffer>();
   private readonly lock = new KeyedLock();
@@ -55,19 +62,22 @@ export class TaskStore {
    */
   async load(): Promise<void> {
     await removeTempFiles(this.paths.tasks);
-    let names: string[] = [];
+    let entries: Dirent[] = [];
     try {
-      names = readdirSync(this.paths.tasks);
+      entries = readdirSync(this.paths.tasks, { withFileTypes: true });
     } catch (err) {
       if (!isMissing(err)) throw err;
     }
-    for (const name of names) {
-      const id = name.endsWith('.json') ? this.paths.classify(path.join(this.paths.tasks, name))?.id : null;
-      if (!id) continue;
-      const file = this.paths.task(id);
+    const folder = this.paths.tasks + path.sep;
+    for (const entry of entries) {
+      const name = entry.name;
+      const id = name.endsWith('.json') ? name.slice(0, -5) : null;
+      if (!id || !isTaskId(id)) continue;
+      const file = folder + name;
       let text: string | null;
       try {
-        text = readTextOrNullSync(file);
+        // A link, a folder or a pipe in a task's place is read the careful way, which says what it is.
+        text = entry.isFile() ? readListedFileSync(file) : readTextOrNullSync(file);
       } catch (err) {
         this.problems.note(this.paths.relative(file), err instanceof InvalidFileError ? err.detail : (err as Error).message);
         continue;
@@ -99,12 +109,21 @@ export class TaskStore {
     if (!cached) {
       cached = Buffer.from(
         `[${this.list(status)
-          .map((t) => this.compact.get(t.id) ?? JSON.stringify(t))
+          .map((t) => this.compactJson(t))
           .join(',')}]`,
       );
       this.listCache.set(key, cached);
     }
     return cached;
+  }
+
+  private compactJson(task: Task): string {
+    let json = this.compact.get(task.id);
+    if (json === undefined) {
+      json = JSON.stringify(task);
+      this.compact.set(task.id, json);
+    }
+    return json;
   }
 
   get(id: string): Task {
@@ -277,7 +296,7 @@ export class TaskStore {
   private remember(id: string, task: Task, text: string): void {
     this.tasks.set(id, task);
     this.knownText.set(id, text);
-    this.compact.set(id, JSON.stringify(task));
+    this.compact.delete(id);
     this.changed();
   }
 

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { TEMP_SUFFIX } from './atomic-file.js';
 import type { WorkspacePaths } from './paths.js';
-import { quietRelists } from './quiet-relists.js';
 import type { SyncResult } from './task-store.js';
+import { skipListings } from './unlisted-folders.js';
 
 export type SyncPath = (file: string, final: boolean) => Promise<SyncResult>;
 
@@ -49,7 +49,7 @@ export class WorkspaceWatcher {
         path.basename(file).endsWith(TEMP_SUFFIX) ||
         this.inFolder(file),
     });
-    quietRelists(this.watcher);
+    skipListings(this.watcher, (dir) => path.dirname(dir) === this.paths.dir);
     this.watcher.on('raw', (_event, name, details) => {
       const folder = (details as { watchedPath?: string } | undefined)?.watchedPath;
       if (typeof name !== 'string' || !folder || path.dirname(folder) !== this.paths.dir) return;

@@ -1,9 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../../server/events/event-bus.js';
 import type { StudioStore } from '../../server/store/studio-store.js';
 import { StudioStore as Store } from '../../server/store/studio-store.js';
+import { TaskStore } from '../../server/store/task-store.js';
 import { initWorkspace } from '../../server/store/workspace.js';
 import { recordEvents } from '../helpers/bus-recorder.js';
 import { removeTempDirs, tempRepo } from '../helpers/temp-repo.js';
@@ -264,38 +265,29 @@ describe('regression: a hand edit right after the studio wrote the same file was
   });
 });
 
-describe('the watcher starts in the background', () => {
-  it('a change made while its first scan runs is picked up once it is done', async () => {
+describe('the watcher is up before the files are read', () => {
+  it('a change made while the tasks load is picked up once the load is done', async () => {
     const root = await tempRepo();
     const { paths } = await initWorkspace(root, 'main');
     const now = new Date().toISOString();
+    const task = (id: string, title: string) =>
+      JSON.stringify({ id, title, status: 'todo', order: 0, createdAt: now, updatedAt: now });
     await Promise.all(
-      Array.from({ length: 2000 }, (_, i) =>
-        fs.writeFile(
-          paths.task(`bulk-${i}`),
-          JSON.stringify({ id: `bulk-${i}`, title: `Bulk ${i}`, status: 'todo', order: i, createdAt: now, updatedAt: now }),
-        ),
-      ),
+      Array.from({ length: 2000 }, (_, i) => fs.writeFile(paths.task(`bulk-${i}`), task(`bulk-${i}`, `Bulk ${i}`))),
     );
+    // The edits land once the load has read every file and before the store is handed out.
+    const load = TaskStore.prototype.load;
+    const during = vi.spyOn(TaskStore.prototype, 'load').mockImplementation(async function (this: TaskStore) {
+      await load.call(this);
+      await fs.writeFile(paths.task('bulk-7'), task('bulk-7', 'Changed during the load'));
+      await fs.unlink(paths.task('bulk-8'));
+      await fs.writeFile(paths.task('new-one'), JSON.stringify({ title: 'Added during the load', status: 'todo' }));
+    });
     const bus = new EventBus();
-    const store = await Store.open(root, bus, { watch: true });
-    open.push(store);
     const rec = recordEvents(bus);
-    await fs.writeFile(
-      paths.task('bulk-7'),
-      JSON.stringify({
-        id: 'bulk-7',
-        title: 'Changed during the scan',
-        status: 'todo',
-        order: 7,
-        createdAt: now,
-        updatedAt: now,
-      }),
-    );
-    await fs.unlink(paths.task('bulk-8'));
-    await fs.writeFile(paths.task('new-one'), JSON.stringify({ title: 'Added during the scan', status: 'todo' }));
-    await store.watching;
-    await waitFor(() => store.tasks.find('bulk-7')?.title === 'Changed during the scan', 'the edit');
+    const store = await Store.open(root, bus, { watch: true }).finally(() => during.mockRestore());
+    open.push(store);
+    await waitFor(() => store.tasks.find('bulk-7')?.title === 'Changed during the load', 'the edit');
     await waitFor(() => !store.tasks.find('bulk-8') && store.tasks.find('new-one'), 'the delete and the add');
     expect(rec.of('task.updated').map((e) => e.task.id)).toEqual(['bulk-7']);
   });
