@@ -18,3 +18,15 @@ export function jsonDepth(text: string | Uint8Array): number {
   }
   return max;
 }
+
+/**
+ * Whether a parsed value nests `[` and `{` more than `max` deep: what `jsonDepth` says of its
+ * text, found by walking the value (JSON.parse itself copes with any depth; JSON.stringify and
+ * the schema checks after it do not). For a small document this is much cheaper than the scan.
+ */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (max <= 0) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) if (nestedDeeperThan(child, max - 1)) return true;
+  return false;
+}

@@ -230,10 +230,11 @@ export function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-export async function removeTempFiles(dir: string): Promise<number> {
-  let names: string[];
+/** Removes the temp files a crash left in `dir` (`listed`: its names, when the caller has just listed it). */
+export async function removeTempFiles(dir: string, listed?: readonly string[]): Promise<number> {
+  let names: readonly string[];
   try {
-    names = await fs.readdir(dir);
+    names = listed ?? (await fs.readdir(dir));
   } catch (err) {
     if (isMissing(err)) return 0;
     throw err;

@@ -1,4 +1,4 @@
-import { jsonDepth, MAX_JSON_DEPTH } from '../http/json-depth.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/json-depth.js';
 
 /** JSON the way we commit it: 2 spaces, fixed key order, unknown keys kept after the known ones, newline at the end. */
 export function canonicalJson(
@@ -15,13 +15,13 @@ export function canonicalJson(
 
 /** Parse JSON text into a plain object, with a reason a person can act on. */
 export function parseJsonObject(text: string): Record<string, unknown> {
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new Error(`nested more than ${MAX_JSON_DEPTH} levels deep`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     throw new Error(`not valid JSON (${(err as Error).message})`);
   }
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) throw new Error(`nested more than ${MAX_JSON_DEPTH} levels deep`);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('must be a JSON object');
   return value as Record<string, unknown>;
 }

@@ -10,6 +10,7 @@ import {
   readTextOrNull,
   readTextOrNullSync,
   removeTempFiles,
+  TEMP_SUFFIX,
   writeFileAtomic,
 } from './atomic-file.js';
 import { replaceIfUnchanged } from './guarded-write.js';
@@ -61,7 +62,6 @@ export class TaskStore {
    * small reads in a loop are several times faster than through the thread pool.
    */
   async load(): Promise<void> {
-    await removeTempFiles(this.paths.tasks);
     let entries: Dirent[] = [];
     try {
       entries = readdirSync(this.paths.tasks, { withFileTypes: true });
@@ -69,8 +69,10 @@ export class TaskStore {
       if (!isMissing(err)) throw err;
     }
     const folder = this.paths.tasks + path.sep;
+    const temps: string[] = [];
     for (const entry of entries) {
       const name = entry.name;
+      if (name.endsWith(TEMP_SUFFIX)) temps.push(name);
       const id = name.endsWith('.json') ? name.slice(0, -5) : null;
       if (!id || !isTaskId(id)) continue;
       const file = folder + name;
@@ -90,6 +92,7 @@ export class TaskStore {
         if (result.parsed.markers) this.problems.note(this.paths.relative(file), result.parsed.markers, 'merge-conflict');
       }
     }
+    await removeTempFiles(this.paths.tasks, temps);
   }
 
   list(status?: TaskStatus): Task[] {
