@@ -21,8 +21,8 @@ export interface StudioServerOptions {
   /** Default 4100; when taken, the next free port is used (see `portNote`). 0 picks any free port. */
   port?: number;
   host?: string;
-  /** Build the agent side (the orchestrator) once the store exists; without it agent actions are refused. */
-  agent?: (store: StudioStore, bus: EventBus) => Promise<AgentActions & { close?(): Promise<void> }>;
+  /** Build the agent side (the orchestrator) once the store exists; without it agent actions are refused. Its `begin`, if any, runs once the studio listens. */
+  agent?: (store: StudioStore, bus: EventBus) => Promise<AgentActions & { close?(): Promise<void>; begin?(): void }>;
   demo?: boolean;
   /** Progress lines for long steps. */
   log?: (line: string) => void;
@@ -51,7 +51,8 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
   const branch = (await repo.currentBranch()) ?? 'main';
   const { created, paths } = await initWorkspace(repo.root, branch);
   await claimRuntime(paths);
-  const mergeDriverProblem = await installMergeDriver(repo.root).then(
+  // git runs beside the load of the task files (on another core): awaited once they are in.
+  const mergeDriver = installMergeDriver(repo.root).then(
     () => null,
     (err: unknown) => errorMessage(err),
   );
@@ -64,6 +65,7 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
     log('Loading tasks…');
     const store = await StudioStore.open(repo.root, bus, { watch: true });
     cleanups.push(() => store.close());
+    const mergeDriverProblem = await mergeDriver;
     const agent = options.agent ? await options.agent(store, bus) : new NoAgent();
     if ('close' in agent && agent.close) cleanups.push(() => agent.close!());
     const services = createServices(store, bus, agent, repo, options.demo ?? false);
@@ -90,6 +92,7 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
     const url = `http://${urlHost}:${port}`;
     await writeServerInfo(paths, { url, token, pid: process.pid, startedAt: new Date().toISOString() });
     log(`listening on ${url}`);
+    if ('begin' in agent && typeof agent.begin === 'function') agent.begin();
     return {
       url,
       openUrl: `${url}/?token=${token}`,

@@ -7,5 +7,7 @@ export function agentFactory(options: { opencodeUrl: string | null; log: (line: 
     createAgent(store, bus, {
       mode: options.opencodeUrl ? { kind: 'attached', url: options.opencodeUrl } : { kind: 'managed' },
       log: options.log,
+      // Spawning OpenCode and its first request would compete with the start-up: begin once listening.
+      deferStart: true,
     });
 }

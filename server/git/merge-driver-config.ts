@@ -33,17 +33,15 @@ export function mergeDriverCommand(node = process.execPath, cli = studioCliPath(
 export async function installMergeDriver(root: string, command = mergeDriverCommand()): Promise<boolean> {
   // Plain git, not simple-git: simple-git refuses to set any merge driver (it guards against untrusted input; this value is ours).
   const git = (args: string[]) => run('git', args, { cwd: root }).then((r) => r.stdout);
-  const get = (key: string) =>
-    git(['config', '--local', '--get', key]).then(
-      (v) => v.replace(/\n$/, ''),
-      () => null,
-    );
+  // One read of both keys (a start-up usually finds them set): "key value" per line.
+  const current = await git(['config', '--local', '--get-regexp', `^merge\\.${MERGE_DRIVER}\\.`]).catch(() => '');
+  const has = (key: string, value: string) => current.split('\n').includes(`${key} ${value}`);
   let changed = false;
   for (const [key, value] of [
     [`merge.${MERGE_DRIVER}.name`, DRIVER_NAME],
     [`merge.${MERGE_DRIVER}.driver`, command],
   ] as const) {
-    if ((await get(key)) === value) continue;
+    if (has(key, value)) continue;
     await git(['config', '--local', key, value]);
     changed = true;
   }

@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
-import { createOpencodeClient } from '@opencode-ai/sdk/v2';
+import type { OpencodeClient, OpencodeClientConfig } from '@opencode-ai/sdk/v2';
 import type { OpencodeState } from '../../shared/events.js';
 import { PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { WorkspacePaths } from '../store/paths.js';
 import { forgetOpencodePid, readOpencodePid, recordOpencodePid } from '../store/runtime-file.js';
-import { AgentRunner } from './agent-runner.js';
+import type { AgentRunner } from './agent-runner.js';
 import { signalGroup } from './process-reaper.js';
 import { OpencodeProcess, type OpencodeStatus } from './server-process.js';
 
@@ -113,8 +113,11 @@ export class OpencodeLink {
 
   private async setReady(url: string, authHeader: string | null): Promise<void> {
     if (this.current?.url !== url) {
-      this.current?.runner.close();
-      this.current = { url, runner: new AgentRunner({ url, authHeader }) };
+      const { AgentRunner } = await import('./agent-runner.js');
+      if (this.current?.url !== url) {
+        this.current?.runner.close();
+        this.current = { url, runner: new AgentRunner({ url, authHeader }) };
+      }
     }
     const problem = await this.checkModel(url, authHeader);
     if (problem) {
@@ -129,7 +132,7 @@ export class OpencodeLink {
   /** null when OpenCode can run a model, else what to do about it. */
   private async checkModel(url: string, authHeader: string | null): Promise<string | null> {
     try {
-      const client = createOpencodeClient({ baseUrl: url, ...(authHeader ? { headers: { Authorization: authHeader } } : {}) });
+      const client = await sdkClient({ baseUrl: url, ...(authHeader ? { headers: { Authorization: authHeader } } : {}) });
       const res = await client.config.providers({ directory: this.options.root }, { signal: AbortSignal.timeout(15_000) });
       this.modelChecked = true;
       if (!res.data) return `OpenCode at ${url} did not answer: ${res.response?.status ?? 'no response'}`;
@@ -142,7 +145,7 @@ export class OpencodeLink {
   /** "provider/model" ids OpenCode offers (for the settings panel); never keys. */
   async models(): Promise<string[]> {
     if (!this.current || this.state.state !== 'ready') return [];
-    const client = createOpencodeClient({
+    const client = await sdkClient({
       baseUrl: this.current.url,
       ...(this.process ? { headers: { Authorization: this.process.authHeader() } } : {}),
     });
@@ -201,4 +204,13 @@ export class OpencodeLink {
     await forgetOpencodePid(this.options.paths);
     for (const wake of this.waiters.splice(0)) wake();
   }
+}
+
+/**
+ * The SDK is loaded on first use, once the studio listens: importing it builds a default client,
+ * which loads Node's fetch, some 30 ms of a start-up that does not need it yet.
+ */
+async function sdkClient(config: OpencodeClientConfig): Promise<OpencodeClient> {
+  const { createOpencodeClient } = await import('@opencode-ai/sdk/v2');
+  return createOpencodeClient(config);
 }

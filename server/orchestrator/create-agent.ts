@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/event-bus.js';
-import { openRepo } from '../git/repo.js';
+import { Repo } from '../git/repo.js';
 import { type LinkMode, OpencodeLink } from '../opencode/opencode-link.js';
 import type { StudioStore } from '../store/studio-store.js';
 import { Orchestrator } from './orchestrator.js';
@@ -8,11 +8,16 @@ export interface AgentOptions {
   mode: LinkMode;
   demo?: boolean;
   log?: (line: string) => void;
+  /** Leave starting OpenCode and the recovery of interrupted work to `begin()` (the CLI calls it once it listens). */
+  deferStart?: boolean;
 }
 
-/** The orchestrator with its OpenCode link, started, with recovery of interrupted work under way. */
-export async function createAgent(store: StudioStore, bus: EventBus, options: AgentOptions): Promise<Orchestrator> {
-  const repo = await openRepo(store.paths.root);
+export type Agent = Orchestrator & { begin(): void };
+
+/** The orchestrator with its OpenCode link, started, with recovery of interrupted work under way (unless deferred). */
+export async function createAgent(store: StudioStore, bus: EventBus, options: AgentOptions): Promise<Agent> {
+  // The store's root came from openRepo already.
+  const repo = new Repo(store.paths.root);
   const link = new OpencodeLink({
     root: repo.root,
     paths: store.paths,
@@ -22,7 +27,13 @@ export async function createAgent(store: StudioStore, bus: EventBus, options: Ag
     log: options.log ?? (() => {}),
   });
   const orchestrator = new Orchestrator(repo, store, bus, link);
-  link.start();
-  void orchestrator.recover().catch((err) => console.error('could not recover interrupted tasks:', err));
-  return orchestrator;
+  let begun = false;
+  const begin = () => {
+    if (begun) return;
+    begun = true;
+    link.start();
+    void orchestrator.recover().catch((err) => console.error('could not recover interrupted tasks:', err));
+  };
+  if (!options.deferStart) begin();
+  return Object.assign(orchestrator, { begin });
 }

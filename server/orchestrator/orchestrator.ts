@@ -6,7 +6,7 @@ import type { AgentPhase, Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
-import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/agent-runner.js';
+import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-errors.js';
 import type { AgentActions } from '../services/agent-actions.js';
 import { assertAllowed, queuedRun, within } from '../services/lifecycle-check.js';
 import { RequestService } from '../services/requests.js';
