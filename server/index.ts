@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Services } from './context.js';
 import { errorMessage } from './errors.js';
 import { EventBus } from './events/event-bus.js';
 import { installMergeDriver } from './git/merge-driver-config.js';
-import { openRepo } from './git/repo.js';
+import { openRepo, Repo } from './git/repo.js';
 import { createApp } from './http/app.js';
 import { Guard } from './http/security.js';
 import { attachWebSocket } from './http/ws.js';
@@ -46,9 +47,14 @@ export interface StudioServer {
 /** The composition root: store, services, HTTP + WebSocket, the runtime file. Embeddable; the CLI is a thin layer on top. */
 export async function createStudioServer(options: StudioServerOptions): Promise<StudioServer> {
   const log = options.log ?? (() => {});
+  // Both git calls at once (the branch is the same from any folder of the repo); openRepo's error wins.
+  const branchHere = (async () => new Repo(path.resolve(options.root)).currentBranch())().then(
+    (name) => ({ name }),
+    () => null,
+  );
   const repo = await openRepo(options.root);
   const host = options.host ?? '127.0.0.1';
-  const branch = (await repo.currentBranch()) ?? 'main';
+  const branch = ((await branchHere) ?? { name: await repo.currentBranch() }).name ?? 'main';
   const { created, paths } = await initWorkspace(repo.root, branch);
   await claimRuntime(paths);
   // git runs beside the load of the task files (on another core): awaited once they are in.
