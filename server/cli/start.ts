@@ -16,6 +16,10 @@ export interface StartOptions {
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 export async function runStart(options: StartOptions): Promise<number> {
+  // Whoever read the output may be gone (\`opencode-studio | head\`): a line nobody reads is not a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   if (!isLoopback(options.host))
     say(
       `Warning: binding to ${options.host} makes the studio reachable from other machines; anyone with the token can run commands in this repo.`,

@@ -122,6 +122,19 @@ describe('opencode-studio CLI', () => {
     expect(done.stdout).not.toMatch(/failed to start|listening on/);
   }, 120_000);
 
+  it('shuts down cleanly when whoever read its output has gone (a closed pipe)', async () => {
+    const repo = await tempRepo();
+    const cli = startCli([repo, '--no-open', '--port', '0', '--opencode-url', 'http://127.0.0.1:9'], /ready at/);
+    await cli.started;
+    // Like \`opencode-studio | head -3\` once head has exited: the shutdown lines have nowhere to go.
+    cli.child.stdout!.destroy();
+    cli.child.kill('SIGTERM');
+    const done = await cli.done;
+    expect(done.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(done.code).toBe(0);
+    await expect(fs.access(`${repo}/.opencode-studio/runtime/server.json`)).rejects.toThrow();
+  });
+
   it('warns when binding beyond loopback', async () => {
     const repo = await tempRepo();
     const cli = startCli([repo, '--no-open', '--port', '0', '--host', '0.0.0.0'], /ready at/);
