@@ -304,7 +304,12 @@ describe('crash safety: kill -9 while 10 clients write', () => {
       }
       // And the next start still works on that repo.
       const next = await launchStudio(root, { agent: 'managed' });
-      const nextServers = opencodeChildren(next.pid);
+      // The studio starts OpenCode once it listens, so its server may come a moment after "ready".
+      let nextServers: number[] = [];
+      for (let i = 0; i < 200 && nextServers.length === 0; i++) {
+        nextServers = opencodeChildren(next.pid);
+        if (nextServers.length === 0) await new Promise((r) => setTimeout(r, 25));
+      }
       await next.stop();
       m.runs = caught;
       m.figure('opencode servers still running 5 s after their studio was killed', survivors.length);
