@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -7,6 +10,8 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // Start-up task caches (server/store/task-cache.ts) of the tests' boards go to a temp folder, not ~/.cache.
+    env: { XDG_CACHE_HOME: mkdtempSync(path.join(os.tmpdir(), 'studio-test-cache-')) },
     include: ['test/reliability/**/*.test.ts'],
     globalSetup: ['test/reliability/lib/global-setup.ts'],
     pool: 'forks',

@@ -166,6 +166,8 @@ async function main(): Promise<void> {
   const selected = only ? MEASUREMENTS.filter((m) => only.includes(m.id)) : MEASUREMENTS;
 
   const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'studio-bench-')));
+  // The studios' start-up task caches go with the run, not into the user's ~/.cache.
+  process.env.XDG_CACHE_HOME = path.join(tmp, 'xdg-cache');
   const repos = new Map<number, Promise<string>>();
   const base: Omit<BenchContext, 'signal' | 'log'> = {
     tmp,

@@ -10,6 +10,8 @@ import { Problems } from './problems.js';
 import { type SyncResult, TaskStore } from './task-store.js';
 import { WorkspaceWatcher } from './watcher.js';
 
+const CACHE_SAVE_DELAY_MS = 5_000;
+
 /** The workspace store: every file under `.opencode-studio/` goes through here, and every change becomes one bus event. */
 export class StudioStore {
   readonly paths: WorkspacePaths;
@@ -20,6 +22,7 @@ export class StudioStore {
   readonly comments: CommentStore;
   readonly config: ConfigStore;
   private watcher: WorkspaceWatcher | null = null;
+  private cacheTimer: NodeJS.Timeout | null = null;
   private readonly ownWrites = new OwnWrites();
 
   private constructor(
@@ -49,6 +52,11 @@ export class StudioStore {
     } catch (err) {
       await store.close();
       throw err;
+    }
+    // A start that had to read files leaves the next one a cache (see TaskCache), once things have settled.
+    if (store.tasks.cacheChanged) {
+      store.cacheTimer = setTimeout(() => void store.tasks.saveCache(), CACHE_SAVE_DELAY_MS);
+      store.cacheTimer.unref();
     }
     return store;
   }
@@ -111,6 +119,8 @@ export class StudioStore {
   }
 
   async close(): Promise<void> {
+    if (this.cacheTimer) clearTimeout(this.cacheTimer);
+    await this.tasks.saveCache();
     this.ownWrites.listener = null;
     await this.watcher?.close();
     this.watcher = null;

@@ -1,25 +1,17 @@
-import { type Dirent, readdirSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { TASK_STATUSES, Task, type TaskStatus } from '../../shared/task.js';
 import { InvalidFileError, NotFoundError, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import {
-  isMissing,
-  readListedFileSync,
-  readTextOrNull,
-  readTextOrNullSync,
-  removeTempFiles,
-  TEMP_SUFFIX,
-  writeFileAtomic,
-} from './atomic-file.js';
+import { readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import { replaceIfUnchanged } from './guarded-write.js';
 import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
-import { isTaskId, type WorkspacePaths } from './paths.js';
+import type { WorkspacePaths } from './paths.js';
 import type { Problems } from './problems.js';
+import type { TaskCache } from './task-cache.js';
 import { newTaskId, sameTask, serializeTask } from './task-file.js';
-import { needsFileTime, parseTaskText, type ReadResult, readTaskFile } from './task-read.js';
+import { readTaskFolder } from './task-load.js';
+import { parseTaskText, type ReadResult, readTaskFile } from './task-read.js';
 
 export type TaskPatch = Partial<Omit<Task, 'id' | 'createdAt' | 'updatedAt'>>;
 export type NewTask = {
@@ -49,6 +41,7 @@ export class TaskStore {
   private listCache = new Map<string, Buffer>();
   private readonly lock = new KeyedLock();
   private sorted: Task[] | null = null;
+  private cache: TaskCache | null = null;
 
   constructor(
     private readonly paths: WorkspacePaths,
@@ -58,41 +51,28 @@ export class TaskStore {
   ) {}
 
   /**
-   * Startup: reads every task file. Synchronous on purpose: nothing else runs yet, and 10,000
-   * small reads in a loop are several times faster than through the thread pool.
+   * Startup: reads every task file, or for a large board every file that changed since the last
+   * start (see TaskCache). Synchronous on purpose: nothing else runs yet, and 10,000 small reads in
+   * a loop are several times faster than through the thread pool.
    */
   async load(): Promise<void> {
-    let entries: Dirent[] = [];
-    try {
-      entries = readdirSync(this.paths.tasks, { withFileTypes: true });
-    } catch (err) {
-      if (!isMissing(err)) throw err;
+    const read = readTaskFolder(this.paths, this.problems);
+    for (const { id, task, text } of read.tasks) {
+      this.tasks.set(id, task);
+      if (text !== null) this.knownText.set(id, text);
     }
-    const folder = this.paths.tasks + path.sep;
-    const temps: string[] = [];
-    for (const entry of entries) {
-      const name = entry.name;
-      if (name.endsWith(TEMP_SUFFIX)) temps.push(name);
-      const id = name.endsWith('.json') ? name.slice(0, -5) : null;
-      if (!id || !isTaskId(id)) continue;
-      const file = folder + name;
-      let text: string | null;
-      try {
-        // A link, a folder or a pipe in a task's place is read the careful way, which says what it is.
-        text = entry.isFile() ? readListedFileSync(file) : readTextOrNullSync(file);
-      } catch (err) {
-        this.problems.note(this.paths.relative(file), err instanceof InvalidFileError ? err.detail : (err as Error).message);
-        continue;
-      }
-      if (text === null) continue;
-      const result = this.parse(id, text, needsFileTime(text) ? statSync(file).mtime.toISOString() : '');
-      if ('error' in result) this.problems.note(result.path, result.error);
-      else {
-        this.remember(id, result.parsed.task, result.text);
-        if (result.parsed.markers) this.problems.note(this.paths.relative(file), result.parsed.markers, 'merge-conflict');
-      }
-    }
-    await removeTempFiles(this.paths.tasks, temps);
+    this.changed();
+    this.cache = read.cache;
+    await removeTempFiles(this.paths.tasks, read.temps);
+  }
+
+  /** Writes the start-up cache if the board changed since it was read (at shutdown, and once after a start that read files). */
+  async saveCache(): Promise<void> {
+    await this.cache?.save();
+  }
+
+  get cacheChanged(): boolean {
+    return this.cache?.changed ?? false;
   }
 
   list(status?: TaskStatus): Task[] {
@@ -297,6 +277,7 @@ export class TaskStore {
   }
 
   private remember(id: string, task: Task, text: string): void {
+    this.cache?.forget(id);
     this.tasks.set(id, task);
     this.knownText.set(id, text);
     this.compact.delete(id);
@@ -304,6 +285,7 @@ export class TaskStore {
   }
 
   private forget(id: string): void {
+    this.cache?.forget(id);
     this.tasks.delete(id);
     this.knownText.delete(id);
     this.compact.delete(id);
