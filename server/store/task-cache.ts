@@ -82,7 +82,15 @@ export class TaskCache {
     return this.dirty;
   }
 
-  async save(): Promise<void> {
+  private saving: Promise<void> = Promise.resolve();
+
+  /** Writes the cache if it changed; one write at a time, and a shutdown waits for the one under way. */
+  save(): Promise<void> {
+    this.saving = this.saving.then(() => this.write());
+    return this.saving;
+  }
+
+  private async write(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
     const entries: CacheFile['entries'] = {};
