@@ -39,7 +39,7 @@ const GOAL_PARALLEL = 1.5;
 type Line = { t: number; what: string; mark?: Mark };
 
 /** Start -> Review, approving the plan at once, as a person watching the board would. */
-async function toReview(studio: Studio, id: string): Promise<void> {
+export async function toReview(studio: Studio, id: string): Promise<void> {
   mark('bench: start');
   await studio.client.tasks.start.mutate({ id });
   await waitTask(studio, id, (t) => t.status === 'plan_review' && !t.run, 'reach Plan review');

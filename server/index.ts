@@ -48,13 +48,11 @@ export interface StudioServer {
 export async function createStudioServer(options: StudioServerOptions): Promise<StudioServer> {
   const log = options.log ?? (() => {});
   // Both git calls at once (the branch is the same from any folder of the repo); openRepo's error wins.
-  const branchHere = (async () => new Repo(path.resolve(options.root)).currentBranch())().then(
-    (name) => ({ name }),
-    () => null,
-  );
+  const branchHere = (async () => new Repo(path.resolve(options.root)).currentBranch())().catch(() => undefined);
   const repo = await openRepo(options.root);
   const host = options.host ?? '127.0.0.1';
-  const branch = ((await branchHere) ?? { name: await repo.currentBranch() }).name ?? 'main';
+  const found = await branchHere;
+  const branch = (found === undefined ? await repo.currentBranch() : found) ?? 'main';
   const { created, paths } = await initWorkspace(repo.root, branch);
   await claimRuntime(paths);
   // git runs beside the load of the task files (on another core): awaited once they are in.

@@ -10,16 +10,10 @@ import path from 'node:path';
 import { startScriptedModel } from '../../server/demo/scripted-model.js';
 import { fastDemoResponder, startAgentStudio, stopModels } from '../../test/helpers/agent-studio.js';
 import { stopStudios } from '../../test/helpers/studio.js';
-import { type Studio, timedRun, timingProxy, waitTask } from '../lib/agent-timeline.js';
+import { timedRun, timingProxy } from '../lib/agent-timeline.js';
 import { descendants } from '../lib/processes.js';
 import { makeRealRepo } from '../lib/real-repo.js';
-
-async function toReview(studio: Studio, id: string): Promise<void> {
-  await studio.client.tasks.start.mutate({ id });
-  await waitTask(studio, id, (t) => t.status === 'plan_review' && !t.run, 'reach Plan review');
-  await studio.client.tasks.approvePlan.mutate({ id });
-  await waitTask(studio, id, (t) => t.status === 'review' && !t.run, 'reach Review');
-}
+import { toReview } from '../real-repo.js';
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'real-repo-cpu-'));
 const { root } = await makeRealRepo(path.join(tmp, 'repo'), 3_000);
