@@ -21,6 +21,7 @@ export const ERROR_REASONS = [
   'dirty-checkout',
   'wrong-checkout',
   'opencode-unavailable',
+  'opencode-unsupported',
   'studio-not-running',
   'empty-plan',
   'busy-file',
@@ -55,6 +56,8 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'dirty-checkout': 'the main checkout has uncommitted changes that the merge would touch',
   'wrong-checkout': 'the main checkout is not on the base branch',
   'opencode-unavailable': 'OpenCode is not running or not reachable',
+  'opencode-unsupported':
+    'the OpenCode server is a version or kind the studio cannot drive; the message names the version found and the range supported',
   'studio-not-running':
     'no studio runs for this repo, so the agent cannot act; start it with `npx opencode-studio` (the CLI and MCP server then use it)',
   'empty-plan': 'the agent answered with an empty plan',
