@@ -29,6 +29,15 @@ export const ERROR_REASONS = [
   'setup-failed',
   'blocked',
   'dependency-cycle',
+  'github-not-linked',
+  'github-no-token',
+  'github-unauthorized',
+  'github-forbidden',
+  'github-rate-limited',
+  'github-not-found',
+  'github-unprocessable',
+  'github-unreachable',
+  'push-rejected',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
@@ -68,5 +77,19 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'setup-failed': 'a worktree setup command (config worktreeSetup) failed; fix it and retry',
   blocked: 'the task depends on tasks that are not Done yet; the message names them',
   'dependency-cycle': 'the dependencies would form a cycle; the message names it',
+  'github-not-linked':
+    'the repository has no GitHub remote (config `remote`, default origin); add one with `git remote add origin https://github.com/OWNER/NAME.git` or set `github.repo`',
+  'github-no-token': 'no GitHub token was found; set GH_TOKEN or GITHUB_TOKEN, or log in with `gh auth login`, then restart the studio',
+  'github-unauthorized': 'GitHub refused the token (401); it is wrong or expired: make a new one and set GH_TOKEN',
+  'github-forbidden':
+    'GitHub refused the action (403); the token lacks a scope or a permission on the repository (contents and pull requests: write)',
+  'github-rate-limited': 'GitHub’s rate limit is used up; the message says when it resets',
+  'github-not-found':
+    'GitHub answered 404: the repository does not exist or the token has no access to it; check `github.repo` and the token’s repositories',
+  'github-unprocessable':
+    'GitHub refused the request (422), e.g. the base branch is missing on the remote; the message has GitHub’s words',
+  'github-unreachable': 'GitHub (or the GitHub Enterprise host in `github.apiUrl`) cannot be reached; check the network',
+  'push-rejected':
+    'the remote refused the push of the task branch (e.g. not a fast-forward: someone else pushed to it); update the branch, then try again',
   internal: 'an unexpected error; the studio’s log has the details',
 };
