@@ -1,4 +1,5 @@
 import type { EventBus } from './events/event-bus.js';
+import type { GithubService } from './github/github-service.js';
 import type { AgentActions } from './services/agent-actions.js';
 import type { CommentService } from './services/comment-service.js';
 import type { ConflictService } from './services/conflict-service.js';
@@ -16,6 +17,7 @@ export interface Services {
   conflicts: ConflictService;
   comments: CommentService;
   dependencies: DependencyService;
+  github: GithubService;
 }
 
 export interface Context {

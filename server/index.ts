@@ -7,6 +7,7 @@ import { errorMessage } from './errors.js';
 import { EventBus } from './events/event-bus.js';
 import { installMergeDriver } from './git/merge-driver-config.js';
 import { openRepo, Repo } from './git/repo.js';
+import type { GithubOptions } from './github/github-service.js';
 import { createApp } from './http/app.js';
 import { Guard } from './http/security.js';
 import { attachWebSocket } from './http/ws.js';
@@ -25,6 +26,8 @@ export interface StudioServerOptions {
   /** Build the agent side (the orchestrator) once the store exists; without it agent actions are refused. Its `begin`, if any, runs once the studio listens. */
   agent?: (store: StudioStore, bus: EventBus) => Promise<AgentActions & { close?(): Promise<void>; begin?(): void }>;
   demo?: boolean;
+  /** The GitHub side: where the token and API base come from, how often open PRs are read. */
+  github?: GithubOptions;
   /** Progress lines for long steps. */
   log?: (line: string) => void;
 }
@@ -72,8 +75,10 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
     const mergeDriverProblem = await mergeDriver;
     const agent = options.agent ? await options.agent(store, bus) : new NoAgent();
     if ('close' in agent && agent.close) cleanups.push(() => agent.close!());
-    const services = createServices(store, bus, agent, repo, options.demo ?? false);
+    const services = createServices(store, bus, agent, repo, options.demo ?? false, options.github);
     const unwatch = [services.dependencies.watch(bus), services.comments.watch(bus)];
+    services.github.start(bus);
+    cleanups.push(() => services.github.close());
     cleanups.push(async () => {
       for (const stop of unwatch) stop();
       await Promise.all([services.dependencies.idle(), services.comments.idle()]);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Config, ConfigPatch } from './config.js';
 import { ERROR_REASON_TEXT, ERROR_REASONS } from './errors.js';
 import { OpencodeState, Problem } from './events.js';
+import { GithubLinkInfo } from './github.js';
 import { AgentRequest } from './requests.js';
 import { Task, TaskId, TaskStatus } from './task.js';
 
@@ -83,6 +84,8 @@ export const ProjectInfo = z.object({
   problems: z.array(Problem),
   version: z.string(),
   demo: z.boolean(),
+  /** The link to GitHub: repo, API base, whether a token was found, and what stands in the way. */
+  github: GithubLinkInfo,
 });
 export type ProjectInfo = z.infer<typeof ProjectInfo>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommentSource } from './github.js';
 import { TaskId } from './task.js';
 
 export const COMMENT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -25,7 +26,13 @@ export const ReviewComment = z.looseObject({
   body,
   status: CommentStatus.default('open'),
   /** `ai`: a finding of the latest AI review that names `path:line`; replaced by the next review. */
-  author: z.enum(['person', 'ai']).default('person'),
+  author: z.enum(['person', 'ai', 'github']).default('person'),
+  /** `github`: pulled from the pull request (a line comment, or a review's body on the path `PR_REVIEW_PATH`). */
+  source: CommentSource.optional(),
+  /** Sent to the fix phase by "Fix PR comments"; resolved once the fix is pushed. */
+  sentToFix: z.boolean().optional(),
+  /** The pushed head commit that addresses this comment. */
+  addressedAt: z.string().optional(),
   /** The commented lines as they were when the comment was made (or last moved). */
   quote: z.array(z.string()).default([]),
   /** The branch commit the line numbers refer to. */
@@ -44,11 +51,17 @@ export const COMMENT_KEY_ORDER = [
   'body',
   'status',
   'author',
+  'source',
+  'sentToFix',
+  'addressedAt',
   'quote',
   'commit',
   'createdAt',
   'updatedAt',
 ] as const;
+
+/** The path of a comment that is a review's body on GitHub, about the pull request as a whole. */
+export const PR_REVIEW_PATH = '(pull request)';
 
 /** `.opencode-studio/comments/<task id>.json` */
 export const CommentsFile = z.looseObject({ comments: z.array(ReviewComment).max(5_000).default([]) });

@@ -37,6 +37,25 @@ export const WorktreeCopy = z
   )
   .max(50);
 
+/** Where the repository lives on GitHub; both null: read from the remote's URL and the environment. */
+export const GithubSettings = z.object({
+  /** `owner/name`, overriding the one in the remote's URL. */
+  repo: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'github.repo is written "owner/name"')
+    .nullable()
+    .default(null),
+  /** The API base, e.g. `https://github.example.com/api/v3` for GitHub Enterprise. The token is sent there. */
+  apiUrl: z.url({ protocol: /^https?$/, error: 'github.apiUrl is an http(s) URL' }).nullable().default(null),
+});
+export type GithubSettings = z.infer<typeof GithubSettings>;
+/** `merge`: Review's primary action merges locally. `pull-request`: it opens a PR, and Done follows GitHub. */
+export const Landing = z.enum(['merge', 'pull-request']);
+export type Landing = z.infer<typeof Landing>;
+export const RemoteName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'remote is the name of a git remote, e.g. "origin"');
+
 /** `.opencode-studio/config.json`: project settings, committed, never a secret. */
 export const Config = z.looseObject({
   version: z.literal(1).default(1),
@@ -55,6 +74,10 @@ export const Config = z.looseObject({
   unattended: z.boolean().default(false),
   worktreeSetup: WorktreeSetup.default([]),
   worktreeCopy: WorktreeCopy.default([]),
+  /** The git remote that tasks are pushed to and that names the GitHub repository. */
+  remote: RemoteName.default('origin'),
+  github: GithubSettings.default({ repo: null, apiUrl: null }),
+  landing: Landing.default('merge'),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -71,6 +94,9 @@ export const CONFIG_KEY_ORDER = [
   'unattended',
   'worktreeSetup',
   'worktreeCopy',
+  'remote',
+  'github',
+  'landing',
 ] as const;
 
 export const ConfigPatch = z
@@ -86,6 +112,9 @@ export const ConfigPatch = z
     unattended: z.boolean().optional(),
     worktreeSetup: WorktreeSetup.optional(),
     worktreeCopy: WorktreeCopy.optional(),
+    remote: RemoteName.optional(),
+    github: GithubSettings.partial().optional(),
+    landing: Landing.optional(),
   })
   .strict();
 export type ConfigPatch = z.infer<typeof ConfigPatch>;

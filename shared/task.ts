@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IssueRef, PullRequestRecord } from './github.js';
 import { TASK_STATUSES } from './statuses.js';
 
 /** Ids double as file names, so this pattern is the only gate between input and a path. */
@@ -77,8 +78,12 @@ export const Task = z.looseObject({
   dependsOn: z.array(TaskId).max(50).optional(),
   /** Start by itself when the last of `dependsOn` reaches Done; absent means false. */
   autoStart: z.boolean().optional(),
+  /** The GitHub issue this task was imported from; absent otherwise. */
+  issue: IssueRef.optional(),
   /** The git branch holding the task's work (`studio/<id>`), once started. */
   branch: z.string().nullable().default(null),
+  /** The task's pull request on GitHub, once opened (config `landing: "pull-request"`). */
+  pullRequest: PullRequestRecord.optional(),
   /** How many AI review rounds have run in the current implementation. */
   iteration: z.number().int().nonnegative().default(0),
   verdict: ReviewVerdict.nullable().default(null),
@@ -106,7 +111,9 @@ export const TASK_KEY_ORDER = [
   'parent',
   'dependsOn',
   'autoStart',
+  'issue',
   'branch',
+  'pullRequest',
   'iteration',
   'verdict',
   'run',

@@ -16,6 +16,7 @@ import {
 import { Task } from '../../shared/task.js';
 import { procedure, router } from '../trpc.js';
 import { agentProcedures } from './agent.js';
+import { githubProcedures } from './github.js';
 import { rest } from './meta.js';
 
 const meta = (
@@ -90,4 +91,5 @@ export const tasksRouter = router({
     .output(z.array(ActivityEntry))
     .query(({ ctx, input }) => ctx.services.agent.activity(input.id)),
   ...agentProcedures,
+  ...githubProcedures,
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Problem } from '../../shared/events.js';
 import { openRepo } from '../git/repo.js';
+import type { GithubService } from '../github/github-service.js';
 import type { StudioStore } from '../store/studio-store.js';
 import { STUDIO_VERSION } from '../version.js';
 import type { AgentActions } from './agent-actions.js';
@@ -9,12 +10,14 @@ export class ProjectService {
   constructor(
     private readonly store: StudioStore,
     private readonly agent: AgentActions,
+    private readonly github: GithubService,
     private readonly demo: boolean,
   ) {}
 
   async info() {
     const repo = await openRepo(this.store.paths.root);
     const config = this.store.config.get();
+    const github = await this.github.info();
     return {
       root: repo.root,
       name: path.basename(repo.root),
@@ -25,6 +28,7 @@ export class ProjectService {
       problems: this.problems(),
       version: STUDIO_VERSION,
       demo: this.demo,
+      github,
     };
   }
 

@@ -10,6 +10,7 @@ import type {
 import { type LifecycleAction, moveRule, transitionFor } from '../../shared/lifecycle.js';
 import type { Task } from '../../shared/task.js';
 import { InvalidInputError, PreconditionError } from '../errors.js';
+import type { GithubService } from '../github/github-service.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { AgentActions } from './agent-actions.js';
 import type { DependencyService } from './dependency-service.js';
@@ -21,6 +22,7 @@ export class TaskService {
     private readonly store: StudioStore,
     private readonly agent: AgentActions,
     private readonly dependencies: DependencyService,
+    private readonly github: GithubService,
   ) {}
 
   list(filter: ListTasksInput = {}): Task[] {
@@ -85,6 +87,10 @@ export class TaskService {
         const status = transitionFor(action, task.status)!.to;
         return this.store.tasks.patch(task.id, { status, ...(order === undefined ? {} : { order }), run: null, error: null });
       }
+      case 'merge':
+        // With `landing: "pull-request"` the drag to Done opens the PR; Done then follows GitHub.
+        if (this.store.config.get().landing === 'pull-request') return this.github.openPullRequest(task.id, false);
+        return this.agent.merge(task.id);
       case 'requestChanges':
         throw new PreconditionError(`requesting changes on "${task.title}" needs feedback: use Request changes`);
       default:

@@ -64,7 +64,12 @@ export class ConfigStore {
         );
       }
       const base = this.db.data ?? { config: DEFAULT_CONFIG, raw: {} };
-      const next = Config.parse({ ...base.config, ...patch, models: { ...base.config.models, ...patch.models } });
+      const next = Config.parse({
+        ...base.config,
+        ...patch,
+        models: { ...base.config.models, ...patch.models },
+        github: { ...base.config.github, ...patch.github },
+      });
       this.db.data = { config: next, raw: base.raw };
       await this.db.write();
       this.ownWrites.wrote(this.paths.config);

@@ -1,3 +1,4 @@
+import type { IssueRef } from '../../shared/github.js';
 import fs from 'node:fs/promises';
 import { TASK_STATUSES, Task, type TaskStatus } from '../../shared/task.js';
 import { InvalidFileError, NotFoundError, PreconditionError } from '../errors.js';
@@ -21,6 +22,8 @@ export type NewTask = {
   parent?: string;
   dependsOn?: string[];
   autoStart?: boolean;
+  /** The GitHub issue it is imported from. */
+  issue?: IssueRef;
 };
 /** A file that changes under every attempt this many times in a row gets the write refused. */
 const MAX_WRITE_ATTEMPTS = 20;

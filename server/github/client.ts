@@ -1,0 +1,52 @@
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import { STUDIO_VERSION } from '../version.js';
+import type { ForgeLink } from './link.js';
+
+const StudioOctokit = Octokit.plugin(retry, throttling);
+export type GithubClient = InstanceType<typeof StudioOctokit>;
+
+export interface ClientOptions {
+  /** Retries of a failed request (network, 5xx); tests that make a fault set 0. */
+  retries: number;
+}
+
+type Cached = { etag: string; response: unknown };
+
+/**
+ * Octokit for one link, with retries and GitHub's rate-limit rules. GETs are conditional: the
+ * last ETag goes in If-None-Match and a 304 (free against the rate limit) answers the cached body.
+ */
+export function createClient(link: ForgeLink, options: ClientOptions): GithubClient {
+  const octokit = new StudioOctokit({
+    auth: link.token,
+    baseUrl: link.apiUrl,
+    userAgent: `opencode-studio/${STUDIO_VERSION}`,
+    // Octokit's own log would print request warnings; the studio reports failures itself.
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    retry: { retries: options.retries },
+    throttle: {
+      // The primary limit fails at once with its reset time; a secondary limit waits once.
+      onRateLimit: () => false,
+      onSecondaryRateLimit: (_after: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 1,
+    },
+  });
+  const cache = new Map<string, Cached>();
+  octokit.hook.wrap('request', async (request, opts) => {
+    if (opts.method !== 'GET') return request(opts);
+    const key = octokit.request.endpoint(opts).url;
+    const cached = cache.get(key);
+    if (cached) opts.headers = { ...opts.headers, 'if-none-match': cached.etag };
+    try {
+      const response = await request(opts);
+      const etag = response.headers.etag;
+      if (etag) cache.set(key, { etag, response });
+      return response;
+    } catch (err) {
+      if (cached && (err as { status?: number }).status === 304) return cached.response as Awaited<ReturnType<typeof request>>;
+      throw err;
+    }
+  });
+  return octokit;
+}

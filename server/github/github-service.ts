@@ -1,0 +1,113 @@
+import type { ImportIssuesInput, ImportIssuesResult } from '../../shared/github-api.js';
+import type { GithubLinkInfo } from '../../shared/github.js';
+import type { Task } from '../../shared/task.js';
+import { errorMessage } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Repo } from '../git/repo.js';
+import type { AgentActions } from '../services/agent-actions.js';
+import type { StudioStore } from '../store/studio-store.js';
+import { createClient, type GithubClient } from './client.js';
+import { importIssues } from './issue-import.js';
+import { type ForgeLink, type LinkResult, resolveLink, type TrustCheck } from './link.js';
+import { PullRequests } from './pull-requests.js';
+import type { Env } from './token.js';
+
+export interface GithubOptions {
+  /** Where GH_TOKEN, GITHUB_TOKEN and GITHUB_API_URL are read; default the process's environment. */
+  env?: Env;
+  /**
+   * Whether the user trusts a committed setting that sends the token somewhere. Until the trust
+   * records exist nothing committed is trusted, so `github.apiUrl` waits for GITHUB_API_URL.
+   */
+  trusted?: TrustCheck;
+  /** Retries of a request that failed for the network or a 5xx (default 2). */
+  retries?: number;
+  /** How often open pull requests are looked at while the studio runs (default 60 s). */
+  pollMs?: number;
+}
+
+/** A usable link with its client, made once per link and kept while the config and the environment stay. */
+export interface GithubSession {
+  link: ForgeLink;
+  client: GithubClient;
+}
+
+/** The studio's side of GitHub: the forge link, pull requests, checks and comments, issues that become tasks. */
+export class GithubService {
+  readonly pullRequests: PullRequests;
+  private linked: Promise<LinkResult> | null = null;
+  private session: GithubSession | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopWatch: (() => void) | null = null;
+
+  constructor(
+    readonly store: StudioStore,
+    readonly repo: Repo,
+    agent: AgentActions,
+    private readonly options: GithubOptions = {},
+  ) {
+    this.pullRequests = new PullRequests(this, agent);
+  }
+
+  private env(): Env {
+    return this.options.env ?? process.env;
+  }
+
+  /** The link as it is now (worked out once, again after a config change). */
+  resolve(): Promise<LinkResult> {
+    this.linked ??= resolveLink(this.repo, this.store.config.get(), this.env(), this.options.trusted ?? (() => false));
+    return this.linked;
+  }
+
+  async info(): Promise<GithubLinkInfo> {
+    return (await this.resolve()).info;
+  }
+
+  /** The link and its client, or the reason the studio cannot work through GitHub. */
+  async connect(): Promise<GithubSession> {
+    const { link, problem } = await this.resolve();
+    if (!link) throw problem!;
+    if (this.session?.link !== link) this.session = { link, client: createClient(link, { retries: this.options.retries ?? 2 }) };
+    return this.session;
+  }
+
+  importIssues(input: ImportIssuesInput): Promise<ImportIssuesResult> {
+    return importIssues(this, input);
+  }
+
+  openPullRequest(id: string, draft: boolean): Promise<Task> {
+    return this.pullRequests.open(id, draft);
+  }
+
+  syncPullRequest(id: string): Promise<Task> {
+    return this.pullRequests.sync(id);
+  }
+
+  /** While the studio runs: follow open pull requests, push fixes, and re-read the link when the config changes. */
+  start(bus: EventBus): void {
+    this.stopWatch = bus.on((e) => {
+      if (e.type === 'config.updated') this.linked = null;
+      if (e.type === 'task.updated') this.pullRequests.taskChanged(e.task);
+    });
+    const every = this.options.pollMs ?? 60_000;
+    const tick = () => {
+      this.timer = setTimeout(() => {
+        this.pullRequests
+          .pollOpen()
+          .catch((err) => console.error('following pull requests:', errorMessage(err)))
+          .finally(() => {
+            if (this.timer) tick();
+          });
+      }, every);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  async close(): Promise<void> {
+    this.stopWatch?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.pullRequests.idle();
+  }
+}

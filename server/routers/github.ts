@@ -1,0 +1,48 @@
+import { IdInput } from '../../shared/api.js';
+import { ImportIssuesInput, ImportIssuesResult, OpenPullRequestInput } from '../../shared/github-api.js';
+import { Task } from '../../shared/task.js';
+import { procedure } from '../trpc.js';
+import { rest } from './meta.js';
+
+/**
+ * Opening a PR pushes to the team's remote as the user: a person's act, never an agent's. Until
+ * the principals of the trust work land, every token holder is a person; then this one line
+ * becomes the person-only procedure.
+ */
+const personProcedure = procedure;
+
+const meta = (path: `/${string}`, summary: string) => rest('POST', path, summary, 'github');
+
+/** The GitHub actions on a task and the issue import; merged into `tasks.*`. */
+export const githubProcedures = {
+  openPullRequest: personProcedure
+    .meta(
+      meta(
+        '/tasks/{id}/pull-request',
+        'Push the task branch to the remote and open a pull request against the base branch (an open one for the branch is linked, not duplicated)',
+      ),
+    )
+    .input(OpenPullRequestInput)
+    .output(Task)
+    .mutation(({ ctx, input }) => ctx.services.github.openPullRequest(input.id, input.draft ?? false)),
+  syncPullRequest: procedure
+    .meta(meta('/tasks/{id}/pull-request/sync', 'Read the pull request, its checks and review comments from GitHub now'))
+    .input(IdInput)
+    .output(Task)
+    .mutation(({ ctx, input }) => ctx.services.github.syncPullRequest(input.id)),
+  fixChecks: personProcedure
+    .meta(meta('/tasks/{id}/pull-request/fix-checks', 'Run the fix phase on the failing checks of the pull request; the fix is pushed'))
+    .input(IdInput)
+    .output(Task)
+    .mutation(({ ctx, input }) => ctx.services.github.pullRequests.fixChecks(input.id)),
+  fixPullRequestComments: personProcedure
+    .meta(meta('/tasks/{id}/pull-request/fix-comments', 'Run the fix phase on the open review comments from GitHub; the fix is pushed'))
+    .input(IdInput)
+    .output(Task)
+    .mutation(({ ctx, input }) => ctx.services.github.pullRequests.fixComments(input.id)),
+  importIssues: personProcedure
+    .meta(meta('/tasks/import-issues', 'Create tasks from GitHub issues (again: update them); pull requests are skipped'))
+    .input(ImportIssuesInput)
+    .output(ImportIssuesResult)
+    .mutation(({ ctx, input }) => ctx.services.github.importIssues(input)),
+};
