@@ -27,6 +27,8 @@ export const ERROR_REASONS = [
   'setup-failed',
   'blocked',
   'dependency-cycle',
+  'untrusted-settings',
+  'agent-not-allowed',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
@@ -62,5 +64,9 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'setup-failed': 'a worktree setup command (config worktreeSetup) failed; fix it and retry',
   blocked: 'the task depends on tasks that are not Done yet; the message names them',
   'dependency-cycle': 'the dependencies would form a cycle; the message names it',
+  'untrusted-settings':
+    'the repository’s config.json has settings that run commands or loosen the agent, and you have not trusted these values yet; the message names them: trust them on the board or with `opencode-studio trust`',
+  'agent-not-allowed':
+    'an agent session may read the board, file follow-ups of its own task and comment on it; this action is for a person',
   internal: 'an unexpected error; the studio’s log has the details',
 };
