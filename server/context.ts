@@ -5,6 +5,7 @@ import type { ConflictService } from './services/conflict-service.js';
 import type { DependencyService } from './services/dependency-service.js';
 import type { ProjectService } from './services/project-service.js';
 import type { TaskService } from './services/task-service.js';
+import type { TrustService } from './services/trust-service.js';
 import type { StudioStore } from './store/studio-store.js';
 
 export interface Services {
@@ -16,6 +17,7 @@ export interface Services {
   conflicts: ConflictService;
   comments: CommentService;
   dependencies: DependencyService;
+  trust: TrustService;
 }
 
 export interface Context {

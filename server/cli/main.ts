@@ -21,6 +21,8 @@ Usage:
                                    from a terminal ("opencode-studio task --help" lists them)
   opencode-studio mcp [dir]        an MCP server over stdio with the board's tools, for agents
                                    (OpenCode, Claude Code…); it uses the running studio if any
+  opencode-studio trust [dir]      show the repo's settings that run commands or loosen the agent
+                                   and trust them (y/N); --yes for scripts, --revoke to forget
   opencode-studio merge-driver <base> <ours> <theirs> <path>
                                    git's merge driver for task files (installed by init and each start)
   opencode-studio --help | --version
@@ -30,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'task') {
     const { runTask } = await import('./task.js');
     return runTask(argv.slice(1));
+  }
+  if (argv[0] === 'trust') {
+    const { runTrust } = await import('./trust.js');
+    return runTrust(argv.slice(1));
   }
   if (argv[0] === 'mcp' && !argv.slice(1).some((a) => a.startsWith('-'))) {
     if (argv.length > 2) throw new UsageError('mcp takes at most one directory');

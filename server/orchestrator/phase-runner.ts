@@ -10,9 +10,11 @@ import type { PhaseResult } from '../opencode/agent-runner.js';
 import { permissionRules } from '../opencode/request-channel.js';
 import { queuedRun } from '../services/lifecycle-check.js';
 import type { RequestService } from '../services/requests.js';
+import { trustStateOf, untrustedError } from '../services/trust-service.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
+import { TrustBook } from '../store/trust-book.js';
 import type { ActivityLog } from './activity-log.js';
 import type { PhaseAgent } from './agent-port.js';
 import { buildPrompt, diffForReview, type PromptVars } from './prompts.js';
@@ -30,6 +32,7 @@ export class PhaseRunner {
   ) {}
 
   private readonly lock = new KeyedLock();
+  private readonly trust = new TrustBook();
   /** Tasks whose card shows OpenCode retrying; the next activity of any other kind clears it. */
   private readonly retrying = new Set<string>();
 
@@ -72,6 +75,9 @@ export class PhaseRunner {
     signal: AbortSignal,
     resumeSession?: string,
   ): Promise<AgentPhase | null> {
+    // Checked again as each phase begins: a pull or an edit may have changed the settings since Start.
+    const trust = await trustStateOf(this.repo.root, this.store.config.get(), this.trust);
+    if (trust.state === 'untrusted') throw untrustedError(this.repo.root, trust);
     const task = await this.store.tasks.patch(id, {
       run: { ...this.runOf(id, phase), state: 'running', startedAt: now(), activity: null },
     });

@@ -14,5 +14,5 @@ export const configRouter = router({
     .meta(rest('PATCH', '/config', 'Change some project settings', 'config'))
     .input(UpdateConfigInput)
     .output(Config)
-    .mutation(({ ctx, input }) => ctx.services.store.config.update(input)),
+    .mutation(({ ctx, input }) => ctx.services.trust.updateConfig(input)),
 });

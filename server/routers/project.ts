@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProjectInfo } from '../../shared/api.js';
+import { TrustState } from '../../shared/trust.js';
 import { procedure, router } from '../trpc.js';
 import { rest } from './meta.js';
 
@@ -16,4 +17,16 @@ export const projectRouter = router({
     .input(z.object({}).optional())
     .output(z.array(z.string()))
     .query(({ ctx }) => ctx.services.agent.models()),
+  trust: procedure
+    .meta(
+      rest(
+        'POST',
+        '/project/trust',
+        'Trust the repo’s settings that run commands or loosen the agent, as shown with this hash (project.info trust)',
+        'project',
+      ),
+    )
+    .input(z.object({ hash: z.string().min(1).max(100) }))
+    .output(TrustState)
+    .mutation(({ ctx, input }) => ctx.services.trust.trust(input.hash)),
 });
