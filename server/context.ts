@@ -20,8 +20,16 @@ export interface Services {
   trust: TrustService;
 }
 
+/**
+ * Who calls: the person who started the studio (their token), or one of the studio's own agent
+ * sessions (a credential bound to its task). Every procedure declares what an agent may do.
+ */
+export type Principal = { kind: 'person' } | { kind: 'agent'; taskId: string };
+
+export const PERSON: Principal = { kind: 'person' };
+
 export interface Context {
   services: Services;
-  /** Set by the HTTP and WebSocket edges after checking the token. */
-  authed: boolean;
+  /** Set by the HTTP and WebSocket edges from the token; null when it proves nothing (refused). */
+  principal: Principal | null;
 }

@@ -13,6 +13,7 @@ import { RequestService } from '../services/requests.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import { ActivityLog } from './activity-log.js';
+import type { AgentCredentials } from './agent-credentials.js';
 import type { AgentLink } from './agent-port.js';
 import { PhaseRunner } from './phase-runner.js';
 import { Slots } from './slots.js';
@@ -41,11 +42,12 @@ export class Orchestrator implements AgentActions {
     bus: EventBus,
     private readonly link: AgentLink,
     log: (line: string) => void = () => {},
+    credentials?: AgentCredentials,
   ) {
     this.slots = new Slots(() => store.config.get().maxParallel);
     this.activityLog = new ActivityLog(store.paths, bus);
     this.requests = new RequestService(store, bus, this.activityLog, () => link.runner());
-    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests);
+    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests, credentials);
     this.branches = new TaskBranches(repo, store, this.phases, bus);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();

@@ -6,7 +6,7 @@ import type { Repo } from '../git/repo.js';
 import { abortMerge, concludeMerge, filesWithMarkers, mergeBaseInto } from '../git/update.js';
 import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
 import { STUDIO_MCP_NAME, studioMcpCommand } from '../mcp/studio-mcp.js';
-import type { PhaseResult } from '../opencode/agent-runner.js';
+import type { PhaseResult, StudioMcp } from '../opencode/agent-runner.js';
 import { permissionRules } from '../opencode/request-channel.js';
 import { queuedRun } from '../services/lifecycle-check.js';
 import type { RequestService } from '../services/requests.js';
@@ -16,6 +16,7 @@ import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import { TrustBook } from '../store/trust-book.js';
 import type { ActivityLog } from './activity-log.js';
+import { AGENT_TOKEN_ENV, AgentCredentials } from './agent-credentials.js';
 import type { PhaseAgent } from './agent-port.js';
 import { buildPrompt, diffForReview, type PromptVars } from './prompts.js';
 import { parseVerdict } from './verdict.js';
@@ -29,6 +30,7 @@ export class PhaseRunner {
     private readonly activity: ActivityLog,
     private readonly log: (line: string) => void = () => {},
     private readonly requests?: RequestService,
+    private readonly credentials = new AgentCredentials(),
   ) {}
 
   private readonly lock = new KeyedLock();
@@ -119,7 +121,7 @@ export class PhaseRunner {
           title: `${task.title} · ${phase}`,
           prompt,
           model: this.modelFor(phase),
-          mcp: this.store.config.get().mcp ? { name: STUDIO_MCP_NAME, command: studioMcpCommand(this.repo.root) } : null,
+          mcp: this.store.config.get().mcp ? this.studioMcp(id) : null,
           permission: permissionRules(this.store.config.get().permission),
           signal,
           onActivity,
@@ -129,6 +131,15 @@ export class PhaseRunner {
         });
     this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
     return result;
+  }
+
+  /** The studio's MCP server for a task's session: its tools act as `agent(id)`, through a credential bound to the task. */
+  private studioMcp(id: string): StudioMcp {
+    return {
+      name: STUDIO_MCP_NAME,
+      command: studioMcpCommand(this.repo.root),
+      environment: { [AGENT_TOKEN_ENV]: this.credentials.issue(id) },
+    };
   }
 
   /**

@@ -6,7 +6,7 @@ import { rest } from './meta.js';
 
 export const configRouter = router({
   get: procedure
-    .meta(rest('GET', '/config', 'Read the project settings', 'config', { refuses: false }))
+    .meta(rest('GET', '/config', 'Read the project settings', 'config', { refuses: false, access: 'read' }))
     .input(z.object({}).optional())
     .output(Config)
     .query(({ ctx }) => ctx.services.store.config.get()),

@@ -7,13 +7,16 @@ import { rest } from './meta.js';
 export const projectRouter = router({
   info: procedure
     .meta(
-      rest('GET', '/project', 'Repository, branches, OpenCode status, config and file problems', 'project', { refuses: false }),
+      rest('GET', '/project', 'Repository, branches, OpenCode status, config and file problems', 'project', {
+        refuses: false,
+        access: 'read',
+      }),
     )
     .input(z.object({}).optional())
     .output(ProjectInfo)
     .query(({ ctx }) => ctx.services.project.info()),
   models: procedure
-    .meta(rest('GET', '/project/models', 'Models OpenCode offers, as "provider/model"', 'project'))
+    .meta(rest('GET', '/project/models', 'Models OpenCode offers, as "provider/model"', 'project', { access: 'read' }))
     .input(z.object({}).optional())
     .output(z.array(z.string()))
     .query(({ ctx }) => ctx.services.agent.models()),
