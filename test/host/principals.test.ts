@@ -12,7 +12,7 @@ afterEach(stopStudios);
 afterAll(removeTempDirs);
 
 type Proc = { _def: { type: 'query' | 'mutation' | 'subscription'; meta?: StudioMeta } };
-const procedures = Object.entries(appRouter._def.procedures as Record<string, Proc>);
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, Proc>);
 
 /** What an agent may do with each procedure; everything not named here is for a person. */
 const AGENT_ACCESS: Record<string, string> = {
