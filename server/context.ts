@@ -1,5 +1,5 @@
 import type { EventBus } from './events/event-bus.js';
-import type { AgentActions } from './services/agent-actions.js';
+import type { AgentActions } from './orchestrator/agent-actions.js';
 import type { CommentService } from './services/comment-service.js';
 import type { ConflictService } from './services/conflict-service.js';
 import type { DependencyService } from './services/dependency-service.js';

@@ -1,8 +1,8 @@
 import type { Services } from '../context.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
+import type { AgentActions } from '../orchestrator/agent-actions.js';
 import type { StudioStore } from '../store/studio-store.js';
-import type { AgentActions } from './agent-actions.js';
 import { CommentService } from './comment-service.js';
 import { ConflictService } from './conflict-service.js';
 import { DependencyService } from './dependency-service.js';
