@@ -3,11 +3,10 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { describeSettings } from '../../shared/trust.js';
 import { openRepo } from '../git/repo.js';
-import { trustStateOf } from '../services/trust-service.js';
 import { readTextOrNull } from '../store/atomic-file.js';
 import { DEFAULT_CONFIG, parseConfig } from '../store/config-file.js';
 import { WorkspacePaths } from '../store/paths.js';
-import { TrustBook } from '../store/trust-book.js';
+import { TrustBook, trustStateOf } from '../store/trust-book.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 

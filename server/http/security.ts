@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Principal } from '../context.js';
+import type { Principal } from '../lib/principal.js';
 import type { AgentCredentials } from '../orchestrator/agent-credentials.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CreateTaskInput } from '../../shared/api.js';
-import type { Principal } from '../context.js';
+import type { Principal } from '../lib/principal.js';
 
 /**
  * A task an agent session creates is a follow-up of its own task, whatever it asked for: its

@@ -2,27 +2,7 @@ import type { Config, ConfigPatch } from '../../shared/config.js';
 import { describeSettings, settingsNeedingTrust, type TrustState } from '../../shared/trust.js';
 import { PreconditionError } from '../errors.js';
 import type { StudioStore } from '../store/studio-store.js';
-import { TrustBook, trustHash } from '../store/trust-book.js';
-
-/**
- * Whether this user trusted the settings of `config` that run commands or loosen the agent,
- * for the checkout at `root`. Those settings come from a committed file: whoever wrote the
- * repository wrote them.
- */
-export async function trustStateOf(root: string, config: Config, book: TrustBook): Promise<TrustState> {
-  const settings = settingsNeedingTrust(config);
-  if (settings.length === 0) return { state: 'not-needed', hash: null, settings };
-  const hash = trustHash(settings);
-  return { state: (await book.isTrusted(root, hash)) ? 'trusted' : 'untrusted', hash, settings };
-}
-
-/** The refusal of anything that would use untrusted settings: names each value and says how to trust them. */
-export function untrustedError(root: string, state: TrustState): PreconditionError {
-  return new PreconditionError(
-    `this repository's .opencode-studio/config.json has settings that run commands or loosen the agent, and you have not trusted these values:\n${describeSettings(state.settings)}\nRead them, then trust them with the board's Trust button or "opencode-studio trust ${root}".`,
-    'untrusted-settings',
-  );
-}
+import { TrustBook, trustStateOf, untrustedError } from '../store/trust-book.js';
 
 /** Trust in the repo's settings: what the board and `project.info` show, the check before the agent acts, and the person's own changes. */
 export class TrustService {

@@ -1,4 +1,4 @@
-import type { AgentActions } from './agent-actions.js';
+import type { AgentActions } from '../orchestrator/agent-actions.js';
 import type { TrustService } from './trust-service.js';
 
 /**

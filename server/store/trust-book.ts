@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { TrustedValue } from '../../shared/trust.js';
+import type { Config } from '../../shared/config.js';
+import { describeSettings, settingsNeedingTrust, type TrustedValue, type TrustState } from '../../shared/trust.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import { readTextOrNull, writeFileAtomic } from './atomic-file.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -99,4 +100,24 @@ export class TrustBook {
     if (text === null) return { version: 1, trusted: [] };
     return TrustFile.parse(JSON.parse(text));
   }
+}
+
+/**
+ * Whether this user trusted the settings of `config` that run commands or loosen the agent,
+ * for the checkout at `root`. Those settings come from a committed file: whoever wrote the
+ * repository wrote them.
+ */
+export async function trustStateOf(root: string, config: Config, book: TrustBook): Promise<TrustState> {
+  const settings = settingsNeedingTrust(config);
+  if (settings.length === 0) return { state: 'not-needed', hash: null, settings };
+  const hash = trustHash(settings);
+  return { state: (await book.isTrusted(root, hash)) ? 'trusted' : 'untrusted', hash, settings };
+}
+
+/** The refusal of anything that would use untrusted settings: names each value and says how to trust them. */
+export function untrustedError(root: string, state: TrustState): PreconditionError {
+  return new PreconditionError(
+    `this repository's .opencode-studio/config.json has settings that run commands or loosen the agent, and you have not trusted these values:\n${describeSettings(state.settings)}\nRead them, then trust them with the board's Trust button or "opencode-studio trust ${root}".`,
+    'untrusted-settings',
+  );
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { PERSON } from '../../server/context.js';
+import { PERSON } from '../../server/lib/principal.js';
 import { appRouter } from '../../server/routers/index.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';

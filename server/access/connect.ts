@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createTRPCClient, localLink, type TRPCClient } from '@trpc/client';
-import { PERSON, type Principal } from '../context.js';
 import { PreconditionError } from '../errors.js';
 import { EventBus } from '../events/event-bus.js';
 import { openRepo, type Repo } from '../git/repo.js';
+import { PERSON, type Principal } from '../lib/principal.js';
 import { AGENT_TOKEN_ENV, agentTaskOf } from '../orchestrator/agent-credentials.js';
 import { type AppRouter, appRouter } from '../routers/index.js';
 import { createStudioClient } from '../script-client.js';

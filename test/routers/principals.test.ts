@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { TRPCError } from '@trpc/server';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Principal } from '../../server/context.js';
+import type { Principal } from '../../server/lib/principal.js';
 import { appRouter } from '../../server/routers/index.js';
 import { createStudioClient } from '../../server/script-client.js';
 import type { StudioMeta } from '../../server/trpc.js';
