@@ -12,9 +12,11 @@ import { stopStudios } from '../helpers/studio.js';
 import { removeTempDirs, tempDir, tempRepo } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
+let repoRoot = '';
 afterAll(async () => {
   await stopStudios();
   await stopModels();
+  if (repoRoot) await fs.rm(`${repoRoot}.worktrees`, { recursive: true, force: true });
   await removeTempDirs();
 });
 
@@ -55,6 +57,7 @@ describe('an agent session acts within its task', { timeout: 240_000 }, () => {
     };
     const tokenFile = path.join(await tempDir('studio-rogue-'), 'token');
     const root = await tempRepo();
+    repoRoot = root;
     const { client, studio, model } = await startAgentStudio({
       root,
       responder,
