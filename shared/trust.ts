@@ -30,7 +30,7 @@ export const SETTINGS_NEEDING_TRUST: SettingNeedingTrust[] = [
   },
   {
     key: 'permission',
-    why: 'lets the agent act without asking you (rules other than ask or deny)',
+    why: 'rules other than ask or deny let the agent act without asking you',
     needsTrust: (config) => allowsSomething(config.permission),
   },
 ];

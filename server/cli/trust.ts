@@ -65,6 +65,8 @@ async function confirm(question: string): Promise<boolean> {
       rl.once('line', resolve);
       rl.once('close', () => resolve(''));
     });
+    // Typed at a terminal, the answer ended the line; piped or absent, end it here.
+    if (!process.stdin.isTTY) process.stdout.write('\n');
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
