@@ -1,4 +1,4 @@
-import { createEffect, createSignal, For, on, Show } from 'solid-js';
+import { createEffect, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { api } from '../state/api.js';
 import { project, setProjectInfo, setTrust } from '../state/project.js';
 import { attempt } from '../state/toasts.js';
@@ -13,17 +13,15 @@ export function TrustBanner() {
   const [dismissed, setDismissed] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const trust = () => project.info?.trust;
-  // A pull or an edit of config.json can change what needs trust: ask the server again.
-  createEffect(
-    on(
-      () => project.config,
-      () =>
-        void api()
-          .project.info.query()
-          .then(setProjectInfo, () => undefined),
-      { defer: true },
-    ),
-  );
+  const refresh = () =>
+    void api()
+      .project.info.query()
+      .then(setProjectInfo, () => undefined);
+  // A pull or an edit of config.json can change what needs trust; `opencode-studio trust` in a
+  // terminal records it behind the board's back, so coming back to the page asks again too.
+  createEffect(on(() => project.config, refresh, { defer: true }));
+  window.addEventListener('focus', refresh);
+  onCleanup(() => window.removeEventListener('focus', refresh));
   const trustNow = async (hash: string) => {
     setBusy(true);
     const state = await attempt('Trusting the settings failed', () => api().project.trust.mutate({ hash }));
