@@ -11,10 +11,13 @@ import type { Config } from './config.js';
  * refusal, `opencode-studio trust` and the hash of the trust record all read this list.
  */
 export interface SettingNeedingTrust {
+  /** The name shown to a person, e.g. `worktreeSetup` or `github.apiUrl`. */
   key: string;
   /** What the value does, for the banner and the CLI prompt. */
   why: string;
   needsTrust(config: Config): boolean;
+  /** The value as the studio uses it; by default the top-level field named `key` (give it for a nested one). */
+  value?(config: Config): unknown;
 }
 
 export const SETTINGS_NEEDING_TRUST: SettingNeedingTrust[] = [
@@ -60,7 +63,7 @@ export function settingsNeedingTrust(config: Config): TrustedValue[] {
   return SETTINGS_NEEDING_TRUST.filter((s) => s.needsTrust(config)).map((s) => ({
     key: s.key,
     why: s.why,
-    value: (config as Record<string, unknown>)[s.key] as z.core.util.JSONType,
+    value: (s.value ? s.value(config) : (config as Record<string, unknown>)[s.key]) as z.core.util.JSONType,
   }));
 }
 
