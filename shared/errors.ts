@@ -71,8 +71,8 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   blocked: 'the task depends on tasks that are not Done yet; the message names them',
   'dependency-cycle': 'the dependencies would form a cycle; the message names it',
   'untrusted-settings':
-    'the repository’s config.json has settings that run commands or loosen the agent, and you have not trusted these values yet; the message names them: trust them on the board or with `opencode-studio trust`',
+    'config.json sets commands or agent permissions you have not trusted here; the message names them and how to trust them',
   'agent-not-allowed':
-    'an agent session may read the board, file follow-ups of its own task and comment on it; this action is for a person',
+    'this is for a person: an agent session may read the board, file follow-ups of its own task and comment on it',
   internal: 'an unexpected error; the studio’s log has the details',
 };
