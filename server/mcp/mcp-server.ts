@@ -6,7 +6,7 @@ import { callOperation } from '../access/call.js';
 import { agentPrincipal } from '../access/connect.js';
 import { type Operation, operationsFor } from '../access/operations.js';
 import { openRepo } from '../git/repo.js';
-import { AGENT_TOKEN_ENV } from '../orchestrator/agent-credentials.js';
+import { AGENT_TOKEN_ENV, agentTaskOf } from '../orchestrator/agent-credentials.js';
 import { STUDIO_VERSION } from '../version.js';
 
 const INSTRUCTIONS = `Tools for the OpenCode Studio kanban board of one git repository (tasks in .opencode-studio/).
@@ -31,8 +31,8 @@ export type McpMode = 'person' | 'read-only' | 'agent';
 
 /** The MCP server over the board of `dir`: one tool per operation, each call checks again whether a studio runs. */
 export function createMcpServer(dir: string, mode: McpMode = 'person'): McpServer {
-  const token = process.env[AGENT_TOKEN_ENV];
-  const instructions = mode === 'agent' && token ? AGENT_INSTRUCTIONS(taskOf(token)) : INSTRUCTIONS;
+  const taskId = mode === 'agent' ? agentTaskOf(process.env[AGENT_TOKEN_ENV] ?? '') : null;
+  const instructions = taskId ? AGENT_INSTRUCTIONS(taskId) : INSTRUCTIONS;
   const server = new McpServer({ name: 'opencode-studio', version: STUDIO_VERSION }, { instructions });
   // One call at a time: without a studio each call opens the store, and two opens at once could
   // clear each other's temp files.
@@ -59,17 +59,13 @@ async function runTool(dir: string, op: Operation, input: unknown): Promise<Call
   return { content: [{ type: 'text', text: op.text(result) }], structuredContent: structured };
 }
 
-function taskOf(token: string): string {
-  const principal = agentPrincipal(token);
-  return principal.kind === 'agent' ? principal.taskId : '';
-}
-
 export async function runMcp(dir: string, options: { readOnly?: boolean } = {}): Promise<number> {
   // Fail at once on a wrong directory or credential, so a client's config mistake shows in its MCP log.
   const repo = await openRepo(path.resolve(dir));
   const token = process.env[AGENT_TOKEN_ENV];
   if (token) agentPrincipal(token);
-  const server = createMcpServer(repo.root, token ? 'agent' : options.readOnly ? 'read-only' : 'person');
+  // --read-only narrows whatever the caller is; an agent's credential never widens to the person's set.
+  const server = createMcpServer(repo.root, options.readOnly ? 'read-only' : token ? 'agent' : 'person');
   const closed = new Promise<void>((resolve) => {
     server.server.onclose = () => resolve();
   });
