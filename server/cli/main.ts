@@ -95,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
-const isUsageError = (err: unknown) => err instanceof UsageError || (err as Error).name === 'TaskUsageError';
+const isUsageError = (err: unknown) => err instanceof UsageError || /UsageError$/.test((err as Error).name ?? '');
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -74,5 +74,5 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 class TrustUsageError extends Error {
-  override name = 'TaskUsageError';
+  override name = 'TrustUsageError';
 }
