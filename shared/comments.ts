@@ -26,7 +26,7 @@ export const ReviewComment = z.looseObject({
   body,
   status: CommentStatus.default('open'),
   /** `ai`: a finding of the latest AI review that names `path:line`; replaced by the next review. */
-  author: z.enum(['person', 'ai', 'github']).default('person'),
+  author: z.enum(['person', 'ai', 'agent', 'github']).default('person'),
   /** `github`: pulled from the pull request (a line comment, or a review's body on the path `PR_REVIEW_PATH`). */
   source: CommentSource.optional(),
   /** Sent to the fix phase by "Fix PR comments"; resolved once the fix is pushed. */

@@ -46,7 +46,10 @@ export const GithubSettings = z.object({
     .nullable()
     .default(null),
   /** The API base, e.g. `https://github.example.com/api/v3` for GitHub Enterprise. The token is sent there. */
-  apiUrl: z.url({ protocol: /^https?$/, error: 'github.apiUrl is an http(s) URL' }).nullable().default(null),
+  apiUrl: z
+    .url({ protocol: /^https?$/, error: 'github.apiUrl is an http(s) URL' })
+    .nullable()
+    .default(null),
 });
 export type GithubSettings = z.infer<typeof GithubSettings>;
 /** `merge`: Review's primary action merges locally. `pull-request`: it opens a PR, and Done follows GitHub. */

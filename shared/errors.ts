@@ -38,6 +38,8 @@ export const ERROR_REASONS = [
   'github-unprocessable',
   'github-unreachable',
   'push-rejected',
+  'untrusted-settings',
+  'agent-not-allowed',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
@@ -79,7 +81,8 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'dependency-cycle': 'the dependencies would form a cycle; the message names it',
   'github-not-linked':
     'the repository has no GitHub remote (config `remote`, default origin); add one with `git remote add origin https://github.com/OWNER/NAME.git` or set `github.repo`',
-  'github-no-token': 'no GitHub token was found; set GH_TOKEN or GITHUB_TOKEN, or log in with `gh auth login`, then restart the studio',
+  'github-no-token':
+    'no GitHub token was found; set GH_TOKEN or GITHUB_TOKEN, or log in with `gh auth login`, then restart the studio',
   'github-unauthorized': 'GitHub refused the token (401); it is wrong or expired: make a new one and set GH_TOKEN',
   'github-forbidden':
     'GitHub refused the action (403); the token lacks a scope or a permission on the repository (contents and pull requests: write)',
@@ -91,5 +94,9 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'github-unreachable': 'GitHub (or the GitHub Enterprise host in `github.apiUrl`) cannot be reached; check the network',
   'push-rejected':
     'the remote refused the push of the task branch (e.g. not a fast-forward: someone else pushed to it); update the branch, then try again',
+  'untrusted-settings':
+    'config.json sets commands or agent permissions you have not trusted here; the message names them and how to trust them',
+  'agent-not-allowed':
+    'this is for a person: an agent session may read the board, file follow-ups of its own task and comment on it',
   internal: 'an unexpected error; the studio’s log has the details',
 };

@@ -63,4 +63,3 @@ export const GithubLinkInfo = z.object({
   error: z.string().nullable(),
 });
 export type GithubLinkInfo = z.infer<typeof GithubLinkInfo>;
-

@@ -1,4 +1,4 @@
-import type { ChecksSummary, CheckState, PullRequestCheck } from '../../shared/github.js';
+import type { CheckState, ChecksSummary, PullRequestCheck } from '../../shared/github.js';
 
 /** The fields of a check run (GET /repos/{owner}/{repo}/commits/{ref}/check-runs) that the card needs. */
 export interface CheckRunView {

@@ -73,8 +73,7 @@ export function githubFailure(err: unknown, doing: string, repo: string): Github
       `cannot ${doing}: GitHub has no repository ${repo} that this token can see (404); check github.repo and the token's repository access`,
       'github-not-found',
     );
-  if (status === 422)
-    return new GithubError(`cannot ${doing}: GitHub refused it (422: ${words})`, 'github-unprocessable');
+  if (status === 422) return new GithubError(`cannot ${doing}: GitHub refused it (422: ${words})`, 'github-unprocessable');
   return new GithubError(
     `cannot ${doing}: GitHub answered ${status} (${words}); try again later`,
     status >= 500 ? 'github-unreachable' : 'github-unprocessable',

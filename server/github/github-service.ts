@@ -1,10 +1,10 @@
-import type { ImportIssuesInput, ImportIssuesResult } from '../../shared/github-api.js';
 import type { GithubLinkInfo } from '../../shared/github.js';
+import type { ImportIssuesInput, ImportIssuesResult } from '../../shared/github-api.js';
 import type { Task } from '../../shared/task.js';
 import { errorMessage } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
-import type { AgentActions } from '../services/agent-actions.js';
+import type { AgentActions } from '../orchestrator/agent-actions.js';
 import type { StudioStore } from '../store/studio-store.js';
 import { createClient, type GithubClient } from './client.js';
 import { importIssues } from './issue-import.js';
@@ -15,10 +15,7 @@ import type { Env } from './token.js';
 export interface GithubOptions {
   /** Where GH_TOKEN, GITHUB_TOKEN and GITHUB_API_URL are read; default the process's environment. */
   env?: Env;
-  /**
-   * Whether the user trusts a committed setting that sends the token somewhere. Until the trust
-   * records exist nothing committed is trusted, so `github.apiUrl` waits for GITHUB_API_URL.
-   */
+  /** Whether the user trusts a committed setting that sends the token somewhere (`github.apiUrl`); by default nothing is. */
   trusted?: TrustCheck;
   /** Retries of a request that failed for the network or a 5xx (default 2). */
   retries?: number;
@@ -36,6 +33,7 @@ export interface GithubSession {
 export class GithubService {
   readonly pullRequests: PullRequests;
   private linked: Promise<LinkResult> | null = null;
+  private linkedAt = 0;
   private session: GithubSession | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopWatch: (() => void) | null = null;
@@ -55,7 +53,11 @@ export class GithubService {
 
   /** The link as it is now (worked out once, again after a config change). */
   resolve(): Promise<LinkResult> {
-    this.linked ??= resolveLink(this.repo, this.store.config.get(), this.env(), this.options.trusted ?? (() => false));
+    // Kept a little while: a trust given since, or a `gh auth login`, counts without a restart.
+    if (!this.linked || Date.now() - this.linkedAt > 30_000) {
+      this.linkedAt = Date.now();
+      this.linked = resolveLink(this.repo, this.store.config.get(), this.env(), this.options.trusted ?? (async () => false));
+    }
     return this.linked;
   }
 

@@ -16,9 +16,7 @@ interface IssueView {
 const MAX_ISSUES = 500;
 
 function labelsOf(issue: IssueView): string[] {
-  const names = issue.labels
-    .map((l) => (typeof l === 'string' ? l : (l.name ?? '')).trim().slice(0, 50))
-    .filter(Boolean);
+  const names = issue.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? '')).trim().slice(0, 50)).filter(Boolean);
   return [...new Set(names)].slice(0, 50);
 }
 

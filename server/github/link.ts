@@ -9,7 +9,7 @@ import { type Env, findToken } from './token.js';
 export const DEFAULT_API_URL = 'https://api.github.com';
 
 /** A committed setting that sends the token somewhere needs the user's trust (see the trust records). */
-export type TrustCheck = (setting: 'github.apiUrl', value: string) => boolean;
+export type TrustCheck = (setting: 'github.apiUrl', value: string) => Promise<boolean>;
 
 /** The repository on GitHub that the studio works with, and how it reaches it. */
 export interface ForgeLink {
@@ -33,10 +33,15 @@ async function remoteUrl(repo: Repo, remote: string): Promise<string | null> {
   }
 }
 
-function apiBase(config: Config, env: Env, trusted: TrustCheck): { url: string; from: GithubLinkInfo['apiUrlFrom']; note: string | null } {
+async function apiBase(
+  config: Config,
+  env: Env,
+  trusted: TrustCheck,
+): Promise<{ url: string; from: GithubLinkInfo['apiUrlFrom']; note: string | null }> {
   const configured = config.github.apiUrl;
   const fromEnv = env.GITHUB_API_URL?.trim();
-  if (configured && trusted('github.apiUrl', configured)) return { url: configured.replace(/\/+$/, ''), from: 'config', note: null };
+  if (configured && (await trusted('github.apiUrl', configured)))
+    return { url: configured.replace(/\/+$/, ''), from: 'config', note: null };
   const note = configured
     ? `github.apiUrl (${configured}) in config.json is not trusted yet, so the token is not sent there; trust it in the settings, or set GITHUB_API_URL`
     : null;
@@ -51,7 +56,7 @@ function apiBase(config: Config, env: Env, trusted: TrustCheck): { url: string; 
  */
 export async function resolveLink(repo: Repo, config: Config, env: Env, trusted: TrustCheck): Promise<LinkResult> {
   const remote = config.remote;
-  const api = apiBase(config, env, trusted);
+  const api = await apiBase(config, env, trusted);
   const url = await remoteUrl(repo, remote);
   const parsed = url ? parseRemoteUrl(url) : null;
   const apiHost = webHostOfApi(api.url);

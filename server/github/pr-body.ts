@@ -31,9 +31,7 @@ export function pullRequestBody(task: Task, plan: string | null, comments: Revie
   if (task.verdict) parts.push(`## AI review\n\nVerdict: ${VERDICT_TEXT[task.verdict]}.`);
   const open = comments.filter((c) => c.status === 'open' && c.author !== 'github');
   if (open.length)
-    parts.push(
-      `### Open review comments\n\n${open.map((c) => `- \`${c.path}:${c.line}\` ${c.body.split('\n')[0]}`).join('\n')}`,
-    );
+    parts.push(`### Open review comments\n\n${open.map((c) => `- \`${c.path}:${c.line}\` ${c.body.split('\n')[0]}`).join('\n')}`);
   if (task.issue) parts.push(`Closes #${task.issue.number}`);
   parts.push(`<sub>Opened from OpenCode Studio, task \`${task.id}\`.</sub>`);
   return parts.join('\n\n');

@@ -4,13 +4,13 @@ import type { Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import { fetchBranch, PushError, pushBranch } from '../git/push.js';
 import { removeWorktree, worktreePath } from '../git/worktrees.js';
-import type { AgentActions } from '../services/agent-actions.js';
+import type { AgentActions } from '../orchestrator/agent-actions.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import { type CheckRunView, failingChecksFeedback, type StatusView, summarizeChecks } from './checks.js';
 import { GithubError, githubFailure } from './github-error.js';
 import type { GithubService, GithubSession } from './github-service.js';
-import { commentsFeedback, type LineCommentView, mirrorPullRequestComments, type ReviewView } from './pr-comments.js';
 import { pullRequestBody } from './pr-body.js';
+import { commentsFeedback, type LineCommentView, mirrorPullRequestComments, type ReviewView } from './pr-comments.js';
 
 /** The fields of a pull request the task records. */
 interface PullView {
@@ -66,7 +66,10 @@ export class PullRequests {
   async sync(id: string): Promise<Task> {
     const task = this.store.tasks.get(id);
     if (!task.pullRequest)
-      throw new PreconditionError(`"${task.title}" has no pull request yet; open one first (Open pull request)`, 'not-allowed-now');
+      throw new PreconditionError(
+        `"${task.title}" has no pull request yet; open one first (Open pull request)`,
+        'not-allowed-now',
+      );
     const session = await this.github.connect();
     return this.lock.run(id, () => this.follow(session, id));
   }

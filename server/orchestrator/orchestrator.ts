@@ -6,15 +6,17 @@ import type { AgentPhase, Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
+import { within } from '../lib/within.js';
 import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-errors.js';
-import type { AgentActions } from '../services/agent-actions.js';
-import { assertAllowed, queuedRun, within } from '../services/lifecycle-check.js';
-import { RequestService } from '../services/requests.js';
+import { ActivityLog } from '../store/activity-log.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
-import { ActivityLog } from './activity-log.js';
+import type { AgentActions } from './agent-actions.js';
+import type { AgentCredentials } from './agent-credentials.js';
 import type { AgentLink } from './agent-port.js';
+import { assertAllowed, queuedRun } from './lifecycle-check.js';
 import { PhaseRunner } from './phase-runner.js';
+import { RequestService } from './requests.js';
 import { Slots } from './slots.js';
 import { TaskBranches } from './task-branches.js';
 
@@ -41,11 +43,12 @@ export class Orchestrator implements AgentActions {
     bus: EventBus,
     private readonly link: AgentLink,
     log: (line: string) => void = () => {},
+    credentials?: AgentCredentials,
   ) {
     this.slots = new Slots(() => store.config.get().maxParallel);
     this.activityLog = new ActivityLog(store.paths, bus);
     this.requests = new RequestService(store, bus, this.activityLog, () => link.runner());
-    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests);
+    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests, credentials);
     this.branches = new TaskBranches(repo, store, this.phases, bus);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();

@@ -4,18 +4,14 @@ import { Task } from '../../shared/task.js';
 import { procedure } from '../trpc.js';
 import { rest } from './meta.js';
 
-/**
- * Opening a PR pushes to the team's remote as the user: a person's act, never an agent's. Until
- * the principals of the trust work land, every token holder is a person; then this one line
- * becomes the person-only procedure.
- */
-const personProcedure = procedure;
-
 const meta = (path: `/${string}`, summary: string) => rest('POST', path, summary, 'github');
 
-/** The GitHub actions on a task and the issue import; merged into `tasks.*`. */
+/**
+ * The GitHub actions on a task and the issue import; merged into `tasks.*`. Each is a person's
+ * act (the default access): it pushes to the team's remote and speaks on GitHub as the user.
+ */
 export const githubProcedures = {
-  openPullRequest: personProcedure
+  openPullRequest: procedure
     .meta(
       meta(
         '/tasks/{id}/pull-request',
@@ -30,17 +26,27 @@ export const githubProcedures = {
     .input(IdInput)
     .output(Task)
     .mutation(({ ctx, input }) => ctx.services.github.syncPullRequest(input.id)),
-  fixChecks: personProcedure
-    .meta(meta('/tasks/{id}/pull-request/fix-checks', 'Run the fix phase on the failing checks of the pull request; the fix is pushed'))
+  fixChecks: procedure
+    .meta(
+      meta(
+        '/tasks/{id}/pull-request/fix-checks',
+        'Run the fix phase on the failing checks of the pull request; the fix is pushed',
+      ),
+    )
     .input(IdInput)
     .output(Task)
     .mutation(({ ctx, input }) => ctx.services.github.pullRequests.fixChecks(input.id)),
-  fixPullRequestComments: personProcedure
-    .meta(meta('/tasks/{id}/pull-request/fix-comments', 'Run the fix phase on the open review comments from GitHub; the fix is pushed'))
+  fixPullRequestComments: procedure
+    .meta(
+      meta(
+        '/tasks/{id}/pull-request/fix-comments',
+        'Run the fix phase on the open review comments from GitHub; the fix is pushed',
+      ),
+    )
     .input(IdInput)
     .output(Task)
     .mutation(({ ctx, input }) => ctx.services.github.pullRequests.fixComments(input.id)),
-  importIssues: personProcedure
+  importIssues: procedure
     .meta(meta('/tasks/import-issues', 'Create tasks from GitHub issues (again: update them); pull requests are skipped'))
     .input(ImportIssuesInput)
     .output(ImportIssuesResult)

@@ -1,5 +1,5 @@
-import type { IssueRef } from '../../shared/github.js';
 import fs from 'node:fs/promises';
+import type { IssueRef } from '../../shared/github.js';
 import { TASK_STATUSES, Task, type TaskStatus } from '../../shared/task.js';
 import { InvalidFileError, NotFoundError, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';

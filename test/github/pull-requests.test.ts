@@ -3,6 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { worktreePath } from '../../server/git/worktrees.js';
+import type { ReviewComment } from '../../shared/comments.js';
+import type { Task } from '../../shared/task.js';
 import { reasonOf } from '../helpers/failure.js';
 import { FakeAgent } from '../helpers/fake-agent.js';
 import { STAND_IN_TOKEN, startGithubStudio, stopStandIns } from '../helpers/github.js';
@@ -15,6 +17,11 @@ afterEach(async () => {
   await stopStandIns();
 });
 afterAll(removeTempDirs);
+
+/** tRPC's inferred output loses the optional nested objects of a loose task; the shared type has them. */
+const asTask = async (result: Promise<unknown>) => (await result) as Task;
+const taskOf = async (client: { tasks: { get: { query(input: { id: string }): Promise<{ task: unknown }> } } }, id: string) =>
+  (await client.tasks.get.query({ id })).task as Task;
 
 /** Every file under .opencode-studio/, to prove the token never lands there. */
 async function studioFiles(root: string): Promise<string> {
@@ -35,7 +42,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     const task = await inReview('Say hello');
     const local = git(root, 'rev-parse', task.branch!);
 
-    const opened = await client.tasks.openPullRequest.mutate({ id: task.id });
+    const opened = await asTask(client.tasks.openPullRequest.mutate({ id: task.id }));
     expect(git(bare, 'rev-parse', `refs/heads/${task.branch}`)).toBe(local);
     expect(standIn.pulls).toHaveLength(1);
     const pr = standIn.pulls[0]!;
@@ -46,12 +53,18 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     expect(opened.pullRequest!.url).toBe(`https://github.com/octo/widgets/pull/${pr.number}`);
     expect(opened.status).toBe('review');
 
-    const again = await client.tasks.openPullRequest.mutate({ id: task.id });
+    const again = await asTask(client.tasks.openPullRequest.mutate({ id: task.id }));
     expect(again.pullRequest!.number).toBe(pr.number);
     expect(standIn.pulls).toHaveLength(1);
 
     const info = await client.project.info.query();
-    expect(info.github).toMatchObject({ repo: 'octo/widgets', apiUrl: standIn.url, apiUrlFrom: 'env', tokenFound: true, error: null });
+    expect(info.github).toMatchObject({
+      repo: 'octo/widgets',
+      apiUrl: standIn.url,
+      apiUrlFrom: 'env',
+      tokenFound: true,
+      error: null,
+    });
     expect(info.github.tokenFrom).toBe('GH_TOKEN');
     expect(JSON.stringify(info)).not.toContain(STAND_IN_TOKEN);
     expect(await studioFiles(root)).not.toContain(STAND_IN_TOKEN);
@@ -65,8 +78,8 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     standIn.failNext('POST /repos/{owner}/{repo}/pulls', 502, { message: 'Server Error' });
     expect(await reasonOf(client.tasks.openPullRequest.mutate({ id: task.id }))).toBe('github-unreachable');
     expect(git(bare, 'branch', '--list', task.branch!)).not.toBe('');
-    expect((await client.tasks.get.query({ id: task.id })).task.pullRequest).toBeUndefined();
-    const retried = await client.tasks.openPullRequest.mutate({ id: task.id });
+    expect((await taskOf(client, task.id)).pullRequest).toBeUndefined();
+    const retried = await asTask(client.tasks.openPullRequest.mutate({ id: task.id }));
     expect(standIn.pulls).toHaveLength(1);
     expect(retried.pullRequest!.number).toBe(standIn.pulls[0]!.number);
 
@@ -74,7 +87,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     const other = await client.tasks.create.mutate({ title: 'Second' });
     await client.tasks.start.mutate({ id: other.id });
     const second = await waitFor(async () => {
-      const t = (await client.tasks.get.query({ id: other.id })).task;
+      const t = await taskOf(client, other.id);
       return t.status === 'review' && !t.run ? t : null;
     }, 'the second task in review');
     git(bare, 'branch', second.branch!, 'main');
@@ -90,7 +103,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
       createdAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),
     });
-    const linked = await client.tasks.openPullRequest.mutate({ id: second.id, draft: true });
+    const linked = await asTask(client.tasks.openPullRequest.mutate({ id: second.id, draft: true }));
     expect(linked.pullRequest!.number).toBe(77);
     expect(standIn.pulls).toHaveLength(2);
     expect(standIn.violations).toEqual([]);
@@ -99,7 +112,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
   it('sums the checks of the head, counts a failing one, and reads again with If-None-Match (304)', async () => {
     const { client, standIn, inReview } = await startGithubStudio();
     const task = await inReview();
-    const opened = await client.tasks.openPullRequest.mutate({ id: task.id });
+    const opened = await asTask(client.tasks.openPullRequest.mutate({ id: task.id }));
     expect(opened.pullRequest!.checks).toEqual({ state: 'none', items: [] });
     const sha = opened.pullRequest!.headSha;
     standIn.setChecks(sha, [
@@ -107,7 +120,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
       { name: 'lint', status: 'in_progress', conclusion: null },
     ]);
     standIn.statuses.set(sha, [{ context: 'ci/deploy', state: 'success', description: 'deployed' }]);
-    const pending = await client.tasks.syncPullRequest.mutate({ id: task.id });
+    const pending = await asTask(client.tasks.syncPullRequest.mutate({ id: task.id }));
     expect(pending.pullRequest!.checks.state).toBe('pending');
     expect(pending.pullRequest!.checks.items.map((c) => [c.name, c.state])).toEqual([
       ['build', 'passing'],
@@ -118,7 +131,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
       { name: 'build', status: 'completed', conclusion: 'success' },
       { name: 'lint', status: 'completed', conclusion: 'failure', title: '2 errors', summary: 'src/a.ts:3 no-unused-vars' },
     ]);
-    const failing = await client.tasks.syncPullRequest.mutate({ id: task.id });
+    const failing = await asTask(client.tasks.syncPullRequest.mutate({ id: task.id }));
     expect(failing.pullRequest!.checks.state).toBe('failing');
     expect(failing.pullRequest!.checks.items[1]).toMatchObject({
       name: 'lint',
@@ -128,7 +141,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     expect(failing.pullRequest!.checks.items[1]!.url).toMatch(/^https:\/\/github.com\/octo\/widgets\/runs\//);
 
     const before = standIn.requests.length;
-    const same = await client.tasks.syncPullRequest.mutate({ id: task.id });
+    const same = await asTask(client.tasks.syncPullRequest.mutate({ id: task.id }));
     expect(same.updatedAt).toBe(failing.updatedAt);
     const reads = standIn.requests.slice(before);
     expect(reads.length).toBeGreaterThan(0);
@@ -140,7 +153,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     const { client, root, bare, standIn, inReview } = await startGithubStudio({ landing: 'pull-request', pollMs: 150 });
     const task = await inReview();
     const mainBefore = git(root, 'rev-parse', 'main');
-    const dragged = await client.tasks.move.mutate({ id: task.id, status: 'done' });
+    const dragged = await asTask(client.tasks.move.mutate({ id: task.id, status: 'done' }));
     expect(dragged.status).toBe('review');
     expect(dragged.pullRequest?.state).toBe('open');
     const dir = worktreePath(root, null, task.id);
@@ -148,7 +161,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
 
     standIn.merge(dragged.pullRequest!.number);
     const done = await waitFor(async () => {
-      const t = (await client.tasks.get.query({ id: task.id })).task;
+      const t = await taskOf(client, task.id);
       return t.status === 'done' ? t : null;
     }, 'the merged PR to bring the task to Done');
     expect(done.pullRequest).toMatchObject({ state: 'merged' });
@@ -164,9 +177,9 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
   it('a PR closed without merge brings the task back to Review with a note', async () => {
     const { client, standIn, inReview } = await startGithubStudio({ landing: 'pull-request' });
     const task = await inReview();
-    const opened = await client.tasks.openPullRequest.mutate({ id: task.id });
+    const opened = await asTask(client.tasks.openPullRequest.mutate({ id: task.id }));
     standIn.closeWithoutMerge(opened.pullRequest!.number);
-    const closed = await client.tasks.syncPullRequest.mutate({ id: task.id });
+    const closed = await asTask(client.tasks.syncPullRequest.mutate({ id: task.id }));
     expect(closed.status).toBe('review');
     expect(closed.pullRequest!.state).toBe('closed');
     expect(closed.error).toContain(`#${opened.pullRequest!.number} was closed on GitHub without merging`);
@@ -176,7 +189,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     const agent = new FakeAgent();
     const { client, root, bare, standIn, inReview, settled } = await startGithubStudio({ agent });
     const task = await inReview();
-    const opened = await client.tasks.openPullRequest.mutate({ id: task.id });
+    const opened = await asTask(client.tasks.openPullRequest.mutate({ id: task.id }));
     expect(await reasonOf(client.tasks.fixChecks.mutate({ id: task.id }))).toBe('not-allowed-now');
     standIn.setChecks(opened.pullRequest!.headSha, [
       { name: 'unit tests', status: 'completed', conclusion: 'failure', title: '1 failed', summary: 'expected hello, fixed' },
@@ -190,7 +203,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     expect(head).not.toBe(opened.pullRequest!.headSha);
     await waitFor(() => git(bare, 'rev-parse', `refs/heads/${task.branch}`) === head, 'the fix to be pushed');
     await waitFor(async () => {
-      const t = (await client.tasks.get.query({ id: task.id })).task;
+      const t = await taskOf(client, task.id);
       return t.pullRequest?.headSha === head;
     }, 'the PR record to follow the new head');
     expect(standIn.violations).toEqual([]);
@@ -200,12 +213,12 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     const agent = new FakeAgent();
     const { client, root, bare, standIn, inReview, settled } = await startGithubStudio({ agent });
     const task = await inReview();
-    const opened = await client.tasks.openPullRequest.mutate({ id: task.id });
+    const opened = await asTask(client.tasks.openPullRequest.mutate({ id: task.id }));
     const n = opened.pullRequest!.number;
     standIn.addLineComment(n, { path: 'hello.txt', line: 1, body: 'Say it louder', user: 'mona' });
     standIn.addReview(n, { body: 'Please also add a test.', user: 'hubot', state: 'CHANGES_REQUESTED' });
-    await client.tasks.syncPullRequest.mutate({ id: task.id });
-    const comments = await client.comments.list.query({ id: task.id });
+    await asTask(client.tasks.syncPullRequest.mutate({ id: task.id }));
+    const comments = (await client.comments.list.query({ id: task.id })) as ReviewComment[];
     const fromGithub = comments.filter((c) => c.author === 'github');
     expect(fromGithub.map((c) => [c.path, c.line, c.body, c.source?.author, c.status])).toEqual([
       ['hello.txt', 1, 'Say it louder', 'mona', 'open'],
@@ -228,7 +241,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     }, 'the GitHub comments to be marked addressed at the pushed head');
     expect(addressed).toHaveLength(2);
     // Read again, GitHub still lists them: they stay resolved on the board.
-    await client.tasks.syncPullRequest.mutate({ id: task.id });
+    await asTask(client.tasks.syncPullRequest.mutate({ id: task.id }));
     const after = (await client.comments.list.query({ id: task.id })).filter((c) => c.author === 'github');
     expect(after.every((c) => c.status === 'resolved')).toBe(true);
     expect(standIn.violations).toEqual([]);

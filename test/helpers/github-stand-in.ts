@@ -83,7 +83,10 @@ export interface StandInOptions {
 export class GithubStandIn {
   readonly pulls: StandInPull[] = [];
   readonly checks = new Map<string, StandInCheck[]>();
-  readonly statuses = new Map<string, Array<{ context: string; state: 'error' | 'failure' | 'pending' | 'success'; description: string }>>();
+  readonly statuses = new Map<
+    string,
+    Array<{ context: string; state: 'error' | 'failure' | 'pending' | 'success'; description: string }>
+  >();
   readonly lineComments = new Map<number, Json[]>();
   readonly reviews = new Map<number, Json[]>();
   readonly issues: StandInIssue[] = [];
@@ -263,7 +266,9 @@ export class GithubStandIn {
       case 'GET /repos/{owner}/{repo}/pulls/{pull_number}/comments':
         return new Answer(
           200,
-          (this.lineComments.get(Number(params.pull_number)) ?? []).map((c) => this.lineCommentJson(Number(params.pull_number), c)),
+          (this.lineComments.get(Number(params.pull_number)) ?? []).map((c) =>
+            this.lineCommentJson(Number(params.pull_number), c),
+          ),
         );
       case 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews':
         return new Answer(
