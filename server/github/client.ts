@@ -1,6 +1,8 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import type { Repo } from '../git/repo.js';
+import type { StudioStore } from '../store/studio-store.js';
 import { STUDIO_VERSION } from '../version.js';
 import type { ForgeLink } from './link.js';
 
@@ -49,4 +51,17 @@ export function createClient(link: ForgeLink, options: ClientOptions): GithubCli
     }
   });
   return octokit;
+}
+
+/** A usable link with its client, made once per link and kept while the config and the environment stay. */
+export interface GithubSession {
+  link: ForgeLink;
+  client: GithubClient;
+}
+
+/** What the pull-request and issue steps need of the GitHub service: the files, the repo, and a session. */
+export interface GithubAccess {
+  readonly store: StudioStore;
+  readonly repo: Repo;
+  connect(): Promise<GithubSession>;
 }

@@ -6,9 +6,9 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
 import type { AgentActions } from '../orchestrator/agent-actions.js';
 import type { StudioStore } from '../store/studio-store.js';
-import { createClient, type GithubClient } from './client.js';
+import { createClient, type GithubAccess, type GithubSession } from './client.js';
 import { importIssues } from './issue-import.js';
-import { type ForgeLink, type LinkResult, resolveLink, type TrustCheck } from './link.js';
+import { type LinkResult, resolveLink, type TrustCheck } from './link.js';
 import { PullRequests } from './pull-requests.js';
 import type { Env } from './token.js';
 
@@ -23,14 +23,8 @@ export interface GithubOptions {
   pollMs?: number;
 }
 
-/** A usable link with its client, made once per link and kept while the config and the environment stay. */
-export interface GithubSession {
-  link: ForgeLink;
-  client: GithubClient;
-}
-
 /** The studio's side of GitHub: the forge link, pull requests, checks and comments, issues that become tasks. */
-export class GithubService {
+export class GithubService implements GithubAccess {
   readonly pullRequests: PullRequests;
   private linked: Promise<LinkResult> | null = null;
   private linkedAt = 0;

@@ -1,7 +1,7 @@
 import type { ImportIssuesInput, ImportIssuesResult } from '../../shared/github-api.js';
 import type { Task } from '../../shared/task.js';
+import type { GithubAccess } from './client.js';
 import { githubFailure } from './github-error.js';
-import type { GithubService } from './github-service.js';
 
 /** The fields of an issue (GET /repos/{owner}/{repo}/issues) that a task takes. */
 interface IssueView {
@@ -32,7 +32,7 @@ function fieldsOf(issue: IssueView) {
  * Issues become tasks: title, body and labels carry over and `issue` records where from. An issue
  * imported before updates its task (never a second one); pull requests in the list are skipped.
  */
-export async function importIssues(github: GithubService, input: ImportIssuesInput): Promise<ImportIssuesResult> {
+export async function importIssues(github: GithubAccess, input: ImportIssuesInput): Promise<ImportIssuesResult> {
   const { link, client } = await github.connect();
   const owner = link.owner;
   const repo = link.name;

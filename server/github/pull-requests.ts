@@ -7,8 +7,8 @@ import { removeWorktree, worktreePath } from '../git/worktrees.js';
 import type { AgentActions } from '../orchestrator/agent-actions.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import { type CheckRunView, failingChecksFeedback, type StatusView, summarizeChecks } from './checks.js';
+import type { GithubAccess, GithubSession } from './client.js';
 import { GithubError, githubFailure } from './github-error.js';
-import type { GithubService, GithubSession } from './github-service.js';
 import { pullRequestBody } from './pr-body.js';
 import { commentsFeedback, type LineCommentView, mirrorPullRequestComments, type ReviewView } from './pr-comments.js';
 
@@ -35,7 +35,7 @@ export class PullRequests {
   private pausedUntil = 0;
 
   constructor(
-    private readonly github: GithubService,
+    private readonly github: GithubAccess,
     private readonly agent: AgentActions,
   ) {}
 
