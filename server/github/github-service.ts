@@ -55,7 +55,9 @@ export class GithubService implements GithubAccess {
     return this.linked;
   }
 
+  /** Worked out afresh: project.info shows a remote added or a token set a moment ago. */
   async info(): Promise<GithubLinkInfo> {
+    this.linked = null;
     return (await this.resolve()).info;
   }
 
