@@ -181,7 +181,13 @@ export class GithubStandIn {
     }
     const method = req.method ?? 'GET';
     const matched = contract!.match(method, url.pathname);
-    const answer = this.answer(req, matched, url.pathname, query, body);
+    let answer: Answer;
+    try {
+      answer = this.answer(req, matched, url.pathname, query, body);
+    } catch (err) {
+      this.violations.push(`the stand-in failed on ${method} ${url.pathname}: ${String(err)}`);
+      answer = new Answer(500, { message: 'stand-in failure' });
+    }
     if (matched) {
       const problems = contract!.checkResponse(matched.key, answer.status, answer.body);
       this.violations.push(...problems.map((p) => `stand-in answer to ${method} ${url.pathname}: ${p}`));
@@ -287,12 +293,12 @@ export class GithubStandIn {
         );
         return new Answer(
           200,
-          list.map((i) => this.issueJson(i, key)),
+          list.map((i) => this.issueJson(i)),
         );
       }
       case 'GET /repos/{owner}/{repo}/issues/{issue_number}': {
         const issue = this.issues.find((i) => i.number === Number(params.issue_number));
-        return issue ? new Answer(200, this.issueJson(issue, key)) : notFound();
+        return issue ? new Answer(200, this.issueJson(issue)) : notFound();
       }
     }
   }
@@ -427,10 +433,17 @@ export class GithubStandIn {
     return Object.assign(json, { sha, state, statuses, total_count: statuses.length });
   }
 
-  private issueJson(issue: StandInIssue, key: Key): Json {
-    const raw = GithubContract.example(key, '200');
-    const json = (Array.isArray(raw) ? raw[0] : raw) as Json;
-    const label = ((json.labels as Json[])[0] ?? {}) as Json;
+  private issueJson(issue: StandInIssue): Json {
+    // The list's example: the single issue's own example lacks fields its schema requires.
+    const json = (GithubContract.example('GET /repos/{owner}/{repo}/issues', '200') as Json[])[0]!;
+    const label = ((json.labels as Json[] | undefined)?.[0] ?? {
+      id: 1,
+      node_id: 'LA_1',
+      url: `${this.url}/labels/x`,
+      description: null,
+      color: 'ededed',
+      default: false,
+    }) as Json;
     Object.assign(json, {
       id: 3000 + issue.number,
       number: issue.number,
