@@ -10,7 +10,9 @@ import {
   UpdateTaskInput,
 } from '../../shared/api.js';
 import { AddCommentInput } from '../../shared/comments.js';
+import { ImportIssuesInput, OpenPullRequestInput } from '../../shared/github-api.js';
 import { TRANSITIONS } from '../../shared/lifecycle.js';
+import type { Task } from '../../shared/task.js';
 import type { StudioApi } from './connect.js';
 import { activityText, diffText, projectText, taskDetail, taskLine, taskTable } from './format.js';
 
@@ -177,6 +179,24 @@ export const OPERATIONS: Operation[] = [
     text: diffText,
   }),
   op({
+    name: 'task_open_pull_request',
+    scope: 'person',
+    description: `Push the branch of a task in Review to the remote and open a pull request on GitHub against the base branch (draft: true for a draft). An open PR for the branch is linked, never duplicated. Needs a GitHub token (GH_TOKEN, GITHUB_TOKEN or gh auth login); GitHub's refusals come back with reasons github-*. Only a person may do this.`,
+    input: OpenPullRequestInput,
+    run: (api, input) => api.tasks.openPullRequest.mutate(input),
+    text: (task) => pullRequestLine(task as Task),
+  }),
+  op({
+    name: 'task_import_issues',
+    scope: 'person',
+    description:
+      'Create tasks from GitHub issues (open ones by default; filter by labels, state or numbers). An issue imported before updates its task; pull requests are skipped.',
+    input: ImportIssuesInput,
+    run: (api, input) => api.tasks.importIssues.mutate(input),
+    text: (r) =>
+      `Created ${r.created.length}, updated ${r.updated.length}, skipped ${r.skipped.length} pull request(s).${[...r.created, ...r.updated].map((id) => `\n  ${id}`).join('')}`,
+  }),
+  op({
     name: 'task_comment',
     scope: 'agent',
     description:
@@ -197,4 +217,9 @@ export function operation(name: string): Operation {
   const found = OPERATIONS.find((o) => o.name === name);
   if (!found) throw new Error(`no operation ${name}`);
   return found;
+}
+
+function pullRequestLine(task: Task): string {
+  const pr = task.pullRequest;
+  return pr ? `#${pr.number} ${pr.state}${pr.draft ? ' (draft)' : ''}, checks ${pr.checks.state}: ${pr.url}` : task.title;
 }

@@ -25,6 +25,9 @@ fail: they need the studio's agent).
   task diff <id>                 the task branch against its base
   task activity <id>             what the agent did for the task
   task info                      the repo, its config, and whether a studio and its agent run
+  task pr <id> [--draft]         push the task's branch and open its pull request on GitHub
+  task import-issues [--label l]… [--state open|closed|all] [--number n]…
+                                 create tasks from GitHub issues (again: update them)
 
 Every command takes --json (print exactly the API's JSON) and --dir <path>.
 Errors print the studio's message and exit with code 1.
@@ -46,6 +49,9 @@ type Values = {
   'no-auto-start'?: boolean;
   force?: boolean;
   edit?: boolean;
+  draft?: boolean;
+  state?: string;
+  number?: string[];
 };
 
 /** Each command: the operation it runs, its positional arguments, its options, and the input it builds. */
@@ -98,6 +104,20 @@ const COMMANDS: Record<
   diff: { op: 'task_diff', args: ['id'], input: ([id]) => ({ id }) },
   activity: { op: 'task_activity', args: ['id'], input: ([id]) => ({ id }) },
   info: { op: 'project_info', args: [], input: () => ({}) },
+  pr: { op: 'task_open_pull_request', args: ['id'], options: ['draft'], input: ([id], v) => ({ id, draft: v.draft }) },
+  'import-issues': {
+    op: 'task_import_issues',
+    args: [],
+    options: ['label', 'state', 'number'],
+    input: (_, v) => ({
+      labels: v.label,
+      state: v.state,
+      numbers: v.number?.map((n) => {
+        if (!/^\d+$/.test(n)) throw new TaskUsageError(`--number takes an issue number, not "${n}"`);
+        return Number(n);
+      }),
+    }),
+  },
 };
 
 export async function runTask(argv: string[]): Promise<number> {
@@ -116,6 +136,9 @@ export async function runTask(argv: string[]): Promise<number> {
       'no-auto-start': { type: 'boolean' },
       force: { type: 'boolean' },
       edit: { type: 'boolean' },
+      draft: { type: 'boolean' },
+      state: { type: 'string' },
+      number: { type: 'string', multiple: true },
       json: { type: 'boolean' },
       dir: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
