@@ -1,6 +1,7 @@
 import { createEffect, createSignal, lazy, onCleanup, Show } from 'solid-js';
 import { Board } from './board/Board.js';
 import { CreateTaskDialog } from './dialogs/CreateTaskDialog.js';
+import { ImportIssuesDialog } from './dialogs/ImportIssuesDialog.js';
 import { SettingsDialog } from './dialogs/SettingsDialog.js';
 import { Banners } from './header/Banners.js';
 import { Header } from './header/Header.js';
@@ -19,6 +20,7 @@ const TaskDrawer = lazy(() => loadDrawer().then((m) => ({ default: m.TaskDrawer 
 export function App() {
   const [creating, setCreating] = createSignal(false);
   const [settings, setSettings] = createSignal(false);
+  const [importing, setImporting] = createSignal(false);
   let search: HTMLInputElement | undefined;
   createEffect(() => {
     if (loaded()) setTimeout(() => void loadDrawer(), 200);
@@ -38,7 +40,12 @@ export function App() {
   );
   return (
     <div class="app" classList={{ offline: connection() === 'reconnecting' }}>
-      <Header onNewTask={() => setCreating(true)} onSettings={() => setSettings(true)} searchRef={(el) => (search = el)} />
+      <Header
+        onNewTask={() => setCreating(true)}
+        onSettings={() => setSettings(true)}
+        onImport={() => setImporting(true)}
+        searchRef={(el) => (search = el)}
+      />
       <div class="banners">
         <Banners />
       </div>
@@ -50,6 +57,9 @@ export function App() {
       </div>
       <Show when={creating()}>
         <CreateTaskDialog onClose={() => setCreating(false)} />
+      </Show>
+      <Show when={importing()}>
+        <ImportIssuesDialog onClose={() => setImporting(false)} />
       </Show>
       <Show when={settings()}>
         <SettingsDialog onClose={() => setSettings(false)} />

@@ -16,7 +16,10 @@ describe('GitHub from the terminal and over MCP', () => {
   it('`task import-issues` and `task pr <id>` go through the running studio; errors keep their reason', async () => {
     const { root, standIn, client, settled } = await startGithubStudio();
     standIn.issues.push({ number: 8, title: 'Say hello', body: 'Write hello.txt', labels: ['good first issue'], state: 'open' });
-    const imported = await runCli(['task', 'import-issues', '--label', 'good first issue', '--json'], { cwd: root, timeoutMs: 60_000 });
+    const imported = await runCli(['task', 'import-issues', '--label', 'good first issue', '--json'], {
+      cwd: root,
+      timeoutMs: 60_000,
+    });
     expect(imported.stderr).toBe('');
     const { created } = JSON.parse(imported.stdout) as { created: string[] };
     expect(created).toHaveLength(1);

@@ -52,6 +52,28 @@ export function CardBody(props: { task: Task }) {
           <For each={props.task.labels}>{(l) => <LabelChip label={l} />}</For>
         </div>
       </Show>
+      <Show when={props.task.pullRequest}>
+        {(pr) => (
+          <div class="card-pr" data-testid="pr-badge" data-state={pr().state} data-checks={pr().checks.state}>
+            <span class={`meta-chip pr-state-${pr().state}`} title={`Pull request #${pr().number}: ${pr().state}`}>
+              PR #{pr().number}
+              {pr().state === 'open' ? '' : ` ${pr().state}`}
+            </span>
+            <Show when={pr().checks.state !== 'none'}>
+              <span
+                class={`meta-chip checks-${pr().checks.state}`}
+                data-testid="card-checks"
+                title={pr()
+                  .checks.items.map((c) => `${c.name}: ${c.state}`)
+                  .join('\n')}
+              >
+                checks {pr().checks.state}
+                {` ${pr().checks.items.filter((c) => c.state === 'passing').length}/${pr().checks.items.length}`}
+              </span>
+            </Show>
+          </div>
+        )}
+      </Show>
       <Show when={props.task.conflict}>
         <div class="conflict-badge" data-testid="conflict-badge" title="A git merge left fields that both sides changed">
           Merge conflict

@@ -61,7 +61,13 @@ export function TaskActions(props: { task: Task }) {
               aria-expanded={b.action === 'requestChanges' ? feedbackOpen() : undefined}
               onClick={() => (b.action === 'requestChanges' ? setFeedbackOpen((v) => !v) : run(() => perform(b.action, t())))}
             >
-              {b.action === 'updateBranch' ? `Update from ${project.config?.baseBranch ?? 'base'}` : b.label}
+              {b.action === 'updateBranch'
+                ? `Update from ${project.config?.baseBranch ?? 'base'}`
+                : b.action === 'merge' && project.config?.landing === 'pull-request'
+                  ? t().pullRequest?.state === 'open'
+                    ? 'Merge on GitHub'
+                    : 'Open pull request'
+                  : b.label}
             </button>
           )}
         </For>

@@ -14,6 +14,7 @@ import { ChangesTab } from './ChangesTab.js';
 import { ConflictPanel } from './ConflictPanel.js';
 import { DescriptionTab } from './DescriptionTab.js';
 import { PlanTab } from './PlanTab.js';
+import { PullRequestPanel } from './PullRequestPanel.js';
 import { RequestPanel } from './RequestPanel.js';
 import { ReviewTab } from './ReviewTab.js';
 import { TaskActions } from './TaskActions.js';
@@ -87,6 +88,7 @@ function Drawer(props: { task: Task; tab: Tab }) {
       <ConflictPanel task={props.task} />
       <RequestPanel requests={requests[props.task.id] ?? []} />
       <TaskActions task={props.task} />
+      <PullRequestPanel task={props.task} />
       <Tabs task={props.task} tab={props.tab} />
       <div class="tab-panel" role="tabpanel" aria-labelledby={`tab-${props.tab}`}>
         <Switch>

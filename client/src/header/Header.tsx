@@ -5,7 +5,12 @@ import { NeedsYou } from './NeedsYou.js';
 import { OpencodeStatus } from './OpencodeStatus.js';
 import { SearchBar } from './SearchBar.js';
 
-export function Header(props: { onNewTask(): void; onSettings(): void; searchRef(el: HTMLInputElement): void }) {
+export function Header(props: {
+  onNewTask(): void;
+  onSettings(): void;
+  onImport(): void;
+  searchRef(el: HTMLInputElement): void;
+}) {
   return (
     <header class="header">
       <div class="brand">
@@ -26,6 +31,17 @@ export function Header(props: { onNewTask(): void; onSettings(): void; searchRef
       <NeedsYou />
       <SearchBar ref={props.searchRef} />
       <div class="header-actions">
+        <Show when={project.info?.github.repo}>
+          <button
+            type="button"
+            class="button"
+            onClick={props.onImport}
+            data-testid="import-github"
+            title="Create tasks from GitHub issues"
+          >
+            Import from GitHub
+          </button>
+        </Show>
         <button type="button" class="icon-button" aria-label="Settings" title="Settings" onClick={props.onSettings}>
           <Icon name="settings" />
         </button>

@@ -19,5 +19,8 @@ export function runBadge(task: Task): RunBadge | null {
 
 /** A task a person is up for: the agent waits for an answer, or a plan or a branch waits for review. */
 export function needsYou(task: Task): boolean {
-  return task.run?.state === 'waiting' || ((task.status === 'plan_review' || task.status === 'review') && !isActive(task));
+  if (task.run?.state === 'waiting') return true;
+  // A failing check on the PR calls for a person (Fix failing checks), wherever the card is.
+  if (task.pullRequest?.state === 'open' && task.pullRequest.checks.state === 'failing' && !isActive(task)) return true;
+  return (task.status === 'plan_review' || task.status === 'review') && !isActive(task);
 }

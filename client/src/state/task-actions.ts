@@ -2,6 +2,8 @@ import { guard, type LifecycleAction, moveRule, transitionFor } from '../../../s
 import type { Task, TaskStatus } from '../../../shared/task.js';
 import { api } from './api.js';
 import { currentTask, placeTask, removeTask, upsertTask } from './board.js';
+import { openPullRequest } from './github.js';
+import { project } from './project.js';
 import { attempt, errorReason, errorText, toast } from './toasts.js';
 
 function sentence(text: string): string {
@@ -60,6 +62,8 @@ export async function runAction(action: AgentAction, task: Task): Promise<boolea
 export async function perform(action: LifecycleAction, task: Task): Promise<unknown> {
   if (action === 'backToTodo') return moveTask(task, transitionFor(action, task.status)?.to ?? 'todo', undefined);
   if (action === 'requestChanges') return false;
+  // With landing by pull request, Review's primary action opens the PR; Done then follows GitHub.
+  if (action === 'merge' && project.config?.landing === 'pull-request') return openPullRequest(task);
   return runAction(action, task);
 }
 
