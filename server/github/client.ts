@@ -7,7 +7,8 @@ import { STUDIO_VERSION } from '../version.js';
 import type { ForgeLink } from './link.js';
 
 const StudioOctokit = Octokit.plugin(retry, throttling);
-export type GithubClient = InstanceType<typeof StudioOctokit>;
+/** The plugins add no methods the studio calls, so the client is typed as the plain REST client. */
+export type GithubClient = Octokit;
 
 export interface ClientOptions {
   /** Retries of a failed request (network, 5xx); tests that make a fault set 0. */
@@ -21,7 +22,7 @@ type Cached = { etag: string; response: unknown };
  * last ETag goes in If-None-Match and a 304 (free against the rate limit) answers the cached body.
  */
 export function createClient(link: ForgeLink, options: ClientOptions): GithubClient {
-  const octokit = new StudioOctokit({
+  const octokit: GithubClient = new StudioOctokit({
     auth: link.token,
     baseUrl: link.apiUrl,
     userAgent: `opencode-studio/${STUDIO_VERSION}`,
