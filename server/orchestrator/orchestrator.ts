@@ -8,7 +8,6 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
 import { within } from '../lib/within.js';
 import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-errors.js';
-import { ActivityLog } from '../store/activity-log.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import type { AgentActions } from './agent-actions.js';
@@ -30,7 +29,6 @@ class OpencodeStoppedError extends Error {
 export class Orchestrator implements AgentActions {
   private readonly jobs = new Map<string, Job>();
   private readonly slots: Slots;
-  private readonly activityLog: ActivityLog;
   private readonly phases: PhaseRunner;
   private readonly branches: TaskBranches;
   readonly requests: RequestService;
@@ -44,9 +42,8 @@ export class Orchestrator implements AgentActions {
     log: (line: string) => void = () => {},
   ) {
     this.slots = new Slots(() => store.config.get().maxParallel);
-    this.activityLog = new ActivityLog(store.paths, bus);
-    this.requests = new RequestService(store, bus, this.activityLog, () => link.runner());
-    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests);
+    this.requests = new RequestService(store, bus, () => link.runner());
+    this.phases = new PhaseRunner(repo, store, log, this.requests);
     this.branches = new TaskBranches(repo, store, this.phases, bus);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();
@@ -131,7 +128,7 @@ export class Orchestrator implements AgentActions {
 
   activity(id: string): Promise<ActivityEntry[]> {
     this.store.tasks.get(id);
-    return this.activityLog.read(id);
+    return this.store.activity.read(id);
   }
 
   async hasWork(id: string): Promise<boolean> {
@@ -145,7 +142,7 @@ export class Orchestrator implements AgentActions {
       await within(job.done, 15_000);
     }
     await this.branches.remove(this.store.tasks.get(id));
-    await this.activityLog.remove(id);
+    await this.store.activity.remove(id);
   }
 
   /**
@@ -257,7 +254,7 @@ export class Orchestrator implements AgentActions {
       : err instanceof OpencodeStoppedError || err instanceof OpencodeUnreachableError || this.link.status().state !== 'ready'
         ? `${phase} failed: OpenCode stopped (${reason}); it restarts on its own: retry once it is ready.`
         : `${phase} failed: ${reason}`;
-    this.activityLog.append(id, {
+    this.store.activity.append(id, {
       kind: aborted ? 'phase' : 'error',
       at: new Date().toISOString(),
       phase,
@@ -284,6 +281,6 @@ export class Orchestrator implements AgentActions {
     }
     await this.link.close();
     await within(Promise.all(jobs.map((j) => j.done)), 5_000);
-    await this.activityLog.flush();
+    await this.store.activity.flush();
   }
 }

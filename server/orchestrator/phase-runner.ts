@@ -7,7 +7,6 @@ import { abortMerge, concludeMerge, filesWithMarkers, mergeBaseInto } from '../g
 import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
 import type { PhaseResult } from '../opencode/agent-runner.js';
 import { permissionRules } from '../opencode/request-channel.js';
-import type { ActivityLog } from '../store/activity-log.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
@@ -24,7 +23,6 @@ export class PhaseRunner {
   constructor(
     private readonly repo: Repo,
     private readonly store: StudioStore,
-    private readonly activity: ActivityLog,
     private readonly log: (line: string) => void = () => {},
     private readonly requests?: RequestService,
   ) {}
@@ -45,7 +43,7 @@ export class PhaseRunner {
   async ensureWorktree(task: Task): Promise<string> {
     const dir = this.worktreeDir(task.id);
     if (await worktreeExists(this.repo, dir)) return dir;
-    this.activity.append(task.id, {
+    this.store.activity.append(task.id, {
       kind: 'phase',
       at: now(),
       phase: task.run?.phase ?? 'planning',
@@ -85,7 +83,7 @@ export class PhaseRunner {
 
   /** A line in the task's Activity about a step of `phase` (a commit, a merge). */
   note(id: string, phase: AgentPhase, message: string): void {
-    this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished', message });
+    this.store.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished', message });
   }
 
   private async agentRun(
@@ -99,10 +97,10 @@ export class PhaseRunner {
   ): Promise<PhaseResult> {
     const id = task.id;
     const onActivity = (entry: ActivityEntry) => {
-      this.activity.append(id, entry);
+      this.store.activity.append(id, entry);
       this.noteRetry(id, entry);
     };
-    this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'started' });
+    this.store.activity.append(id, { kind: 'phase', at: now(), phase, state: 'started' });
     const onRequest = this.requests?.listener(id, phase, dir);
     const result = resumeSession
       ? await runner.resume({ directory: dir, sessionId: resumeSession, phase, signal, onActivity, onRequest })
@@ -121,7 +119,7 @@ export class PhaseRunner {
           onSession: (sessionId) =>
             void this.store.tasks.update(id, (t) => (t.run ? { run: { ...t.run, sessionId } } : null)).catch(() => undefined),
         });
-    this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
+    this.store.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
     return result;
   }
 
@@ -182,7 +180,7 @@ export class PhaseRunner {
       commands: config.worktreeSetup,
       copy: config.worktreeCopy,
       signal,
-      emit: (entry) => this.activity.append(task.id, entry),
+      emit: (entry) => this.store.activity.append(task.id, entry),
       progress: (line) => {
         shown = true;
         this.showActivity(task.id, line);
@@ -255,7 +253,7 @@ export class PhaseRunner {
     } else if (phase === 'implementation' || phase === 'fix') {
       const message = `studio(${id}): ${task.title}${phase === 'fix' ? ` (fix ${task.iteration})` : ''}`;
       const sha = await commitAll(dir, message, await copiedFiles(dir));
-      this.activity.append(id, {
+      this.store.activity.append(id, {
         kind: 'phase',
         at: now(),
         phase,
@@ -283,7 +281,7 @@ export class PhaseRunner {
       return { usage, error: null, run: null };
     });
     if (moved === null) return next;
-    this.activity.append(id, {
+    this.store.activity.append(id, {
       kind: 'phase',
       at: now(),
       phase,
