@@ -140,7 +140,12 @@ export class RequestService implements RequestBook {
 
   async #refuse(taskId: string, phase: AgentPhase, directory: string, request: AgentRequest): Promise<void> {
     const what = describeRequest(request);
-    this.store.activity.append(taskId, { kind: 'error', at: new Date().toISOString(), phase, message: `refused ${what} (unattended)` });
+    this.store.activity.append(taskId, {
+      kind: 'error',
+      at: new Date().toISOString(),
+      phase,
+      message: `refused ${what} (unattended)`,
+    });
     try {
       const channel = (await this.runner()).requests;
       if (request.kind === 'permission') await channel.reply(directory, request.id, 'reject', UNATTENDED);
