@@ -5,18 +5,20 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /**
  * The REST face of a procedure: every operation has a summary, needs the bearer token and
  * declares each status it can answer (server/http/openapi.ts gives them the `ApiError` body).
- * `refuses: false` for a read that no state of the workspace or of OpenCode can refuse (412).
+ * `refuses: false` for a read that no state of the workspace or of OpenCode can refuse (412);
+ * `findsTask` for a route that looks a task up by an id in its query (404 when there is none),
+ * as a route with an id in its path always does.
  */
 export function rest(
   method: Method,
   path: `/${string}`,
   summary: string,
   tag: string,
-  { refuses = true }: { refuses?: boolean } = {},
+  { refuses = true, findsTask = false }: { refuses?: boolean; findsTask?: boolean } = {},
 ): OpenApiMeta {
   const statuses = [400, 401, 403, 413, 500];
   if (method !== 'GET' && method !== 'DELETE') statuses.push(415);
-  if (path.includes('{')) statuses.push(404);
+  if (path.includes('{') || findsTask) statuses.push(404);
   if (refuses) statuses.push(412);
   return { openapi: { method, path, summary, tags: [tag], protect: true, errorResponses: statuses.sort() } };
 }

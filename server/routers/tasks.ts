@@ -88,6 +88,9 @@ export const tasksRouter = router({
     .meta(meta('GET', '/tasks/{id}/activity', 'What the agent did for this task'))
     .input(IdInput)
     .output(z.array(ActivityEntry))
-    .query(({ ctx, input }) => ctx.services.agent.activity(input.id)),
+    .query(({ ctx, input }) => {
+      ctx.services.store.tasks.get(input.id); // an unknown task is a 404 with or without an agent
+      return ctx.services.agent.activity(input.id);
+    }),
   ...agentProcedures,
 });
