@@ -1,4 +1,5 @@
 import type { ActivityEntry } from '../../shared/activity.js';
+import { branchOf } from '../../shared/task.js';
 import type { Repo } from '../git/repo.js';
 import { NoAgent } from '../orchestrator/no-agent.js';
 import type { StudioStore } from '../store/studio-store.js';
@@ -22,7 +23,7 @@ export class FilesOnlyAgent extends NoAgent {
   override activity = (id: string): Promise<ActivityEntry[]> => this.store.activity.read(id);
   override hasWork = async (id: string): Promise<boolean> => {
     const task = this.store.tasks.get(id);
-    return task.branch !== null || (await this.repo.branchExists(`studio/${id}`));
+    return task.branch !== null || (await this.repo.branchExists(branchOf(task)));
   };
   override discard = async (): Promise<void> => this.refuse();
 }

@@ -2,7 +2,7 @@ import type { ActivityEntry } from '../../shared/activity.js';
 import type { TaskDiff } from '../../shared/api.js';
 import type { OpencodeState } from '../../shared/events.js';
 import { busy, type LifecycleAction, PHASES, type Transition, transitionFor } from '../../shared/lifecycle.js';
-import type { AgentPhase, Task } from '../../shared/task.js';
+import { type AgentPhase, branchOf, type Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
@@ -61,7 +61,7 @@ export class Orchestrator implements AgentActions {
   }
 
   start(id: string): Promise<Task> {
-    return this.act(id, 'start', () => ({ branch: `studio/${id}`, verdict: null, iteration: 0 }));
+    return this.act(id, 'start', () => ({ branch: branchOf({ id, branch: null }), verdict: null, iteration: 0 }));
   }
 
   approvePlan(id: string): Promise<Task> {

@@ -8,7 +8,7 @@ import type {
   UpdateTaskInput,
 } from '../../shared/api.js';
 import { type LifecycleAction, moveRule, transitionFor } from '../../shared/lifecycle.js';
-import type { Task } from '../../shared/task.js';
+import { branchOf, type Task } from '../../shared/task.js';
 import { InvalidInputError, PreconditionError } from '../errors.js';
 import type { AgentActions } from '../orchestrator/agent-actions.js';
 import { assertAllowed } from '../orchestrator/lifecycle-check.js';
@@ -97,7 +97,7 @@ export class TaskService {
     if (await this.agent.hasWork(id)) {
       if (!force)
         throw new PreconditionError(
-          `"${task.title}" has a worktree or branch (${task.branch ?? `studio/${id}`}) with the agent's work; delete with force to remove them too`,
+          `"${task.title}" has a worktree or branch (${branchOf(task)}) with the agent's work; delete with force to remove them too`,
           'needs-force',
         );
       await this.agent.discard(id);
