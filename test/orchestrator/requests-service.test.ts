@@ -98,7 +98,7 @@ describe('RequestService', () => {
     expect(service.list()).toEqual([]);
     expect(rec.of('request.replied').map((e) => `${e.request.id} ${e.outcome}`)).toEqual(['per_1 gone', 'per_2 gone']);
     // Whoever ends the run sets its state: the end of the session alone does not make it running again.
-    await new Promise((r) => setTimeout(r, 100));
+    await store.tasks.update(task.id, () => null); // queued behind any update the end of the session made
     expect(store.tasks.get(task.id).run?.state).toBe('waiting');
   });
 
