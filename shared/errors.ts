@@ -25,6 +25,7 @@ export const ERROR_REASONS = [
   'studio-not-running',
   'empty-plan',
   'busy-file',
+  'git-locked',
   'setup-failed',
   'blocked',
   'dependency-cycle',
@@ -98,6 +99,8 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
     'no studio runs for this repo, so the agent cannot act; start it with `npx opencode-studio` (the CLI and MCP server then use it)',
   'empty-plan': 'the agent answered with an empty plan',
   'busy-file': 'the file kept changing under the write; try again',
+  'git-locked':
+    'another process holds one of git’s lock files (index.lock, a ref’s .lock) past the wait; the message names the lock and the process',
   'setup-failed': 'a worktree setup command (config worktreeSetup) failed; fix it and retry',
   blocked: 'the task depends on tasks that are not Done yet; the message names them',
   'dependency-cycle': 'the dependencies would form a cycle; the message names it',
