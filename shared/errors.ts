@@ -70,6 +70,7 @@ export const ERROR_REASON_STATUS: Record<ErrorReason, ErrorStatus> = {
   'setup-failed': 412,
   blocked: 412,
   'dependency-cycle': 400,
+  'git-locked': 412,
   internal: 500,
 };
 
