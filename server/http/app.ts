@@ -47,7 +47,7 @@ export function createApp(services: Services, guard: Guard) {
   };
   const createContext = (): Context => ({ services, authed: true });
 
-  const fastList = taskListFastPath(services.store);
+  const fastList = taskListFastPath(services.tasks);
   app.use(
     '/trpc',
     requireToken,

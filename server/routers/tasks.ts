@@ -26,6 +26,8 @@ const meta = (
 ) => rest(method, path, summary, 'tasks', options);
 
 export const tasksRouter = router({
+  // GET tasks.list and tasks.snapshot are usually answered before they get here, from TaskService's
+  // serialized list (server/http/task-list-fast-path.ts); the answers are the same.
   list: procedure
     .meta(
       meta('GET', '/tasks', 'List tasks in board order, optionally one column, one label or those matching a search', {

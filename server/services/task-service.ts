@@ -40,6 +40,24 @@ export class TaskService {
     return { lastEventId: this.store.bus.cursor, tasks: this.store.tasks.list() };
   }
 
+  /**
+   * `list(filter)` as the JSON the router would answer, from the store's serialized columns: the
+   * HTTP fast path's (server/http/task-list-fast-path.ts). Null for a label or search filter,
+   * which the cache does not hold: the router answers those.
+   */
+  listJson(filter: ListTasksInput = {}): Buffer | null {
+    return filter.label || filter.search ? null : this.store.tasks.listJson(filter.status);
+  }
+
+  /** `snapshot()` as JSON; the event id and the list are read in the same tick. */
+  snapshotJson(): Buffer {
+    return Buffer.concat([
+      Buffer.from(`{"lastEventId":${JSON.stringify(this.store.bus.cursor)},"tasks":`),
+      this.store.tasks.listJson(),
+      Buffer.from('}'),
+    ]);
+  }
+
   async get(id: string): Promise<TaskDetail> {
     const task = this.store.tasks.get(id);
     const [plan, review] = await Promise.all([this.store.plans.read(id), this.store.reviews.read(id)]);
