@@ -74,7 +74,7 @@ export const ERROR_REASON_STATUS: Record<ErrorReason, ErrorStatus> = {
   internal: 500,
 };
 
-/** What each reason means, for the README and the OpenAPI document. */
+/** What each reason means, for docs/scripts.md and the OpenAPI document. */
 export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'not-found': 'no such task, plan or request',
   'invalid-input': 'the input does not match the schema; the message names the field',

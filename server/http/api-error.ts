@@ -73,7 +73,7 @@ function toApiError(text: string): string | null {
 }
 
 /**
- * A POST action needs no body (README's `curl -X POST …/start` sends none and no content
+ * A POST action needs no body (docs/rest.md's `curl -X POST …/start` sends none and no content
  * type); a JSON body must be an object, as the document says.
  */
 export function restBodies(req: Request, res: Response, next: NextFunction): void {
