@@ -29,6 +29,8 @@ export const ERROR_REASONS = [
   'setup-failed',
   'blocked',
   'dependency-cycle',
+  'untrusted-settings',
+  'agent-not-allowed',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
@@ -71,6 +73,8 @@ export const ERROR_REASON_STATUS: Record<ErrorReason, ErrorStatus> = {
   blocked: 412,
   'dependency-cycle': 400,
   'git-locked': 412,
+  'untrusted-settings': 412,
+  'agent-not-allowed': 403,
   internal: 500,
 };
 
@@ -105,5 +109,9 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'setup-failed': 'a worktree setup command (config worktreeSetup) failed; fix it and retry',
   blocked: 'the task depends on tasks that are not Done yet; the message names them',
   'dependency-cycle': 'the dependencies would form a cycle; the message names it',
+  'untrusted-settings':
+    'config.json sets commands or agent permissions you have not trusted here; the message names them and how to trust them',
+  'agent-not-allowed':
+    'this is for a person: an agent session may read the board, file follow-ups of its own task and comment on it',
   internal: 'an unexpected error; the studio’s log has the details',
 };

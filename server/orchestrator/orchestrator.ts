@@ -11,6 +11,7 @@ import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-e
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import type { AgentActions } from './agent-actions.js';
+import type { AgentCredentials } from './agent-credentials.js';
 import type { AgentLink } from './agent-port.js';
 import { assertAllowed, queuedRun } from './lifecycle-check.js';
 import { PhaseRunner } from './phase-runner.js';
@@ -40,10 +41,11 @@ export class Orchestrator implements AgentActions {
     bus: EventBus,
     private readonly link: AgentLink,
     log: (line: string) => void = () => {},
+    credentials?: AgentCredentials,
   ) {
     this.slots = new Slots(() => store.config.get().maxParallel);
     this.requests = new RequestService(store, bus, () => link.runner());
-    this.phases = new PhaseRunner(repo, store, log, this.requests);
+    this.phases = new PhaseRunner(repo, store, log, this.requests, credentials);
     this.branches = new TaskBranches(repo, store, this.phases, bus);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();

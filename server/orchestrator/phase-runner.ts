@@ -3,10 +3,12 @@ import { afterPhase, PHASES } from '../../shared/lifecycle.js';
 import { type AgentPhase, branchOf, type Task, type TaskRun, type TaskStatus } from '../../shared/task.js';
 import type { Repo } from '../git/repo.js';
 import { createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
-import type { PhaseResult } from '../opencode/agent-runner.js';
+import type { PhaseResult, StudioMcp } from '../opencode/agent-runner.js';
 import { permissionRules } from '../opencode/request-channel.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
+import { TrustBook, trustStateOf, untrustedError } from '../store/trust-book.js';
+import { AGENT_TOKEN_ENV, AgentCredentials } from './agent-credentials.js';
 import type { PhaseAgent } from './agent-port.js';
 import { queuedRun } from './lifecycle-check.js';
 import { PHASE_STEPS, type PhaseContext } from './phase-steps.js';
@@ -22,9 +24,11 @@ export class PhaseRunner {
     private readonly store: StudioStore,
     private readonly log: (line: string) => void = () => {},
     private readonly requests?: RequestService,
+    private readonly credentials = new AgentCredentials(),
   ) {}
 
   private readonly lock = new KeyedLock();
+  private readonly trust = new TrustBook();
   /** Tasks whose card shows OpenCode retrying; the next activity of any other kind clears it. */
   private readonly retrying = new Set<string>();
 
@@ -67,6 +71,9 @@ export class PhaseRunner {
     signal: AbortSignal,
     resumeSession?: string,
   ): Promise<AgentPhase | null> {
+    // Checked again as each phase begins: a pull or an edit may have changed the settings since Start.
+    const trust = await trustStateOf(this.repo.root, this.store.config.get(), this.trust);
+    if (trust.state === 'untrusted') throw untrustedError(this.repo.root, trust);
     const task = await this.store.tasks.patch(id, {
       run: { ...this.runOf(id, phase), state: 'running', startedAt: now(), activity: null },
     });
@@ -126,7 +133,7 @@ export class PhaseRunner {
           title: `${task.title} · ${phase}`,
           prompt,
           model: PHASE_STEPS[phase].model(this.store.config.get().models),
-          mcp: this.store.config.get().mcp ? { name: STUDIO_MCP_NAME, command: studioMcpCommand(this.repo.root) } : null,
+          mcp: this.store.config.get().mcp ? this.studioMcp(id) : null,
           permission: permissionRules(this.store.config.get().permission),
           signal,
           onActivity,
@@ -136,6 +143,15 @@ export class PhaseRunner {
         });
     this.store.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
     return result;
+  }
+
+  /** The studio's MCP server for a task's session: its tools act as `agent(id)`, through a credential bound to the task. */
+  private studioMcp(id: string): StudioMcp {
+    return {
+      name: STUDIO_MCP_NAME,
+      command: studioMcpCommand(this.repo.root),
+      environment: { [AGENT_TOKEN_ENV]: this.credentials.issue(id) },
+    };
   }
 
   /** `worktreeSetup` and `worktreeCopy`, once per new worktree (again on Retry after a failure). */

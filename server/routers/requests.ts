@@ -11,7 +11,7 @@ import { procedure, router } from '../trpc.js';
 import { rest } from './meta.js';
 
 const meta = (method: 'GET' | 'POST', path: `/${string}`, summary: string) =>
-  rest(method, path, summary, 'requests', { findsTask: method === 'GET' });
+  rest(method, path, summary, 'requests', method === 'GET' ? { access: 'read', findsTask: true } : {});
 
 /** The agent's permission requests and questions, and a person's answers to them. */
 export const requestsRouter = router({

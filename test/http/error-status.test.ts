@@ -12,6 +12,7 @@ import { describeError } from '../../server/access/call.js';
 import type { Context } from '../../server/context.js';
 import { codeForReason, reasonForCode, StudioError } from '../../server/errors.js';
 import { restErrorBodies } from '../../server/http/api-error.js';
+import { PERSON } from '../../server/lib/principal.js';
 import { procedure, router } from '../../server/trpc.js';
 import { ERROR_REASON_STATUS, ERROR_REASONS, type ErrorReason } from '../../shared/errors.js';
 
@@ -28,7 +29,7 @@ const failing = router({
 
 let server: Server;
 let url = '';
-const createContext = () => ({ authed: true }) as unknown as Context;
+const createContext = () => ({ principal: PERSON }) as unknown as Context;
 
 beforeAll(async () => {
   const app = express();

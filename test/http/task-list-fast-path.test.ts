@@ -4,6 +4,7 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express from 'express';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { Services } from '../../server/context.js';
+import { PERSON } from '../../server/lib/principal.js';
 import { appRouter } from '../../server/routers/index.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';
@@ -14,7 +15,7 @@ afterAll(removeTempDirs);
 /** tRPC's own HTTP adapter over the same services, without the fast path in front. */
 async function plainTrpc(services: Services): Promise<{ url: string; close: () => Promise<void> }> {
   const app = express();
-  app.use('/trpc', createExpressMiddleware({ router: appRouter, createContext: () => ({ services, authed: true }) }));
+  app.use('/trpc', createExpressMiddleware({ router: appRouter, createContext: () => ({ services, principal: PERSON }) }));
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   return {
@@ -55,7 +56,7 @@ describe('tasks.list served from the store cache', () => {
     const { client, studio } = await startStudio();
     const a = await client.tasks.create.mutate({ title: 'A', labels: ['x'] });
     await client.tasks.create.mutate({ title: 'B' });
-    const caller = appRouter.createCaller({ services: studio.services, authed: true });
+    const caller = appRouter.createCaller({ services: studio.services, principal: PERSON });
     const cached = vi.spyOn(studio.services.store.tasks, 'listJson');
     const headers = { authorization: `Bearer ${studio.token}` };
     const viaTrpc = await caller.tasks.list();
@@ -81,7 +82,7 @@ describe('tasks.list served from the store cache', () => {
     const { client, studio } = await startStudio();
     const a = await client.tasks.create.mutate({ title: 'A' });
     await client.tasks.create.mutate({ title: 'B', labels: ['x'] });
-    const caller = appRouter.createCaller({ services: studio.services, authed: true });
+    const caller = appRouter.createCaller({ services: studio.services, principal: PERSON });
     const cached = vi.spyOn(studio.services.store.tasks, 'listJson');
     const headers = { authorization: `Bearer ${studio.token}` };
     const expected = JSON.parse(JSON.stringify(await caller.tasks.snapshot()));
