@@ -3,7 +3,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { ErrorReason } from '../shared/errors.js';
 import type { Context } from './context.js';
-import { InvalidFileError, InvalidInputError, NotFoundError, PreconditionError, reasonForCode } from './errors.js';
+import { codeForReason, reasonForCode, StudioError } from './errors.js';
 import { describeZodIssues } from './lib/zod-issues.js';
 
 /**
@@ -48,23 +48,23 @@ function reasonOf(error: TRPCError): ErrorReason {
   return reasonForCode(error.code);
 }
 
-/** Domain errors become transport errors here, once, and nowhere else. */
+/** Domain errors become transport errors here, once, and nowhere else: the reason picks the code. */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
   const cause = result.error.cause;
-  if (cause instanceof NotFoundError) throw transportError('NOT_FOUND', cause);
-  if (cause instanceof InvalidInputError) throw transportError('BAD_REQUEST', cause);
-  if (cause instanceof PreconditionError || cause instanceof InvalidFileError) throw transportError('PRECONDITION_FAILED', cause);
-  if (result.error.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof ZodError))
-    console.error('internal error:', cause ?? result.error);
+  const error = cause instanceof StudioError ? transportError(codeForReason(cause.reason), cause) : result.error;
+  if (error.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof ZodError)) console.error('internal error:', cause ?? error);
+  if (error !== result.error) throw error;
   return result;
 });
 
-/** A refusal of an agent outside its scope: FORBIDDEN with the reason `agent-not-allowed`. */
-export class AgentNotAllowedError extends Error {
+/** A refusal of an agent outside its scope: the reason `agent-not-allowed` (FORBIDDEN, by the status table). */
+export class AgentNotAllowedError extends StudioError {
   override name = 'AgentNotAllowedError';
-  readonly reason: ErrorReason = 'agent-not-allowed';
+  constructor(message: string) {
+    super(message, 'agent-not-allowed');
+  }
 }
 
 /**
@@ -82,12 +82,12 @@ const checkPrincipal = t.middleware(async ({ ctx, meta, path, getRawInput, next 
     const raw = (await getRawInput()) as { id?: unknown } | undefined;
     if (raw?.id === principal.taskId) return next();
     throw transportError(
-      'FORBIDDEN',
+      codeForReason('agent-not-allowed'),
       new AgentNotAllowedError(`${path}: an agent working on ${principal.taskId} may do this on its own task only`),
     );
   }
   throw transportError(
-    'FORBIDDEN',
+    codeForReason('agent-not-allowed'),
     new AgentNotAllowedError(
       `${path} is for a person: an agent working on ${principal.taskId} may read the board, create follow-ups of its task and comment on it`,
     ),

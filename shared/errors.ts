@@ -48,7 +48,56 @@ export function isErrorReason(value: unknown): value is ErrorReason {
   return typeof value === 'string' && (ERROR_REASONS as readonly string[]).includes(value);
 }
 
-/** What each reason means, for the README and the OpenAPI document. */
+/** The HTTP statuses an error can answer with. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 412 | 413 | 500;
+
+/**
+ * The HTTP status of each reason: the one place that decides it. The tRPC code (and so the
+ * status of both the tRPC and the REST answer), the status the CLI and the MCP server report,
+ * and the statuses the OpenAPI document declares all come from here (server/errors.ts).
+ */
+export const ERROR_REASON_STATUS: Record<ErrorReason, ErrorStatus> = {
+  'not-found': 404,
+  'invalid-input': 400,
+  'invalid-file': 412,
+  unauthorized: 401,
+  forbidden: 403,
+  'too-large': 413,
+  'not-allowed-now': 412,
+  'needs-force': 412,
+  'already-running': 412,
+  'not-running': 412,
+  'nothing-to-retry': 412,
+  'no-branch': 412,
+  'merge-conflict': 412,
+  'merge-conflict-in-task': 412,
+  'dirty-checkout': 412,
+  'wrong-checkout': 412,
+  'opencode-unavailable': 412,
+  'opencode-unsupported': 412,
+  'studio-not-running': 412,
+  'empty-plan': 412,
+  'busy-file': 412,
+  'setup-failed': 412,
+  blocked: 412,
+  'dependency-cycle': 400,
+  'git-locked': 412,
+  'untrusted-settings': 412,
+  'agent-not-allowed': 403,
+  // GitHub's refusals are the state of the link (token, repository, network), never the caller's own auth.
+  'github-not-linked': 412,
+  'github-no-token': 412,
+  'github-unauthorized': 412,
+  'github-forbidden': 412,
+  'github-rate-limited': 412,
+  'github-not-found': 412,
+  'github-unprocessable': 412,
+  'github-unreachable': 412,
+  'push-rejected': 412,
+  internal: 500,
+};
+
+/** What each reason means, for docs/scripts.md and the OpenAPI document. */
 export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'not-found': 'no such task, plan or request',
   'invalid-input': 'the input does not match the schema; the message names the field',

@@ -1,9 +1,11 @@
 import { isTRPCClientError } from '@trpc/client';
-import { type ErrorReason, isErrorReason } from '../../shared/errors.js';
+import { ERROR_REASON_STATUS, type ErrorReason, type ErrorStatus, isErrorReason } from '../../shared/errors.js';
 import { type Board, connectBoard } from './connect.js';
 import type { Operation } from './operations.js';
 
-export type Outcome = { ok: true; result: unknown; live: boolean } | { ok: false; message: string; reason: ErrorReason };
+/** A failure's `status` is its reason's HTTP status (shared/errors.ts), the same a REST call would answer. */
+export type Outcome = { ok: true; result: unknown; live: boolean } | ({ ok: false } & Failure);
+type Failure = { message: string; reason: ErrorReason; status: ErrorStatus };
 
 /** Connect to the board of `dir`, run one operation, close; every failure becomes the API's message and reason. */
 export async function callOperation(dir: string, op: Operation, input: unknown): Promise<Outcome> {
@@ -19,7 +21,12 @@ export async function callOperation(dir: string, op: Operation, input: unknown):
   }
 }
 
-export function describeError(err: unknown): { message: string; reason: ErrorReason } {
+export function describeError(err: unknown): Failure {
+  const { message, reason } = messageAndReason(err);
+  return { message, reason, status: ERROR_REASON_STATUS[reason] };
+}
+
+function messageAndReason(err: unknown): { message: string; reason: ErrorReason } {
   if (isTRPCClientError(err)) {
     const reason = (err.data as { reason?: unknown } | undefined)?.reason;
     if (isErrorReason(reason)) return { message: err.message, reason };

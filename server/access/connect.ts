@@ -77,7 +77,7 @@ async function openLocal(repo: Repo, paths: WorkspacePaths, principal: Principal
     );
   const bus = new EventBus();
   const store = await StudioStore.open(paths.root, bus);
-  const services = createServices(store, bus, new FilesOnlyAgent(store, bus, repo), repo);
+  const services = createServices(store, bus, new FilesOnlyAgent(store, repo), repo);
   const api = createTRPCClient<AppRouter>({
     links: [localLink({ router: appRouter, createContext: async () => ({ services, principal }) })],
   });

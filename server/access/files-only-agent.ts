@@ -1,8 +1,7 @@
 import type { ActivityEntry } from '../../shared/activity.js';
-import type { EventBus } from '../events/event-bus.js';
+import { branchOf } from '../../shared/task.js';
 import type { Repo } from '../git/repo.js';
 import { NoAgent } from '../orchestrator/no-agent.js';
-import { ActivityLog } from '../store/activity-log.js';
 import type { StudioStore } from '../store/studio-store.js';
 
 /**
@@ -11,24 +10,20 @@ import type { StudioStore } from '../store/studio-store.js';
  * asks for force (which then needs the studio) instead of leaving the branch and worktree behind.
  */
 export class FilesOnlyAgent extends NoAgent {
-  private readonly log: ActivityLog;
-
   constructor(
     private readonly store: StudioStore,
-    bus: EventBus,
     private readonly repo: Repo,
   ) {
     super(
       `no studio is running for ${repo.root}, so the agent cannot act: start it with "npx opencode-studio ${repo.root}"`,
       'studio-not-running',
     );
-    this.log = new ActivityLog(store.paths, bus);
   }
 
-  override activity = (id: string): Promise<ActivityEntry[]> => this.log.read(id);
+  override activity = (id: string): Promise<ActivityEntry[]> => this.store.activity.read(id);
   override hasWork = async (id: string): Promise<boolean> => {
     const task = this.store.tasks.get(id);
-    return task.branch !== null || (await this.repo.branchExists(`studio/${id}`));
+    return task.branch !== null || (await this.repo.branchExists(branchOf(task)));
   };
   override discard = async (): Promise<void> => this.refuse();
 }

@@ -162,7 +162,10 @@ export async function runTask(argv: string[]): Promise<number> {
   const op = operation(command.op);
   const outcome = await callOperation(dir, op, dropUndefined(command.input(args, values)));
   if (!outcome.ok) {
-    if (values.json) process.stderr.write(`${JSON.stringify({ error: { message: outcome.message, reason: outcome.reason } })}\n`);
+    if (values.json)
+      process.stderr.write(
+        `${JSON.stringify({ error: { message: outcome.message, reason: outcome.reason, status: outcome.status } })}\n`,
+      );
     else process.stderr.write(`opencode-studio: ${outcome.message}\n`);
     return 1;
   }

@@ -52,7 +52,7 @@ async function runTool(dir: string, op: Operation, input: unknown): Promise<Call
     return {
       isError: true,
       content: [{ type: 'text', text: outcome.message }],
-      structuredContent: { error: { message: outcome.message, reason: outcome.reason } },
+      structuredContent: { error: { message: outcome.message, reason: outcome.reason, status: outcome.status } },
     };
   const result = outcome.result;
   const structured = Array.isArray(result) ? { [op.listKey ?? 'items']: result } : (result as Record<string, unknown>);

@@ -29,7 +29,7 @@ const READY_WAIT_MS = 90_000;
  * only these keys change. No snapshots: the studio commits every phase on the task branch, and
  * OpenCode's snapshot, a `git add` of the whole worktree into its own store around each step,
  * only serves its own undo, which the studio never uses; on a 3,000-file repository it was most
- * of a phase's cost (README: "Use it on a real project").
+ * of a phase's cost (docs/real-projects.md).
  */
 export const MANAGED_CONFIG: Readonly<Record<string, unknown>> = { snapshot: false };
 const NO_MODEL =

@@ -1,4 +1,3 @@
-import type { ActivityEntry } from '../../shared/activity.js';
 import { describeRequest } from '../../shared/request-text.js';
 import type {
   AgentRequest,
@@ -23,7 +22,6 @@ export interface RequestBook {
 
 type Answered = { ok: true };
 type Pending = { request: AgentRequest; directory: string; phase: AgentPhase };
-type Activity = { append(taskId: string, entry: ActivityEntry): void };
 
 const REFUSALS_KEPT = 10;
 const UNATTENDED = 'Refused: this studio runs unattended ("unattended": true in .opencode-studio/config.json).';
@@ -38,7 +36,6 @@ export class RequestService implements RequestBook {
   constructor(
     private readonly store: StudioStore,
     private readonly bus: EventBus,
-    private readonly activity: Activity,
     private readonly runner: () => Promise<{ requests: RequestAnswers }>,
   ) {}
 
@@ -143,7 +140,12 @@ export class RequestService implements RequestBook {
 
   async #refuse(taskId: string, phase: AgentPhase, directory: string, request: AgentRequest): Promise<void> {
     const what = describeRequest(request);
-    this.activity.append(taskId, { kind: 'error', at: new Date().toISOString(), phase, message: `refused ${what} (unattended)` });
+    this.store.activity.append(taskId, {
+      kind: 'error',
+      at: new Date().toISOString(),
+      phase,
+      message: `refused ${what} (unattended)`,
+    });
     try {
       const channel = (await this.runner()).requests;
       if (request.kind === 'permission') await channel.reply(directory, request.id, 'reject', UNATTENDED);
@@ -163,14 +165,14 @@ export class RequestService implements RequestBook {
   /** OpenCode went away while the task waited for a person: the request is gone with it, the task is interrupted. */
   async interrupted(taskId: string, phase: AgentPhase, reason: string): Promise<void> {
     const error = `OpenCode stopped while ${phase} waited for your answer (${reason}); the request is gone: retry to run it again.`;
-    this.activity.append(taskId, { kind: 'error', at: new Date().toISOString(), phase, message: error });
+    this.store.activity.append(taskId, { kind: 'error', at: new Date().toISOString(), phase, message: error });
     await this.store.tasks
       .update(taskId, (t) => (t.run ? { run: { ...t.run, phase, state: 'interrupted', activity: null }, error } : null))
       .catch((err) => console.error(`could not record the interruption of ${taskId}:`, err));
   }
 
   #log(taskId: string, phase: AgentPhase, message: string): void {
-    this.activity.append(taskId, { kind: 'request', at: new Date().toISOString(), phase, message });
+    this.store.activity.append(taskId, { kind: 'request', at: new Date().toISOString(), phase, message });
   }
 }
 

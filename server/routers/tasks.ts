@@ -28,6 +28,8 @@ const meta = (
 ) => rest(method, path, summary, 'tasks', options);
 
 export const tasksRouter = router({
+  // GET tasks.list and tasks.snapshot are usually answered before they get here, from TaskService's
+  // serialized list (server/http/task-list-fast-path.ts); the answers are the same.
   list: procedure
     .meta(
       meta('GET', '/tasks', 'List tasks in board order, optionally one column, one label or those matching a search', {
@@ -99,7 +101,10 @@ export const tasksRouter = router({
     .meta(meta('GET', '/tasks/{id}/activity', 'What the agent did for this task', { access: 'read' }))
     .input(IdInput)
     .output(z.array(ActivityEntry))
-    .query(({ ctx, input }) => ctx.services.agent.activity(input.id)),
+    .query(({ ctx, input }) => {
+      ctx.services.store.tasks.get(input.id); // an unknown task is a 404 with or without an agent
+      return ctx.services.agent.activity(input.id);
+    }),
   ...agentProcedures,
   ...githubProcedures,
 });

@@ -10,8 +10,23 @@ afterEach(stopStudios);
 afterAll(removeTempDirs);
 
 type Operation = { requestBody?: unknown; parameters?: Array<{ name: string; in: string }> };
+
+/** An id of the right shape for each path parameter that names nothing: a probe for the 404. */
+const UNKNOWN: Record<string, string> = {
+  id: 'no-such-task-aaaaaa',
+  taskId: 'no-such-task-aaaaaa',
+  requestId: 'per_none',
+  commentId: 'no-such-comment',
+};
 type Doc = { paths: Record<string, Record<string, Operation>> };
-type Probe = { label: string; headers?: Record<string, string>; body?: string; id?: string; query?: Record<string, string> };
+type Probe = {
+  label: string;
+  headers?: Record<string, string>;
+  body?: string;
+  ids?: Record<string, string>;
+  query?: Record<string, string>;
+  template?: string;
+};
 
 /**
  * Stoplight Prism, as a validating proxy in front of the real studio: every answer must have a
@@ -35,13 +50,13 @@ async function conformanceProxy(url: string, doc: unknown) {
   const problems: string[] = [];
   const statuses = new Set<string>();
   const send = async (method: string, path: string, probe: Probe) => {
-    const out = await client.request(path, {
+    const query = probe.query ? `?${new URLSearchParams(probe.query)}` : '';
+    const out = await client.request(`${path}${query}`, {
       method: method as 'get',
       headers: probe.headers ?? {},
       ...(probe.body === undefined ? {} : { body: probe.body }),
-      ...(probe.query ? { url: { path, query: probe.query } } : {}),
     });
-    statuses.add(`${method.toUpperCase()} ${path.replace(/\/tasks\/[^/]+/, '/tasks/{id}')} ${out.status}`);
+    statuses.add(`${method.toUpperCase()} ${probe.template ?? path} ${out.status}`);
     const type = String(out.headers?.['content-type'] ?? '');
     const where = `${method.toUpperCase()} ${path} (${probe.label}) answered ${out.status}`;
     if (!type.startsWith('application/json')) problems.push(`${where} with content type "${type}"`);
@@ -59,6 +74,12 @@ describe('the OpenAPI document tells the truth (Prism validating proxy over ever
     const doc = (await (await fetch(`${studio.url}/api/openapi.json`, { headers: auth })).json()) as Doc;
     const proxy = await conformanceProxy(studio.url, doc);
     const task = await client.tasks.create.mutate({ title: 'Probed' });
+    // A real task for every task parameter; the other ids name nothing, so a good call answers 404 there.
+    const pathOf = (template: string, ids: Record<string, string> = {}) =>
+      template.replace(
+        /\{(\w+)\}/g,
+        (_, param: string) => ids[param] ?? (param === 'id' || param === 'taskId' ? task.id : UNKNOWN[param]!),
+      );
     const good: Record<string, string> = {
       'POST /tasks': '{"title":"From the proxy"}',
       'PATCH /tasks/{id}': '{"title":"Renamed"}',
@@ -66,14 +87,23 @@ describe('the OpenAPI document tells the truth (Prism validating proxy over ever
       'POST /tasks/{id}/request-changes': '{"feedback":"shorter"}',
       'PUT /tasks/{id}/plan': '{"markdown":"# plan"}',
       'PATCH /config': '{"maxParallel":2}',
+      'POST /tasks/{taskId}/requests/{requestId}/reply': '{"reply":"once"}',
+      'POST /tasks/{taskId}/requests/{requestId}/answer': '{"answers":[["yes"]]}',
+      'PATCH /tasks/{id}/comments/{commentId}': '{"body":"reworded"}',
     };
     const probes = (route: string, hasBody: boolean): Probe[] => [
       { label: 'good', headers: json, body: hasBody ? (good[route] ?? '{}') : undefined },
       { label: 'no body, no content type', headers: auth },
       { label: 'no token', headers: {} },
       { label: 'foreign origin', headers: { ...auth, origin: 'http://evil.example' } },
-      { label: 'unknown task', headers: json, id: 'no-such-task-aaaaaa', body: hasBody ? (good[route] ?? '{}') : undefined },
-      { label: 'bad id', headers: json, id: 'BAD..ID', body: hasBody ? '{}' : undefined },
+      ...Object.keys(UNKNOWN).map((param) => ({
+        label: `unknown ${param}`,
+        headers: json,
+        ids: { [param]: UNKNOWN[param]! },
+        body: hasBody ? (good[route] ?? '{}') : undefined,
+      })),
+      { label: 'unknown task in the query', headers: auth, query: { taskId: UNKNOWN.taskId! } },
+      { label: 'bad id', headers: json, ids: { id: 'BAD..ID', taskId: 'BAD..ID' }, body: hasBody ? '{}' : undefined },
       { label: 'wrong query', headers: auth, query: { status: 'nope', force: 'maybe' } },
       ...(hasBody
         ? ['[]', '"text"', 'null', '12', '{"unknown":1}', '{not json', '{"title":""}'].map((body) => ({
@@ -87,14 +117,13 @@ describe('the OpenAPI document tells the truth (Prism validating proxy over ever
     for (const [template, methods] of Object.entries(doc.paths))
       for (const [method, op] of Object.entries(methods)) {
         const route = `${method.toUpperCase()} ${template}`;
-        for (const probe of probes(route, op.requestBody !== undefined)) {
-          const id = probe.id ?? task.id;
-          await proxy.send(method, template.replace('{id}', id), probe);
-        }
+        for (const probe of probes(route, op.requestBody !== undefined))
+          await proxy.send(method, pathOf(template, probe.ids), { ...probe, template });
         if (op.requestBody !== undefined)
           await fc.assert(
             fc.asyncProperty(fc.object({ maxDepth: 2 }), async (value) => {
-              await proxy.send(method, template.replace('{id}', task.id), {
+              await proxy.send(method, pathOf(template), {
+                template,
                 label: 'generated',
                 headers: json,
                 body: JSON.stringify(value),
@@ -107,10 +136,16 @@ describe('the OpenAPI document tells the truth (Prism validating proxy over ever
     await proxy.send('post', '/tasks', { label: 'too large', headers: json, body: big });
     await proxy.send('delete', `/tasks/${task.id}`, { label: 'delete', headers: auth });
     expect(proxy.problems).toEqual([]);
-    // The probes reached the statuses that matter: a refused action, a body without content type, a bad body.
+    // The probes reached the statuses that matter: a refused action, a body without content type, a bad body,
+    // an unknown id in every place one goes (path or query), a bad query.
     expect([...proxy.statuses]).toEqual(
       expect.arrayContaining([
         'POST /tasks/{id}/start 412',
+        'GET /requests 404',
+        'GET /tasks 400',
+        'GET /tasks/{id}/activity 404',
+        'POST /tasks/{taskId}/requests/{requestId}/reply 404',
+        'PATCH /tasks/{id}/comments/{commentId} 404',
         'PUT /tasks/{id}/plan 404',
         'POST /tasks 415',
         'POST /tasks 413',

@@ -1,4 +1,9 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express from 'express';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import type { Services } from '../../server/context.js';
 import { PERSON } from '../../server/lib/principal.js';
 import { appRouter } from '../../server/routers/index.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
@@ -7,7 +12,46 @@ import { removeTempDirs } from '../helpers/temp-repo.js';
 afterEach(stopStudios);
 afterAll(removeTempDirs);
 
+/** tRPC's own HTTP adapter over the same services, without the fast path in front. */
+async function plainTrpc(services: Services): Promise<{ url: string; close: () => Promise<void> }> {
+  const app = express();
+  app.use('/trpc', createExpressMiddleware({ router: appRouter, createContext: () => ({ services, principal: PERSON }) }));
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('tasks.list served from the store cache', () => {
+  it('its envelope holds what tRPC’s own adapter answers, batched or not, for the list and the snapshot', async () => {
+    const { client, studio } = await startStudio();
+    await client.tasks.create.mutate({ title: 'A', labels: ['x'] });
+    await client.tasks.create.mutate({ title: 'B', description: 'with "quotes" and ünïcode' });
+    const plain = await plainTrpc(studio.services);
+    const headers = { authorization: `Bearer ${studio.token}` };
+    const served = vi.spyOn(studio.services.tasks, 'listJson');
+    const snapshots = vi.spyOn(studio.services.tasks, 'snapshotJson');
+    try {
+      for (const query of [
+        'tasks.list',
+        `tasks.list?input=${encodeURIComponent('{"status":"todo"}')}`,
+        `tasks.list?batch=1&input=${encodeURIComponent('{"0":{"status":"todo"}}')}`,
+        'tasks.snapshot',
+        'tasks.snapshot?batch=1',
+      ]) {
+        const fast = await (await fetch(`${studio.url}/trpc/${query}`, { headers })).text();
+        const own = await (await fetch(`${plain.url}/trpc/${query}`)).text();
+        expect({ query, body: JSON.parse(fast) }).toEqual({ query, body: JSON.parse(own) });
+      }
+      expect(served).toHaveBeenCalledTimes(3);
+      expect(snapshots).toHaveBeenCalledTimes(2);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('answers exactly what tRPC itself answers, batched or not, and over REST; stays fresh after changes', async () => {
     const { client, studio } = await startStudio();
     const a = await client.tasks.create.mutate({ title: 'A', labels: ['x'] });

@@ -41,8 +41,9 @@ describe('events.onEvent', () => {
   it('delivers every bus event to a subscribed client, in order, with ids', async () => {
     const { client } = await startStudio();
     const got: StudioEvent[] = [];
-    const sub = client.events.onEvent.subscribe({}, { onData: (e) => got.push(e.data) });
-    await new Promise((r) => setTimeout(r, 300));
+    let started = false;
+    const sub = client.events.onEvent.subscribe({}, { onStarted: () => (started = true), onData: (e) => got.push(e.data) });
+    await waitFor(() => started, 'the subscription to start');
     const t = await client.tasks.create.mutate({ title: 'Seen live' });
     await client.tasks.update.mutate({ id: t.id, title: 'Seen twice' });
     await waitFor(() => got.length >= 2, 'two events');
@@ -55,18 +56,22 @@ describe('events.onEvent', () => {
     const { client, studio } = await startStudio();
     const { ws, trpc, sockets, state } = wsClient(studio.url, studio.token);
     const got: string[] = [];
+    let started = false;
     const sub = trpc.events.onEvent.subscribe(
       {},
-      { onData: (e) => got.push((e.data as StudioEvent & { task?: { title: string } }).task?.title ?? e.data.type) },
+      {
+        onStarted: () => (started = true),
+        onData: (e) => got.push((e.data as StudioEvent & { task?: { title: string } }).task?.title ?? e.data.type),
+      },
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => started, 'the subscription to start');
     await client.tasks.create.mutate({ title: 'before-0' });
     await waitFor(() => got.length === 1, 'first event');
     // Force a disconnect, then produce events while the client is away.
     state.hold = true;
     sockets.at(-1)!.terminate();
+    await waitFor(() => sockets.at(-1)!.readyState === WebSocket.CLOSED, 'the client to see the drop');
     for (let i = 1; i <= 20; i++) await client.tasks.create.mutate({ title: `during-${i}` });
-    await new Promise((r) => setTimeout(r, 300));
     expect(got).toHaveLength(1);
     state.hold = false;
     await waitFor(() => got.length === 21, `all 21 events (got ${got.length})`, 15_000);

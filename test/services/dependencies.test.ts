@@ -86,7 +86,7 @@ describe('task dependencies', () => {
       await settled(id, 'review');
     }
     await client.tasks.merge.mutate({ id: a.id });
-    await new Promise((r) => setTimeout(r, 300));
+    await studio.services.dependencies.idle(); // it has reacted to the merge
     expect((await client.tasks.get.query({ id: b.id })).task.status, 'one dependency is still in Review').toBe('todo');
     await client.tasks.merge.mutate({ id: other.id });
     await settled(b.id, 'plan_review');
