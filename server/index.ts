@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { attachWebSocket } from './http/ws.js';
 import type { AgentActions } from './services/agent-actions.js';
 import { NoAgent } from './services/no-agent.js';
 import { createServices } from './services/services.js';
+import { accessTokenFile, keptAccessToken, newAccessToken } from './store/access-token.js';
 import { claimRuntime, releaseRuntime, writeServerInfo } from './store/runtime-file.js';
 import { StudioStore } from './store/studio-store.js';
 import { initWorkspace } from './store/workspace.js';
@@ -25,6 +25,11 @@ export interface StudioServerOptions {
   /** Build the agent side (the orchestrator) once the store exists; without it agent actions are refused. Its `begin`, if any, runs once the studio listens. */
   agent?: (store: StudioStore, bus: EventBus) => Promise<AgentActions & { close?(): Promise<void>; begin?(): void }>;
   demo?: boolean;
+  /**
+   * Keep one token per checkout in the user's state folder (the CLI does), so the printed URL and
+   * open tabs survive a restart; `rotate` makes a new one. Without it each run makes its own token.
+   */
+  keepToken?: { rotate?: boolean; stateHome?: string };
   /** Progress lines for long steps. */
   log?: (line: string) => void;
 }
@@ -78,7 +83,9 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
       for (const stop of unwatch) stop();
       await Promise.all([services.dependencies.idle(), services.comments.idle()]);
     });
-    const token = randomBytes(24).toString('base64url');
+    const token = options.keepToken
+      ? await keptAccessToken(accessTokenFile(repo.root, options.keepToken.stateHome), options.keepToken)
+      : newAccessToken();
     const guard = new Guard(token, host);
     const server = http.createServer(createApp(services, guard));
     server.headersTimeout = 30_000;
