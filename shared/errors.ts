@@ -67,10 +67,8 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'setup-failed': 'a worktree setup command (config worktreeSetup) failed; fix it and retry',
   blocked: 'the task depends on tasks that are not Done yet; the message names them',
   'dependency-cycle': 'the dependencies would form a cycle; the message names it',
-  'no-model':
-    'OpenCode has no model to use; connect a provider with `opencode auth login` or choose one in Settings → models',
-  'model-unreachable':
-    'the model’s API could not be reached; check the network and the provider’s base URL in OpenCode’s config',
+  'no-model': 'OpenCode has no model to use; connect a provider with `opencode auth login` or choose one in Settings → models',
+  'model-unreachable': 'the model’s API could not be reached; check the network and the provider’s base URL in OpenCode’s config',
   'model-unauthorized':
     'the model’s API refused the key; run `opencode auth login` for that provider (or fix its apiKey), then retry',
   'model-rate-limited': 'the model’s API is rate limiting; the message says when to retry',
