@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_REASONS } from './errors.js';
 import { TASK_STATUSES } from './statuses.js';
 
 /** Ids double as file names, so this pattern is the only gate between input and a path. */
@@ -85,6 +86,8 @@ export const Task = z.looseObject({
   run: TaskRun.nullable().default(null),
   /** The last failure, readable by a person, with what to do next. */
   error: z.string().nullable().default(null),
+  /** The stable code of `error` when the studio knows it (e.g. `model-unreachable`); absent otherwise. */
+  errorReason: z.enum(ERROR_REASONS).optional(),
   /** With `unattended`: what the agent asked for and was refused, latest last (absent until something is). */
   refused: z.array(z.string().max(1_000)).max(20).optional(),
   usage: TaskUsage.default({ tokens: 0, cost: 0, durationMs: 0 }),
@@ -111,6 +114,7 @@ export const TASK_KEY_ORDER = [
   'verdict',
   'run',
   'error',
+  'errorReason',
   'refused',
   'usage',
   'createdAt',

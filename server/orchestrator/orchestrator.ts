@@ -6,6 +6,7 @@ import type { AgentPhase, Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
+import { ModelFailedError } from '../opencode/model-errors.js';
 import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-errors.js';
 import type { AgentActions } from '../services/agent-actions.js';
 import { assertAllowed, queuedRun, within } from '../services/lifecycle-check.js';
@@ -233,6 +234,7 @@ export class Orchestrator implements AgentActions {
           job.inPhase = true;
           phase = await this.phases.run(runner, id, current, signal, session);
           session = undefined;
+          this.link.modelOutcome?.(null);
         } finally {
           job.inPhase = false;
           this.slots.release();
@@ -251,11 +253,15 @@ export class Orchestrator implements AgentActions {
     if (!task) return;
     const reason = errorMessage(err);
     if (!aborted && task.run?.state === 'waiting') return this.requests.interrupted(id, phase, reason);
+    const model = !aborted && err instanceof ModelFailedError ? err : null;
+    if (model) this.link.modelOutcome?.(model);
     const message = aborted
       ? `Stopped during ${phase}; retry to run it again.`
-      : err instanceof OpencodeStoppedError || err instanceof OpencodeUnreachableError || this.link.status().state !== 'ready'
-        ? `${phase} failed: OpenCode stopped (${reason}); it restarts on its own: retry once it is ready.`
-        : `${phase} failed: ${reason}`;
+      : model
+        ? `${phase} failed: ${model.message}`
+        : err instanceof OpencodeStoppedError || err instanceof OpencodeUnreachableError || this.link.status().state !== 'ready'
+          ? `${phase} failed: OpenCode stopped (${reason}); it restarts on its own: retry once it is ready.`
+          : `${phase} failed: ${reason}`;
     this.activityLog.append(id, {
       kind: aborted ? 'phase' : 'error',
       at: new Date().toISOString(),
@@ -266,6 +272,7 @@ export class Orchestrator implements AgentActions {
       .patch(id, {
         run: { ...(task.run ?? queuedRun(phase)), phase, state: aborted ? 'aborted' : 'failed', activity: null },
         error: message,
+        ...(model ? { errorReason: model.reason } : {}),
       })
       .catch((e) => console.error(`could not record the failure of ${id}:`, e));
   }

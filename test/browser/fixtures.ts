@@ -5,6 +5,7 @@ import { openRepo } from '../../server/git/repo.js';
 import type { StudioServer, StudioServerOptions } from '../../server/index.js';
 import { NoAgent } from '../../server/services/no-agent.js';
 import type { ActivityEntry } from '../../shared/activity.js';
+import { UNKNOWN_MODEL_HEALTH } from '../../shared/events.js';
 import type { Task, TaskRun } from '../../shared/task.js';
 import { git } from '../helpers/temp-repo.js';
 
@@ -21,7 +22,14 @@ export function showingAgent(log: Map<string, ActivityEntry[]>): StudioServerOpt
         return branchDiff(repo, { branch: task.branch ?? `studio/${id}`, base: store.config.get().baseBranch });
       },
       activity: async (id: string) => log.get(id) ?? [],
-      status: () => ({ state: 'ready' as const, url: 'http://127.0.0.1:4096', reason: null, managed: true, demo: false }),
+      status: () => ({
+        state: 'ready' as const,
+        url: 'http://127.0.0.1:4096',
+        reason: null,
+        managed: true,
+        demo: false,
+        model: UNKNOWN_MODEL_HEALTH,
+      }),
     });
   };
 }
