@@ -80,6 +80,11 @@ export const Task = z.looseObject({
   autoStart: z.boolean().optional(),
   /** The git branch holding the task's work (`studio/<id>`), once started. */
   branch: z.string().nullable().default(null),
+  /** Once merged: the merge commit on the base branch (its diff stays readable after the branch is gone). */
+  mergeCommit: z
+    .string()
+    .regex(/^[0-9a-f]{40,64}$/, 'a merge commit is a full git object id')
+    .optional(),
   /** How many AI review rounds have run in the current implementation. */
   iteration: z.number().int().nonnegative().default(0),
   verdict: ReviewVerdict.nullable().default(null),
@@ -110,6 +115,7 @@ export const TASK_KEY_ORDER = [
   'dependsOn',
   'autoStart',
   'branch',
+  'mergeCommit',
   'iteration',
   'verdict',
   'run',

@@ -105,8 +105,8 @@ export class Orchestrator implements AgentActions {
     this.assertIdle(id);
     assertAllowed('merge', task);
     const row = transitionFor('merge', task.status)!;
-    await this.branches.merge(task);
-    return this.store.tasks.patch(id, { status: row.to, run: null, error: null });
+    const mergeCommit = await this.branches.merge(task);
+    return this.store.tasks.patch(id, { status: row.to, run: null, error: null, mergeCommit });
   }
 
   /** Merges the base into the task branch; a conflict is handed to the agent in the `conflicts` phase. */

@@ -1,17 +1,24 @@
 import { Show } from 'solid-js';
-import { project } from '../state/project.js';
+import { offlineReason, project } from '../state/project.js';
 import { Icon } from '../ui/Icon.js';
 import { NeedsYou } from './NeedsYou.js';
 import { OpencodeStatus } from './OpencodeStatus.js';
 import { SearchBar } from './SearchBar.js';
 
-export function Header(props: { onNewTask(): void; onSettings(): void; searchRef(el: HTMLInputElement): void }) {
+export function Header(props: {
+  onNewTask(): void;
+  onSettings(): void;
+  onShortcuts(): void;
+  searchRef(el: HTMLInputElement): void;
+}) {
   return (
     <header class="header">
       <div class="brand">
         <img src="/icon.svg" alt="" width="24" height="24" />
         <div class="repo">
-          <strong data-testid="repo-name">{project.info?.name ?? 'OpenCode Studio'}</strong>
+          <h1 class="repo-name" data-testid="repo-name" title={project.info?.root}>
+            {project.info?.name ?? 'OpenCode Studio'}
+          </h1>
           <Show when={project.info}>
             {(info) => (
               <span class="branch" title={`current branch; tasks merge into ${info().baseBranch}`}>
@@ -26,10 +33,26 @@ export function Header(props: { onNewTask(): void; onSettings(): void; searchRef
       <NeedsYou />
       <SearchBar ref={props.searchRef} />
       <div class="header-actions">
+        <button
+          type="button"
+          class="icon-button shortcuts-button"
+          aria-label="Keyboard shortcuts"
+          title="Keyboard shortcuts (?)"
+          onClick={props.onShortcuts}
+        >
+          ?
+        </button>
         <button type="button" class="icon-button" aria-label="Settings" title="Settings" onClick={props.onSettings}>
           <Icon name="settings" />
         </button>
-        <button type="button" class="button primary" onClick={props.onNewTask} title="New task (n)" data-testid="new-task">
+        <button
+          type="button"
+          class="button primary"
+          onClick={props.onNewTask}
+          title={offlineReason() ?? 'New task (n)'}
+          disabled={offlineReason() !== null}
+          data-testid="new-task"
+        >
           <Icon name="plus" size={14} />
           <span>New task</span>
         </button>

@@ -17,7 +17,12 @@ export function runBadge(task: Task): RunBadge | null {
   return null;
 }
 
-/** A task a person is up for: the agent waits for an answer, or a plan or a branch waits for review. */
+/**
+ * A task a person is up for: the agent waits for an answer, a plan or a branch waits for review,
+ * or a run failed or was cut off and waits for a retry (or a fix first).
+ */
 export function needsYou(task: Task): boolean {
-  return task.run?.state === 'waiting' || ((task.status === 'plan_review' || task.status === 'review') && !isActive(task));
+  const state = task.run?.state;
+  if (state === 'waiting' || state === 'failed' || state === 'interrupted') return true;
+  return (task.status === 'plan_review' || task.status === 'review') && !isActive(task);
 }
