@@ -3,16 +3,36 @@ import os from 'node:os';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three projects, all run by `npm test` (`vitest run`):
+ * - unit: everything that needs neither OpenCode nor a browser (real servers, git, files): `npm run test:unit`;
+ * - e2e: starts the real `opencode serve` (test/e2e, test/opencode, any *.e2e.test.ts): `npm run test:e2e`;
+ * - browser: drives headless Chromium (test/browser): `npm run test:browser`.
+ * The reliability suite has its own config (vitest.reliability.config.ts).
+ */
+const E2E = ['test/e2e/**/*.test.ts', 'test/opencode/**/*.test.ts', 'test/**/*.e2e.test.ts'];
+const BROWSER = ['test/browser/**/*.test.ts'];
+
 export default defineConfig({
   test: {
     // Start-up task caches (server/store/task-cache.ts) of the tests' boards go to a temp folder, not ~/.cache.
-    env: { XDG_CACHE_HOME: mkdtempSync(path.join(os.tmpdir(), 'studio-test-cache-')) },
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/reliability/**'],
+    env: {
+      XDG_CACHE_HOME: mkdtempSync(path.join(os.tmpdir(), 'studio-test-cache-')),
+      // Trust records (server/store/trust-book.ts) of the tests' repos go to a temp folder, not ~/.config.
+      XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), 'studio-test-config-')),
+    },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/reliability/**', ...E2E, ...BROWSER] },
+      },
+      { extends: true, test: { name: 'e2e', include: E2E } },
+      { extends: true, test: { name: 'browser', include: BROWSER } },
+    ],
   },
 });

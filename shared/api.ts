@@ -4,6 +4,7 @@ import { ERROR_REASON_TEXT, ERROR_REASONS } from './errors.js';
 import { OpencodeState, Problem } from './events.js';
 import { AgentRequest } from './requests.js';
 import { Task, TaskId, TaskStatus } from './task.js';
+import { TrustState } from './trust.js';
 
 export const IdInput = z.object({ id: TaskId });
 const DependsOn = z.array(TaskId).max(50, 'at most 50 dependencies');
@@ -81,6 +82,8 @@ export const ProjectInfo = z.object({
   opencode: OpencodeState,
   config: Config,
   problems: z.array(Problem),
+  /** Whether the repo's settings that run commands or loosen the agent are trusted here (shared/trust.ts). */
+  trust: TrustState,
   version: z.string(),
   demo: z.boolean(),
 });

@@ -21,9 +21,11 @@ export const ERROR_REASONS = [
   'dirty-checkout',
   'wrong-checkout',
   'opencode-unavailable',
+  'opencode-unsupported',
   'studio-not-running',
   'empty-plan',
   'busy-file',
+  'git-locked',
   'setup-failed',
   'blocked',
   'dependency-cycle',
@@ -32,6 +34,8 @@ export const ERROR_REASONS = [
   'model-unauthorized',
   'model-rate-limited',
   'model-error',
+  'untrusted-settings',
+  'agent-not-allowed',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
@@ -40,7 +44,51 @@ export function isErrorReason(value: unknown): value is ErrorReason {
   return typeof value === 'string' && (ERROR_REASONS as readonly string[]).includes(value);
 }
 
-/** What each reason means, for the README and the OpenAPI document. */
+/** The HTTP statuses an error can answer with. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 412 | 413 | 500;
+
+/**
+ * The HTTP status of each reason: the one place that decides it. The tRPC code (and so the
+ * status of both the tRPC and the REST answer), the status the CLI and the MCP server report,
+ * and the statuses the OpenAPI document declares all come from here (server/errors.ts).
+ */
+export const ERROR_REASON_STATUS: Record<ErrorReason, ErrorStatus> = {
+  'not-found': 404,
+  'invalid-input': 400,
+  'invalid-file': 412,
+  unauthorized: 401,
+  forbidden: 403,
+  'too-large': 413,
+  'not-allowed-now': 412,
+  'needs-force': 412,
+  'already-running': 412,
+  'not-running': 412,
+  'nothing-to-retry': 412,
+  'no-branch': 412,
+  'merge-conflict': 412,
+  'merge-conflict-in-task': 412,
+  'dirty-checkout': 412,
+  'wrong-checkout': 412,
+  'opencode-unavailable': 412,
+  'opencode-unsupported': 412,
+  'studio-not-running': 412,
+  'empty-plan': 412,
+  'busy-file': 412,
+  'setup-failed': 412,
+  blocked: 412,
+  'dependency-cycle': 400,
+  'git-locked': 412,
+  'untrusted-settings': 412,
+  'agent-not-allowed': 403,
+  'no-model': 412,
+  'model-unreachable': 412,
+  'model-unauthorized': 412,
+  'model-rate-limited': 412,
+  'model-error': 412,
+  internal: 500,
+};
+
+/** What each reason means, for docs/scripts.md and the OpenAPI document. */
 export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'not-found': 'no such task, plan or request',
   'invalid-input': 'the input does not match the schema; the message names the field',
@@ -60,10 +108,14 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'dirty-checkout': 'the main checkout has uncommitted changes that the merge would touch',
   'wrong-checkout': 'the main checkout is not on the base branch',
   'opencode-unavailable': 'OpenCode is not running or not reachable',
+  'opencode-unsupported':
+    'the OpenCode server is a version or kind the studio cannot drive; the message names the version found and the range supported',
   'studio-not-running':
     'no studio runs for this repo, so the agent cannot act; start it with `npx opencode-studio` (the CLI and MCP server then use it)',
   'empty-plan': 'the agent answered with an empty plan',
   'busy-file': 'the file kept changing under the write; try again',
+  'git-locked':
+    'another process holds one of git’s lock files (index.lock, a ref’s .lock) past the wait; the message names the lock and the process',
   'setup-failed': 'a worktree setup command (config worktreeSetup) failed; fix it and retry',
   blocked: 'the task depends on tasks that are not Done yet; the message names them',
   'dependency-cycle': 'the dependencies would form a cycle; the message names it',
@@ -73,5 +125,9 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
     'the model’s API refused the key; run `opencode auth login` for that provider (or fix its apiKey), then retry',
   'model-rate-limited': 'the model’s API is rate limiting; the message says when to retry',
   'model-error': 'the model’s API answered with an error; the message quotes it',
+  'untrusted-settings':
+    'config.json sets commands or agent permissions you have not trusted here; the message names them and how to trust them',
+  'agent-not-allowed':
+    'this is for a person: an agent session may read the board, file follow-ups of its own task and comment on it',
   internal: 'an unexpected error; the studio’s log has the details',
 };

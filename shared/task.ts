@@ -103,6 +103,11 @@ export const Task = z.looseObject({
 });
 export type Task = z.infer<typeof Task>;
 
+/** The git branch of a task: the one it records, else the one the studio makes for it on start. */
+export function branchOf(task: Pick<Task, 'id' | 'branch'>): string {
+  return task.branch ?? `studio/${task.id}`;
+}
+
 /** The fixed key order of a task file; unknown keys follow in the order they had (a merge's `conflict` comes last). */
 export const TASK_KEY_ORDER = [
   'id',

@@ -34,6 +34,7 @@ export async function runStart(options: StartOptions): Promise<number> {
     dir = demo.root;
     agent = demo.agent;
   } else {
+    if (options.opencodeUrl) await refuseUnsupported(options.opencodeUrl);
     const { agentFactory } = await import('./agent-factory.js');
     agent = agentFactory({ opencodeUrl: options.opencodeUrl, log: say });
   }
@@ -54,10 +55,26 @@ export async function runStart(options: StartOptions): Promise<number> {
       : MERGE_DRIVER_NOTE,
   );
   if (studio.portNote) say(`Note: ${studio.portNote}.`);
+  const trust = await studio.services.trust.state();
+  if (trust.state === 'untrusted')
+    say(
+      `This repository's config sets ${trust.settings.map((s) => s.key).join(', ')}, which run commands or loosen the agent: the agent stays off until you trust them (the board's banner, or "opencode-studio trust ${studio.root}").`,
+    );
   say(`OpenCode Studio ready at ${studio.openUrl}`);
   if (options.open) openBrowser(studio.openUrl);
   await waitForSignal(studio);
   return 0;
+}
+
+/**
+ * A server given by --opencode-url that is not an OpenCode the studio can drive stops the start
+ * with what was found and what is supported; one that does not answer yet may come up later.
+ */
+async function refuseUnsupported(url: string): Promise<void> {
+  const { checkOpencodeServer, UnsupportedOpencodeError } = await import('../opencode/server-compat.js');
+  await checkOpencodeServer(url.replace(/\/+$/, ''), null).catch((err: unknown) => {
+    if (err instanceof UnsupportedOpencodeError) throw err;
+  });
 }
 
 function waitForSignal(studio: StudioServer): Promise<void> {

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { callOperation } from '../board/call.js';
-import { connectBoard } from '../board/connect.js';
-import { operation } from '../board/operations.js';
+import { callOperation } from '../access/call.js';
+import { connectBoard } from '../access/connect.js';
+import { operation } from '../access/operations.js';
 import { WorkspacePaths } from '../store/paths.js';
 
 export const TASK_HELP = `opencode-studio task: read and change the board from a terminal
@@ -139,7 +139,10 @@ export async function runTask(argv: string[]): Promise<number> {
   const op = operation(command.op);
   const outcome = await callOperation(dir, op, dropUndefined(command.input(args, values)));
   if (!outcome.ok) {
-    if (values.json) process.stderr.write(`${JSON.stringify({ error: { message: outcome.message, reason: outcome.reason } })}\n`);
+    if (values.json)
+      process.stderr.write(
+        `${JSON.stringify({ error: { message: outcome.message, reason: outcome.reason, status: outcome.status } })}\n`,
+      );
     else process.stderr.write(`opencode-studio: ${outcome.message}\n`);
     return 1;
   }

@@ -1,19 +1,21 @@
-import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiError } from '../../shared/api.js';
-import { ERROR_REASONS, type ErrorReason } from '../../shared/errors.js';
-import { reasonForCode } from '../errors.js';
-import { describeZodIssues } from '../store/canonical.js';
+import { ERROR_REASON_STATUS, ERROR_REASONS, type ErrorReason } from '../../shared/errors.js';
+import { codeForReason, reasonForCode } from '../errors.js';
+import { describeZodIssues } from '../lib/zod-issues.js';
 
 type Issue = { path: readonly PropertyKey[]; message: string };
 
 /**
  * An error answered before a router runs (no token, a foreign Host, a body too large or not
- * JSON). REST gets the documented `ApiError`; the tRPC paths get tRPC's own shape, so the typed
- * client reads the same `reason` in `error.data`.
+ * JSON). Its status comes from the reason (shared/errors.ts). REST gets the documented
+ * `ApiError`; the tRPC paths get tRPC's own shape, so the typed client reads the same `reason`
+ * in `error.data`.
  */
-export function sendError(req: Request, res: Response, status: number, code: TRPC_ERROR_CODE_KEY, message: string): void {
-  const reason = reasonForCode(code);
+export function sendError(req: Request, res: Response, reason: ErrorReason, message: string): void {
+  const status = ERROR_REASON_STATUS[reason];
+  const code = codeForReason(reason);
   if (req.originalUrl.startsWith('/api')) {
     res.status(status).json({ code, message, reason } satisfies ApiError);
     return;
@@ -23,22 +25,33 @@ export function sendError(req: Request, res: Response, status: number, code: TRP
 }
 
 /**
- * trpc-to-openapi answers an error with tRPC's error shape spread into the body (its `data`,
- * zod's raw issues) and has no hook to shape it; this turns that body into `ApiError` as it
- * is sent. Mounted on `/api` only.
+ * trpc-to-openapi (3.3) answers an error with the router's error shape spread into the body and
+ * then overwrites `message` ("Input validation failed"), `code` and `issues` (zod's raw issues)
+ * itself. Its hooks cannot change that: `responseMeta` sets only the status and headers,
+ * `onError` only observes. So this turns the JSON error body into `ApiError` as it is sent:
+ * only for a status of 400 or more with a JSON body in one piece; anything else (or a body that
+ * is not JSON after all) passes through untouched. Mounted on `/api` only.
  */
 export function restErrorBodies(_req: Request, res: Response, next: NextFunction): void {
   const end = res.end;
   res.end = function (this: Response, chunk?: unknown, ...rest: unknown[]) {
     const json = String(res.getHeader('content-type') ?? '').startsWith('application/json');
-    const body = res.statusCode >= 400 && json && typeof chunk === 'string' ? toApiError(chunk) : chunk;
+    const body = res.statusCode >= 400 && json && typeof chunk === 'string' ? (toApiError(chunk) ?? chunk) : chunk;
     return (end as (...args: unknown[]) => Response).call(this, body, ...rest);
   } as Response['end'];
   next();
 }
 
-function toApiError(text: string): string {
-  const body = JSON.parse(text) as {
+/** The body as an `ApiError`, or null when it is not a JSON object. */
+function toApiError(text: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const body = parsed as {
     code?: unknown;
     message?: unknown;
     reason?: unknown;
@@ -60,7 +73,7 @@ function toApiError(text: string): string {
 }
 
 /**
- * A POST action needs no body (README's `curl -X POST …/start` sends none and no content
+ * A POST action needs no body (docs/rest.md's `curl -X POST …/start` sends none and no content
  * type); a JSON body must be an object, as the document says.
  */
 export function restBodies(req: Request, res: Response, next: NextFunction): void {
@@ -69,7 +82,7 @@ export function restBodies(req: Request, res: Response, next: NextFunction): voi
   if (bodyMethod && empty && !req.headers['content-type']) req.headers['content-type'] = 'application/json';
   const body: unknown = req.body;
   if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) {
-    sendError(req, res, 400, 'BAD_REQUEST', 'the request body must be a JSON object');
+    sendError(req, res, 'invalid-input', 'the request body must be a JSON object');
     return;
   }
   next();

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Context, Services } from '../context.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../lib/json-depth.js';
 import { appRouter } from '../routers/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { restBodies, restErrorBodies, sendError } from './api-error.js';
-import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import type { Guard } from './security.js';
 import { taskListFastPath } from './task-list-fast-path.js';
 
@@ -23,7 +23,7 @@ export function createApp(services: Services, guard: Guard) {
     res.setHeader('Referrer-Policy', 'no-referrer');
     const refused = guard.checkHostAndOrigin(req);
     if (refused) {
-      sendError(req, res, 403, 'FORBIDDEN', refused);
+      sendError(req, res, 'forbidden', refused);
       return;
     }
     next();
@@ -34,21 +34,21 @@ export function createApp(services: Services, guard: Guard) {
     sendError(
       req,
       res,
-      401,
-      'UNAUTHORIZED',
+      'unauthorized',
       'send the token as "Authorization: Bearer <token>" (see .opencode-studio/runtime/server.json)',
     );
   };
   const bodyLimit = (req: Request, res: Response, next: NextFunction) => {
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-      sendError(req, res, 413, 'PAYLOAD_TOO_LARGE', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      sendError(req, res, 'too-large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
       return;
     }
     next();
   };
-  const createContext = (): Context => ({ services, authed: true });
+  // The token middleware above refused a request without a valid token; this says whose it is.
+  const createContext = ({ req }: { req: Request }): Context => ({ services, principal: guard.principalOf(req) });
 
-  const fastList = taskListFastPath(services.store);
+  const fastList = taskListFastPath(services.tasks);
   app.use(
     '/trpc',
     requireToken,
@@ -141,6 +141,6 @@ function jsonErrors(
   }
   const status = typeof err.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
   if (status >= 500) console.error('request failed:', err);
-  const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-  sendError(req, res, status, code, err.expose ? String(err.message) : 'the request could not be read');
+  const reason = status === 413 ? 'too-large' : status >= 500 ? 'internal' : 'invalid-input';
+  sendError(req, res, reason, err.expose ? String(err.message) : 'the request could not be read');
 }

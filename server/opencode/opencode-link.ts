@@ -8,6 +8,7 @@ import { forgetOpencodePid, readOpencodePid, recordOpencodePid } from '../store/
 import type { AgentRunner } from './agent-runner.js';
 import { failure, ModelFailedError, type ModelFailure } from './model-errors.js';
 import { signalGroup } from './process-reaper.js';
+import { checkOpencodeServer, UnsupportedOpencodeError } from './server-compat.js';
 import { OpencodeProcess, type OpencodeStatus } from './server-process.js';
 
 export type LinkMode =
@@ -29,7 +30,7 @@ const READY_WAIT_MS = 90_000;
  * only these keys change. No snapshots: the studio commits every phase on the task branch, and
  * OpenCode's snapshot, a `git add` of the whole worktree into its own store around each step,
  * only serves its own undo, which the studio never uses; on a 3,000-file repository it was most
- * of a phase's cost (README: "Use it on a real project").
+ * of a phase's cost (docs/real-projects.md).
  */
 export const MANAGED_CONFIG: Readonly<Record<string, unknown>> = { snapshot: false };
 
@@ -40,6 +41,10 @@ export class OpencodeLink {
   private current: { url: string; runner: AgentRunner } | null = null;
   private waiters: Array<() => void> = [];
   private modelChecked = false;
+  /** The URL whose server passed the version and route check (server-compat.ts). */
+  private compatibleUrl: string | null = null;
+  /** Set while the server at hand is one the studio cannot drive: refusals then say so. */
+  private unsupported = false;
   private closing = false;
 
   constructor(private readonly options: LinkOptions) {
@@ -118,7 +123,7 @@ export class OpencodeLink {
         this.current = { url, runner: new AgentRunner({ url, authHeader }) };
       }
     }
-    const problem = await this.checkProviders(url, authHeader);
+    const problem = (await this.checkServer(url, authHeader)) ?? (await this.checkProviders(url, authHeader));
     if (problem) {
       this.update({ state: 'unavailable', url, reason: problem });
       this.options.log(problem);
@@ -127,6 +132,24 @@ export class OpencodeLink {
     if (this.state.state !== 'ready') this.options.log(`OpenCode ready at ${url}`);
     if (this.state.model.reason === 'no-model') this.options.log(this.state.model.message!);
     this.update({ state: 'ready', url, reason: null });
+  }
+
+  /**
+   * null when the server is an OpenCode the studio can drive (once per URL: a restarted managed
+   * server gets a new one), else why not. Only an unsupported server is refused here; one that
+   * does not answer is left to the model check, which says it is not reachable.
+   */
+  private async checkServer(url: string, authHeader: string | null): Promise<string | null> {
+    if (this.compatibleUrl === url) return null;
+    try {
+      await checkOpencodeServer(url, authHeader);
+      this.compatibleUrl = url;
+      this.unsupported = false;
+      return null;
+    } catch (err) {
+      this.unsupported = err instanceof UnsupportedOpencodeError;
+      return this.unsupported ? (err as Error).message : null;
+    }
   }
 
   /**
@@ -185,8 +208,7 @@ export class OpencodeLink {
     if (this.state.state === 'unavailable' && this.current && this.modelChecked)
       await this.setReady(this.current.url, this.process?.authHeader() ?? null);
     if (this.state.state === 'starting') await this.waitReady();
-    if (this.state.state !== 'ready' || !this.current)
-      throw new PreconditionError(this.state.reason ?? 'OpenCode is not available', 'opencode-unavailable');
+    if (this.state.state !== 'ready' || !this.current) throw this.unavailable();
     // A provider may have been connected since (opencode auth login): look again before failing the run.
     if (this.state.model.reason === 'no-model') await this.checkProviders(this.current.url, this.process?.authHeader() ?? null);
     const model = this.state.model;
@@ -196,8 +218,12 @@ export class OpencodeLink {
 
   /** Whether actions can be accepted now (a start in progress counts: the run waits for it). */
   assertUsable(): void {
-    if (this.state.state === 'unavailable')
-      throw new PreconditionError(this.state.reason ?? 'OpenCode is not available', 'opencode-unavailable');
+    if (this.state.state === 'unavailable') throw this.unavailable();
+  }
+
+  private unavailable(): PreconditionError {
+    const reason = this.unsupported ? 'opencode-unsupported' : 'opencode-unavailable';
+    return new PreconditionError(this.state.reason ?? 'OpenCode is not available', reason);
   }
 
   private waitReady(): Promise<void> {

@@ -2,20 +2,21 @@ import type { ActivityEntry } from '../../shared/activity.js';
 import type { TaskDiff } from '../../shared/api.js';
 import type { OpencodeState } from '../../shared/events.js';
 import { busy, type LifecycleAction, PHASES, type Transition, transitionFor } from '../../shared/lifecycle.js';
-import type { AgentPhase, Task } from '../../shared/task.js';
+import { type AgentPhase, branchOf, type Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
 import { ModelFailedError } from '../opencode/model-errors.js';
+import { within } from '../lib/within.js';
 import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-errors.js';
-import type { AgentActions } from '../services/agent-actions.js';
-import { assertAllowed, queuedRun, within } from '../services/lifecycle-check.js';
-import { RequestService } from '../services/requests.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
-import { ActivityLog } from './activity-log.js';
+import type { AgentActions } from './agent-actions.js';
+import type { AgentCredentials } from './agent-credentials.js';
 import type { AgentLink } from './agent-port.js';
+import { assertAllowed, queuedRun } from './lifecycle-check.js';
 import { PhaseRunner } from './phase-runner.js';
+import { RequestService } from './requests.js';
 import { Slots } from './slots.js';
 import { TaskBranches } from './task-branches.js';
 
@@ -30,7 +31,6 @@ class OpencodeStoppedError extends Error {
 export class Orchestrator implements AgentActions {
   private readonly jobs = new Map<string, Job>();
   private readonly slots: Slots;
-  private readonly activityLog: ActivityLog;
   private readonly phases: PhaseRunner;
   private readonly branches: TaskBranches;
   readonly requests: RequestService;
@@ -42,11 +42,11 @@ export class Orchestrator implements AgentActions {
     bus: EventBus,
     private readonly link: AgentLink,
     log: (line: string) => void = () => {},
+    credentials?: AgentCredentials,
   ) {
     this.slots = new Slots(() => store.config.get().maxParallel);
-    this.activityLog = new ActivityLog(store.paths, bus);
-    this.requests = new RequestService(store, bus, this.activityLog, () => link.runner());
-    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests);
+    this.requests = new RequestService(store, bus, () => link.runner());
+    this.phases = new PhaseRunner(repo, store, log, this.requests, credentials);
     this.branches = new TaskBranches(repo, store, this.phases, bus);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();
@@ -64,7 +64,7 @@ export class Orchestrator implements AgentActions {
   }
 
   start(id: string): Promise<Task> {
-    return this.act(id, 'start', () => ({ branch: `studio/${id}`, verdict: null, iteration: 0 }));
+    return this.act(id, 'start', () => ({ branch: branchOf({ id, branch: null }), verdict: null, iteration: 0 }));
   }
 
   approvePlan(id: string): Promise<Task> {
@@ -131,7 +131,7 @@ export class Orchestrator implements AgentActions {
 
   activity(id: string): Promise<ActivityEntry[]> {
     this.store.tasks.get(id);
-    return this.activityLog.read(id);
+    return this.store.activity.read(id);
   }
 
   async hasWork(id: string): Promise<boolean> {
@@ -145,7 +145,7 @@ export class Orchestrator implements AgentActions {
       await within(job.done, 15_000);
     }
     await this.branches.remove(this.store.tasks.get(id));
-    await this.activityLog.remove(id);
+    await this.store.activity.remove(id);
   }
 
   /**
@@ -262,7 +262,7 @@ export class Orchestrator implements AgentActions {
         : err instanceof OpencodeStoppedError || err instanceof OpencodeUnreachableError || this.link.status().state !== 'ready'
           ? `${phase} failed: OpenCode stopped (${reason}); it restarts on its own: retry once it is ready.`
           : `${phase} failed: ${reason}`;
-    this.activityLog.append(id, {
+    this.store.activity.append(id, {
       kind: aborted ? 'phase' : 'error',
       at: new Date().toISOString(),
       phase,
@@ -290,6 +290,6 @@ export class Orchestrator implements AgentActions {
     }
     await this.link.close();
     await within(Promise.all(jobs.map((j) => j.done)), 5_000);
-    await this.activityLog.flush();
+    await this.store.activity.flush();
   }
 }

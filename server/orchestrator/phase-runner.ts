@@ -1,35 +1,34 @@
 import type { ActivityEntry } from '../../shared/activity.js';
-import { afterPhase, PHASES, type PhaseOutcome } from '../../shared/lifecycle.js';
-import type { AgentPhase, Task, TaskRun, TaskStatus } from '../../shared/task.js';
-import { errorMessage, PreconditionError } from '../errors.js';
+import { afterPhase, PHASES } from '../../shared/lifecycle.js';
+import { type AgentPhase, branchOf, type Task, type TaskRun, type TaskStatus } from '../../shared/task.js';
 import type { Repo } from '../git/repo.js';
-import { abortMerge, concludeMerge, filesWithMarkers, mergeBaseInto } from '../git/update.js';
-import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
-import { STUDIO_MCP_NAME, studioMcpCommand } from '../mcp/studio-mcp.js';
-import type { PhaseResult } from '../opencode/agent-runner.js';
+import { createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
+import type { PhaseResult, StudioMcp } from '../opencode/agent-runner.js';
 import { permissionRules } from '../opencode/request-channel.js';
-import { queuedRun } from '../services/lifecycle-check.js';
-import type { RequestService } from '../services/requests.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
-import type { TaskPatch } from '../store/task-store.js';
-import type { ActivityLog } from './activity-log.js';
+import { TrustBook, trustStateOf, untrustedError } from '../store/trust-book.js';
+import { AGENT_TOKEN_ENV, AgentCredentials } from './agent-credentials.js';
 import type { PhaseAgent } from './agent-port.js';
-import { buildPrompt, diffForReview, type PromptVars } from './prompts.js';
-import { parseVerdict } from './verdict.js';
-import { copiedFiles, prepareWorktree } from './worktree-setup.js';
+import { queuedRun } from './lifecycle-check.js';
+import { PHASE_STEPS, type PhaseContext } from './phase-steps.js';
+import { buildPrompt, type PromptVars } from './prompts.js';
+import type { RequestService } from './requests.js';
+import { STUDIO_MCP_NAME, studioMcpCommand } from './studio-mcp.js';
+import { prepareWorktree } from './worktree-setup.js';
 
 /** Runs one phase of one task and decides what comes next. Knows prompts, git and transitions; not queues. */
 export class PhaseRunner {
   constructor(
     private readonly repo: Repo,
     private readonly store: StudioStore,
-    private readonly activity: ActivityLog,
     private readonly log: (line: string) => void = () => {},
     private readonly requests?: RequestService,
+    private readonly credentials = new AgentCredentials(),
   ) {}
 
   private readonly lock = new KeyedLock();
+  private readonly trust = new TrustBook();
   /** Tasks whose card shows OpenCode retrying; the next activity of any other kind clears it. */
   private readonly retrying = new Set<string>();
 
@@ -45,7 +44,7 @@ export class PhaseRunner {
   async ensureWorktree(task: Task): Promise<string> {
     const dir = this.worktreeDir(task.id);
     if (await worktreeExists(this.repo, dir)) return dir;
-    this.activity.append(task.id, {
+    this.store.activity.append(task.id, {
       kind: 'phase',
       at: now(),
       phase: task.run?.phase ?? 'planning',
@@ -56,7 +55,7 @@ export class PhaseRunner {
     await this.gitLock(() =>
       createWorktree(this.repo, {
         id: task.id,
-        branch: task.branch ?? `studio/${task.id}`,
+        branch: branchOf(task),
         base: this.store.config.get().baseBranch,
         dir,
       }),
@@ -72,20 +71,41 @@ export class PhaseRunner {
     signal: AbortSignal,
     resumeSession?: string,
   ): Promise<AgentPhase | null> {
+    // Checked again as each phase begins: a pull or an edit may have changed the settings since Start.
+    const trust = await trustStateOf(this.repo.root, this.store.config.get(), this.trust);
+    if (trust.state === 'untrusted') throw untrustedError(this.repo.root, trust);
     const task = await this.store.tasks.patch(id, {
       run: { ...this.runOf(id, phase), state: 'running', startedAt: now(), activity: null },
     });
     const dir = await this.ensureWorktree(task);
     if (!resumeSession) runner.warm?.(dir);
     await this.setUp(task, phase, dir, signal);
-    if (phase === 'conflicts') return this.resolveConflicts(runner, task, dir, signal, resumeSession);
-    const result = await this.agentRun(runner, task, phase, dir, signal, resumeSession, await this.prompt(task, phase));
-    return this.finish(id, phase, dir, result);
+    const steps = PHASE_STEPS[phase];
+    const ctx = this.context(task, phase, dir, signal);
+    const result = await steps.run(ctx, async (vars = {}) => {
+      const prompt = await this.prompt(task, phase, { ...(await steps.promptVars(ctx)), ...vars });
+      return this.agentRun(runner, task, phase, dir, signal, resumeSession, prompt);
+    });
+    return this.finish(id, phase, dir, signal, result);
+  }
+
+  private context(task: Task, phase: AgentPhase, dir: string, signal: AbortSignal): PhaseContext {
+    return {
+      task,
+      dir,
+      signal,
+      config: this.store.config.get(),
+      repo: this.repo,
+      store: this.store,
+      note: (message) => this.note(task.id, phase, message),
+      gitLock: (work) => this.gitLock(work),
+      log: this.log,
+    };
   }
 
   /** A line in the task's Activity about a step of `phase` (a commit, a merge). */
   note(id: string, phase: AgentPhase, message: string): void {
-    this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished', message });
+    this.store.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished', message });
   }
 
   private async agentRun(
@@ -99,10 +119,10 @@ export class PhaseRunner {
   ): Promise<PhaseResult> {
     const id = task.id;
     const onActivity = (entry: ActivityEntry) => {
-      this.activity.append(id, entry);
+      this.store.activity.append(id, entry);
       this.noteRetry(id, entry);
     };
-    this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'started' });
+    this.store.activity.append(id, { kind: 'phase', at: now(), phase, state: 'started' });
     const onRequest = this.requests?.listener(id, phase, dir);
     const result = resumeSession
       ? await runner.resume({ directory: dir, sessionId: resumeSession, phase, signal, onActivity, onRequest })
@@ -112,8 +132,8 @@ export class PhaseRunner {
           phase,
           title: `${task.title} · ${phase}`,
           prompt,
-          model: this.modelFor(phase),
-          mcp: this.store.config.get().mcp ? { name: STUDIO_MCP_NAME, command: studioMcpCommand(this.repo.root) } : null,
+          model: PHASE_STEPS[phase].model(this.store.config.get().models),
+          mcp: this.store.config.get().mcp ? this.studioMcp(id) : null,
           permission: permissionRules(this.store.config.get().permission),
           signal,
           onActivity,
@@ -121,53 +141,17 @@ export class PhaseRunner {
           onSession: (sessionId) =>
             void this.store.tasks.update(id, (t) => (t.run ? { run: { ...t.run, sessionId } } : null)).catch(() => undefined),
         });
-    this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
+    this.store.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
     return result;
   }
 
-  /**
-   * Merges the base into the task branch and has the agent resolve the conflicts. Markers left,
-   * or any failure: the worktree goes back to the branch tip (the base never changes here).
-   */
-  private async resolveConflicts(
-    runner: PhaseAgent,
-    task: Task,
-    dir: string,
-    signal: AbortSignal,
-    resumeSession: string | undefined,
-  ): Promise<AgentPhase | null> {
-    const base = this.store.config.get().baseBranch;
-    const message = `Merge ${base} into ${task.branch ?? `studio/${task.id}`}`;
-    const merge = await this.gitLock(() => mergeBaseInto(dir, { base, message }));
-    const note = (text: string) => this.note(task.id, 'conflicts', text);
-    if (merge.merged) {
-      note(
-        merge.sha ? `merged ${base} without conflicts: committed ${merge.sha.slice(0, 8)}` : `already up to date with ${base}`,
-      );
-      // No agent was needed: the merge was clean after all.
-      return this.finish(task.id, 'conflicts', dir, { sessionId: '', text: '', tokens: 0, cost: 0, durationMs: 0 });
-    }
-    const files = merge.conflicts;
-    try {
-      const prompt = await this.prompt(task, 'conflicts', { conflicts: files, base });
-      const result = await this.agentRun(runner, task, 'conflicts', dir, signal, resumeSession, prompt);
-      const left = await filesWithMarkers(dir, files);
-      if (left.length > 0)
-        throw new PreconditionError(
-          `the agent left conflict markers in ${left.join(', ')}; the worktree was reset to the branch tip and nothing changed on ${base}: retry, or merge ${base} by hand`,
-          'merge-conflict',
-        );
-      const sha = await concludeMerge(dir, message, await copiedFiles(dir));
-      note(`resolved ${files.join(', ')}: committed ${sha.slice(0, 8)}`);
-      return this.finish(task.id, 'conflicts', dir, result);
-    } catch (err) {
-      await abortMerge(dir).catch((e) => this.log(`could not reset ${dir}: ${errorMessage(e)}`));
-      if (err instanceof PreconditionError || signal.aborted) throw err;
-      throw new PreconditionError(
-        `${errorMessage(err)}; the conflicts in ${files.join(', ')} are not resolved: the worktree was reset to the branch tip and nothing changed on ${base}`,
-        'merge-conflict',
-      );
-    }
+  /** The studio's MCP server for a task's session: its tools act as `agent(id)`, through a credential bound to the task. */
+  private studioMcp(id: string): StudioMcp {
+    return {
+      name: STUDIO_MCP_NAME,
+      command: studioMcpCommand(this.repo.root),
+      environment: { [AGENT_TOKEN_ENV]: this.credentials.issue(id) },
+    };
   }
 
   /** `worktreeSetup` and `worktreeCopy`, once per new worktree (again on Retry after a failure). */
@@ -182,7 +166,7 @@ export class PhaseRunner {
       commands: config.worktreeSetup,
       copy: config.worktreeCopy,
       signal,
-      emit: (entry) => this.activity.append(task.id, entry),
+      emit: (entry) => this.store.activity.append(task.id, entry),
       progress: (line) => {
         shown = true;
         this.showActivity(task.id, line);
@@ -209,71 +193,34 @@ export class PhaseRunner {
     return this.store.tasks.get(id).run ?? queuedRun(phase);
   }
 
-  private modelFor(phase: AgentPhase): string | null {
-    const models = this.store.config.get().models;
-    return phase === 'planning' ? models.planning : phase === 'review' ? models.review : models.implementation;
-  }
-
-  private async prompt(task: Task, phase: AgentPhase, extra: Partial<PromptVars> = {}): Promise<string> {
+  private async prompt(task: Task, phase: AgentPhase, extra: Partial<PromptVars>): Promise<string> {
     const [plan, review] = await Promise.all([this.store.plans.read(task.id), this.store.reviews.read(task.id)]);
-    const comments = phase === 'fix' ? await this.store.comments.list(task.id).catch(() => []) : [];
     const vars = {
       task,
       plan,
       review,
       feedback: task.run?.feedback ?? null,
       diff: '',
-      comments,
       tools: this.store.config.get().mcp,
       ...extra,
     };
-    if (phase === 'review') {
-      const diff = await branchDiff(this.repo, {
-        branch: task.branch ?? `studio/${task.id}`,
-        base: this.store.config.get().baseBranch,
-      });
-      vars.diff = diffForReview(diff.patch, diff.truncated);
-    }
     return buildPrompt(this.store.paths.prompts, phase, vars);
   }
 
-  private async finish(id: string, phase: AgentPhase, dir: string, result: PhaseResult): Promise<AgentPhase | null> {
+  private async finish(
+    id: string,
+    phase: AgentPhase,
+    dir: string,
+    signal: AbortSignal,
+    result: PhaseResult,
+  ): Promise<AgentPhase | null> {
     const task = this.store.tasks.get(id);
     const usage = {
       tokens: task.usage.tokens + result.tokens,
       cost: task.usage.cost + result.cost,
       durationMs: task.usage.durationMs + result.durationMs,
     };
-    const config = this.store.config.get();
-    let outcome: PhaseOutcome = 'done';
-    let patch: TaskPatch = {};
-    if (phase === 'planning') {
-      if (!result.text.trim())
-        throw new PreconditionError('the agent answered with an empty plan; retry, or write the plan by hand', 'empty-plan');
-      await this.store.plans.write(id, result.text);
-      if (!config.requirePlanApproval) outcome = 'skip-approval';
-    } else if (phase === 'implementation' || phase === 'fix') {
-      const message = `studio(${id}): ${task.title}${phase === 'fix' ? ` (fix ${task.iteration})` : ''}`;
-      const sha = await commitAll(dir, message, await copiedFiles(dir));
-      this.activity.append(id, {
-        kind: 'phase',
-        at: now(),
-        phase,
-        state: 'finished',
-        message: sha ? `committed ${sha.slice(0, 8)}` : 'no changes to commit',
-      });
-    } else if (phase === 'conflicts') {
-      // The merged branch is a new change to review: a fresh round of AI review.
-      patch = { iteration: 0 };
-    } else {
-      await this.store.reviews.write(id, result.text);
-      const verdict = parseVerdict(result.text);
-      patch = { verdict };
-      if (verdict === 'changes_requested' && task.iteration < config.maxReviewIterations) {
-        outcome = 'changes-requested';
-        patch = { verdict, iteration: task.iteration + 1 };
-      }
-    }
+    const { outcome, patch } = await PHASE_STEPS[phase].finish(this.context(task, phase, dir, signal), result);
     const { status, next } = afterPhase(phase, outcome);
     // A change from outside (a teammate's move pulled from git, a hand edit) wins over where the phase would go.
     let moved: TaskStatus | null = null;
@@ -283,7 +230,7 @@ export class PhaseRunner {
       return { usage, error: null, run: null };
     });
     if (moved === null) return next;
-    this.activity.append(id, {
+    this.store.activity.append(id, {
       kind: 'phase',
       at: now(),
       phase,

@@ -1,5 +1,5 @@
 import type { TaskDiff } from '../../shared/api.js';
-import type { Task } from '../../shared/task.js';
+import { branchOf, type Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { mergeCommitDiff } from '../git/diff.js';
@@ -18,13 +18,9 @@ export class TaskBranches {
     private readonly bus: EventBus,
   ) {}
 
-  branchOf(task: Task): string {
-    return task.branch ?? `studio/${task.id}`;
-  }
-
   /** Merges the branch into the base and removes the worktree; the merge commit, or a refusal recorded on the task and thrown. */
   async merge(task: Task): Promise<string> {
-    const branch = this.branchOf(task);
+    const branch = branchOf(task);
     const base = this.store.config.get().baseBranch;
     let sha: string;
     try {
@@ -53,7 +49,7 @@ export class TaskBranches {
     const dir = await this.phases.ensureWorktree(task);
     const result = await this.phases
       .gitLock(async () => {
-        const merged = await mergeBaseInto(dir, { base, message: `Merge ${base} into ${this.branchOf(task)}` });
+        const merged = await mergeBaseInto(dir, { base, message: `Merge ${base} into ${branchOf(task)}` });
         if (!merged.merged) await cancelMerge(dir);
         return merged;
       })
@@ -96,7 +92,7 @@ export class TaskBranches {
 
   remove(task: Task): Promise<void> {
     return this.phases.gitLock(() =>
-      removeWorktree(this.repo, { dir: this.phases.worktreeDir(task.id), branch: this.branchOf(task), deleteBranch: true }),
+      removeWorktree(this.repo, { dir: this.phases.worktreeDir(task.id), branch: branchOf(task), deleteBranch: true }),
     );
   }
 }

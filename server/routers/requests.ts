@@ -10,7 +10,8 @@ import {
 import { procedure, router } from '../trpc.js';
 import { rest } from './meta.js';
 
-const meta = (method: 'GET' | 'POST', path: `/${string}`, summary: string) => rest(method, path, summary, 'requests');
+const meta = (method: 'GET' | 'POST', path: `/${string}`, summary: string) =>
+  rest(method, path, summary, 'requests', method === 'GET' ? { access: 'read', findsTask: true } : {});
 
 /** The agent's permission requests and questions, and a person's answers to them. */
 export const requestsRouter = router({
@@ -18,7 +19,10 @@ export const requestsRouter = router({
     .meta(meta('GET', '/requests', 'Permission requests and questions waiting for a person, optionally of one task'))
     .input(ListRequestsInput.optional())
     .output(z.array(AgentRequest))
-    .query(({ ctx, input }) => ctx.services.agent.requests.list(input?.taskId)),
+    .query(({ ctx, input }) => {
+      if (input?.taskId) ctx.services.store.tasks.get(input.taskId); // an unknown task is a 404 with or without an agent
+      return ctx.services.agent.requests.list(input?.taskId);
+    }),
   reply: procedure
     .meta(meta('POST', '/tasks/{taskId}/requests/{requestId}/reply', 'Answer a permission request: once, always, or reject'))
     .input(ReplyRequestInput)

@@ -3,10 +3,9 @@ import type { StudioEvent } from '../../shared/events.js';
 import { refusal } from '../../shared/lifecycle.js';
 import { errorMessage, InvalidInputError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { ActivityLog } from '../orchestrator/activity-log.js';
+import type { AgentActions } from '../orchestrator/agent-actions.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
-import type { AgentActions } from './agent-actions.js';
 
 /**
  * Dependencies between tasks: refuses unknown ones and cycles made through the API, reports
@@ -14,7 +13,6 @@ import type { AgentActions } from './agent-actions.js';
  * reaches Done. The rule that blocks a start lives with the lifecycle's (shared/lifecycle.ts `guard`).
  */
 export class DependencyService {
-  private readonly activity: ActivityLog;
   private readonly lock = new KeyedLock();
   private readonly pending = new Set<Promise<unknown>>();
   /** Each task's dependsOn as last seen, so the cycle check runs only when the graph changed. */
@@ -24,9 +22,7 @@ export class DependencyService {
   constructor(
     private readonly store: StudioStore,
     private readonly agent: AgentActions,
-  ) {
-    this.activity = new ActivityLog(store.paths, store.bus);
-  }
+  ) {}
 
   /** Refuses dependencies on tasks that do not exist, and ones that would close a cycle (naming it). */
   check(id: string | null, dependsOn: readonly string[]): void {
@@ -68,7 +64,7 @@ export class DependencyService {
 
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
-    await this.activity.flush();
+    await this.store.activity.flush();
   }
 
   private describe(cycle: readonly string[]): string {
@@ -93,7 +89,7 @@ export class DependencyService {
   private noteDeleted(id: string): void {
     for (const t of this.store.tasks.list())
       if ((t.dependsOn ?? []).includes(id) && t.status !== 'done')
-        this.activity.append(t.id, {
+        this.store.activity.append(t.id, {
           kind: 'note',
           at: new Date().toISOString(),
           text: `The dependency ${id} was deleted; it no longer blocks this task.`,
@@ -119,6 +115,6 @@ export class DependencyService {
   }
 
   private note(id: string, text: string): void {
-    this.activity.append(id, { kind: 'note', at: new Date().toISOString(), text });
+    this.store.activity.append(id, { kind: 'note', at: new Date().toISOString(), text });
   }
 }

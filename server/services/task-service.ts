@@ -8,12 +8,12 @@ import type {
   UpdateTaskInput,
 } from '../../shared/api.js';
 import { type LifecycleAction, moveRule, transitionFor } from '../../shared/lifecycle.js';
-import type { Task } from '../../shared/task.js';
+import { branchOf, type Task } from '../../shared/task.js';
 import { InvalidInputError, PreconditionError } from '../errors.js';
+import type { AgentActions } from '../orchestrator/agent-actions.js';
+import { assertAllowed } from '../orchestrator/lifecycle-check.js';
 import type { StudioStore } from '../store/studio-store.js';
-import type { AgentActions } from './agent-actions.js';
 import type { DependencyService } from './dependency-service.js';
-import { assertAllowed } from './lifecycle-check.js';
 
 /** Task rules a person or a script meets through the API; the agent's phases live in the orchestrator. */
 export class TaskService {
@@ -38,6 +38,24 @@ export class TaskService {
   /** The list and the event it is current with, read together (no event can fall between them). */
   snapshot(): TasksSnapshot {
     return { lastEventId: this.store.bus.cursor, tasks: this.store.tasks.list() };
+  }
+
+  /**
+   * `list(filter)` as the JSON the router would answer, from the store's serialized columns: the
+   * HTTP fast path's (server/http/task-list-fast-path.ts). Null for a label or search filter,
+   * which the cache does not hold: the router answers those.
+   */
+  listJson(filter: ListTasksInput = {}): Buffer | null {
+    return filter.label || filter.search ? null : this.store.tasks.listJson(filter.status);
+  }
+
+  /** `snapshot()` as JSON; the event id and the list are read in the same tick. */
+  snapshotJson(): Buffer {
+    return Buffer.concat([
+      Buffer.from(`{"lastEventId":${JSON.stringify(this.store.bus.cursor)},"tasks":`),
+      this.store.tasks.listJson(),
+      Buffer.from('}'),
+    ]);
   }
 
   async get(id: string): Promise<TaskDetail> {
@@ -97,7 +115,7 @@ export class TaskService {
     if (await this.agent.hasWork(id)) {
       if (!force)
         throw new PreconditionError(
-          `"${task.title}" has a worktree or branch (${task.branch ?? `studio/${id}`}) with the agent's work; delete with force to remove them too`,
+          `"${task.title}" has a worktree or branch (${branchOf(task)}) with the agent's work; delete with force to remove them too`,
           'needs-force',
         );
       await this.agent.discard(id);

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EventBus } from '../events/event-bus.js';
+import { ActivityLog } from './activity-log.js';
 import { CommentStore } from './comment-store.js';
 import { ConfigStore } from './config-store.js';
 import { MarkdownStore } from './markdown-store.js';
@@ -21,6 +22,8 @@ export class StudioStore {
   readonly reviews: MarkdownStore;
   readonly comments: CommentStore;
   readonly config: ConfigStore;
+  /** The one activity log: every writer (phases, requests, dependencies) appends through it, under its one lock. */
+  readonly activity: ActivityLog;
   private watcher: WorkspaceWatcher | null = null;
   private cacheTimer: NodeJS.Timeout | null = null;
   private readonly ownWrites = new OwnWrites();
@@ -36,6 +39,7 @@ export class StudioStore {
     this.reviews = new MarkdownStore('review', this.paths, bus, this.ownWrites);
     this.comments = new CommentStore(this.paths, bus, this.problems, this.ownWrites);
     this.config = new ConfigStore(this.paths, bus, this.problems, this.ownWrites);
+    this.activity = new ActivityLog(this.paths, bus);
   }
 
   /**
@@ -121,6 +125,7 @@ export class StudioStore {
   async close(): Promise<void> {
     if (this.cacheTimer) clearTimeout(this.cacheTimer);
     await this.tasks.saveCache();
+    await this.activity.flush();
     this.ownWrites.listener = null;
     await this.watcher?.close();
     this.watcher = null;

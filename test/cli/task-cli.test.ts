@@ -107,7 +107,9 @@ describe.each([
     expect(badStatus.stderr).toMatch(/status: Invalid option/);
     const unknown = await task('show', 'no-such-task', '--json');
     expect(unknown.code).toBe(1);
-    expect(JSON.parse(unknown.stderr)).toEqual({ error: { message: 'no task "no-such-task"', reason: 'not-found' } });
+    expect(JSON.parse(unknown.stderr)).toEqual({
+      error: { message: 'no task "no-such-task"', reason: 'not-found', status: 404 },
+    });
     const start = await task('start', id);
     expect(start.code).toBe(1);
     expect(start.stderr).toMatch(withStudio ? /agent is not available/ : /no studio is running for .*start it with/);

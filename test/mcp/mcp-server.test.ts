@@ -109,7 +109,7 @@ describe.each([
     const refused = await call(client, 'task_move', { id: task.id, status: 'done' });
     expect(refused.result.isError).toBe(true);
     expect(refused.text).toBe('cannot move "Write the MCP docs": only a task in Review can be merged to Done');
-    expect(refused.data).toEqual({ error: { message: refused.text, reason: 'not-allowed-now' } });
+    expect(refused.data).toEqual({ error: { message: refused.text, reason: 'not-allowed-now', status: 412 } });
     if (events) await waitFor(() => events.of('task.updated').some((e) => e.task.order === 99), 'the move on the board');
   });
 
@@ -133,7 +133,7 @@ describe.each([
     const unknown = await call(client, 'plan_update', { id: 'no-such-task', markdown: 'x' });
     expect(unknown.result.isError).toBe(true);
     expect(unknown.text).toBe('no task "no-such-task"');
-    expect(unknown.data).toEqual({ error: { message: 'no task "no-such-task"', reason: 'not-found' } });
+    expect(unknown.data).toEqual({ error: { message: 'no task "no-such-task"', reason: 'not-found', status: 404 } });
     await expect(fs.stat(path.join(root, '.opencode-studio/plans/no-such-task.md'))).rejects.toThrow();
   });
 

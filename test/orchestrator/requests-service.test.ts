@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InvalidInputError, NotFoundError, PreconditionError } from '../../server/errors.js';
 import type { AskedRequest, RequestAnswers } from '../../server/opencode/request-channel.js';
-import { RequestService } from '../../server/services/requests.js';
+import { RequestService } from '../../server/orchestrator/requests.js';
 import type { ActivityEntry } from '../../shared/activity.js';
 import { failureOf } from '../helpers/failure.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
@@ -42,9 +42,8 @@ async function setup() {
   const has = new Set(['per_1', 'per_2']);
   const { sent, answers } = fakeAnswers(has);
   const activity: ActivityEntry[] = [];
-  const service = new RequestService(store, bus, { append: (_id, e) => activity.push(e) }, async () => ({
-    requests: answers,
-  }));
+  bus.on((e) => e.type === 'activity.appended' && activity.push(e.entry));
+  const service = new RequestService(store, bus, async () => ({ requests: answers }));
   const task = await store.tasks.create({ title: 'Run the tests' });
   const other = await store.tasks.create({ title: 'Other' });
   await store.tasks.patch(task.id, {
@@ -99,7 +98,7 @@ describe('RequestService', () => {
     expect(service.list()).toEqual([]);
     expect(rec.of('request.replied').map((e) => `${e.request.id} ${e.outcome}`)).toEqual(['per_1 gone', 'per_2 gone']);
     // Whoever ends the run sets its state: the end of the session alone does not make it running again.
-    await new Promise((r) => setTimeout(r, 100));
+    await store.tasks.update(task.id, () => null); // queued behind any update the end of the session made
     expect(store.tasks.get(task.id).run?.state).toBe('waiting');
   });
 
@@ -120,7 +119,7 @@ describe('RequestService', () => {
 
   it('an agent that cannot be reached is a precondition failure, and the request stays', async () => {
     const { store, bus, task } = await setup();
-    const service = new RequestService(store, bus, { append: () => {} }, async () => {
+    const service = new RequestService(store, bus, async () => {
       throw new PreconditionError('OpenCode is not available', 'opencode-unavailable');
     });
     service.listener(task.id, 'implementation', '/tmp/w')({ type: 'asked', request: asked('per_1') });

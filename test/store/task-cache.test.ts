@@ -1,12 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../../server/events/event-bus.js';
 import { StudioStore } from '../../server/store/studio-store.js';
 import { CACHE_MIN_TASKS } from '../../server/store/task-cache.js';
 import { initWorkspace } from '../../server/store/workspace.js';
 import { removeTempDirs, tempDir, tempRepo } from '../helpers/temp-repo.js';
+import { waitFor } from '../helpers/wait.js';
 
 const COUNT = CACHE_MIN_TASKS + 100;
 let cacheHome = '';
@@ -14,6 +15,9 @@ const saved = process.env.XDG_CACHE_HOME;
 beforeAll(async () => {
   cacheHome = await tempDir('task-cache-home-');
   process.env.XDG_CACHE_HOME = cacheHome;
+});
+afterEach(() => {
+  vi.useRealTimers();
 });
 afterAll(async () => {
   process.env.XDG_CACHE_HOME = saved;
@@ -25,13 +29,23 @@ const id = (i: number) => `cached-${String(i).padStart(4, '0')}`;
 const taskText = (i: number, title: string) =>
   `${JSON.stringify({ id: id(i), title, status: 'todo', order: i, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' }, null, 2)}\n`;
 
+/**
+ * Files changed within a second before they were read are not trusted (their ctime, which no
+ * one can set back): move the clock the cache reads a second on instead of waiting for it.
+ */
+const realNow = () => performance.timeOrigin + performance.now();
+
+function aSecondLater(): void {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Date.now() + 1_100);
+}
+
 /** A board of `count` task files, written more than a second ago as far as the cache can tell. */
 async function board(count = COUNT) {
   const root = await tempRepo();
   const { paths } = await initWorkspace(root, 'main');
   await Promise.all(Array.from({ length: count }, (_, i) => fs.writeFile(paths.task(id(i)), taskText(i, `Task ${i}`))));
-  // Files changed within a second before they were read are not trusted: let that second pass.
-  await new Promise((r) => setTimeout(r, 1_100));
+  aSecondLater();
   return { root, paths };
 }
 
@@ -83,7 +97,14 @@ describe('the start-up task cache of a large board', () => {
   it('a file changed within a second before it was read is read again at the next start', async () => {
     await fs.rm(cacheFolder(), { recursive: true, force: true });
     const { root, paths } = await board();
+    // The board's files changed at least a few milliseconds before this one (by the real clock, as ctime is)…
+    const newest = Math.max(
+      ...(await Promise.all(Array.from({ length: COUNT }, (_, i) => fs.stat(paths.task(id(i)))))).map((st) => st.ctimeMs),
+    );
+    await waitFor(() => realNow() > newest + 3, 'the clock to pass the board’s last write');
     await fs.writeFile(paths.task(id(5)), taskText(5, 'Just saved'));
+    // …and the start reads them just under a second after this one: it changed within that second, they did not.
+    vi.setSystemTime(Math.floor((await fs.stat(paths.task(id(5)))).ctimeMs) + 999);
     await openClose(root);
     await tamper(5, 'Not to be trusted');
     await tamper(6, 'Trusted');
@@ -110,7 +131,7 @@ describe('the start-up task cache of a large board', () => {
     await fs.rm(cacheFolder(), { recursive: true, force: true });
     const { root, paths } = await board();
     await fs.writeFile(paths.task(id(8)), '{ not json');
-    await new Promise((r) => setTimeout(r, 1_100));
+    aSecondLater();
     const store = await StudioStore.open(root, new EventBus());
     await store.tasks.patch(id(9), { title: 'Changed by the studio' });
     await store.close();

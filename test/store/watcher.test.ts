@@ -6,6 +6,7 @@ import type { StudioStore } from '../../server/store/studio-store.js';
 import { StudioStore as Store } from '../../server/store/studio-store.js';
 import { TaskStore } from '../../server/store/task-store.js';
 import { initWorkspace } from '../../server/store/workspace.js';
+import type { StudioEvent } from '../../shared/events.js';
 import { recordEvents } from '../helpers/bus-recorder.js';
 import { removeTempDirs, tempRepo } from '../helpers/temp-repo.js';
 import { sleep, waitFor } from '../helpers/wait.js';
@@ -24,9 +25,19 @@ async function setup() {
   return fx;
 }
 
-/** Let the watcher see everything that happened, then wait out its debounce and recheck windows. */
-async function settle(store: StudioStore) {
-  await sleep(400);
+let barriers = 0;
+
+/**
+ * Wait until the watcher has seen everything written so far: a plan written by hand after it
+ * reaches the bus (the watcher reports changes in order), then the store's own rechecks end.
+ * The barrier's event is taken out of the record.
+ */
+async function settle(store: StudioStore, rec: ReturnType<typeof recordEvents>) {
+  const id = `settle-barrier-${++barriers}`;
+  await fs.writeFile(store.paths.plan(id), 'barrier\n');
+  const isBarrier = (e: StudioEvent) => e.type === 'plan.updated' && e.taskId === id;
+  await waitFor(() => rec.events.some(isBarrier), 'the watcher to catch up');
+  rec.events.splice(rec.events.findIndex(isBarrier), 1);
   await store.idle();
 }
 
@@ -35,7 +46,7 @@ describe('the store writes, the watcher does not echo', () => {
     const { store, rec } = await setup();
     const task = await store.tasks.create({ title: 'One event' });
     await store.tasks.patch(task.id, { status: 'planning' });
-    await settle(store);
+    await settle(store, rec);
     expect(rec.events.map((e) => e.type)).toEqual(['task.created', 'task.updated']);
   });
 
@@ -44,7 +55,7 @@ describe('the store writes, the watcher does not echo', () => {
     const task = await store.tasks.create({ title: 'Planned' });
     await store.plans.write(task.id, '# Plan\n');
     await store.reviews.write(task.id, 'ok\nVERDICT: APPROVED');
-    await settle(store);
+    await settle(store, rec);
     expect(rec.events.map((e) => e.type)).toEqual(['task.created', 'plan.updated', 'review.updated']);
     expect(await store.reviews.read(task.id)).toBe('ok\nVERDICT: APPROVED\n');
   });
@@ -61,7 +72,7 @@ describe('hand edits reach the bus', () => {
     const ev = await waitFor(() => rec.of('task.updated')[0], 'task.updated');
     expect(ev.task.title).toBe('After');
     expect(store.tasks.get(task.id).title).toBe('After');
-    await settle(store);
+    await settle(store, rec);
     expect(rec.events).toHaveLength(1);
   });
 
@@ -75,7 +86,7 @@ describe('hand edits reach the bus', () => {
     await fs.writeFile(temp, JSON.stringify({ ...json, title: 'Saved by vim' }, null, 2));
     await fs.rename(temp, file);
     await waitFor(() => rec.of('task.updated')[0], 'task.updated');
-    await settle(store);
+    await settle(store, rec);
     expect(rec.events.map((e) => e.type)).toEqual(['task.updated']);
     expect(store.tasks.get(task.id).title).toBe('Saved by vim');
   });
@@ -89,7 +100,7 @@ describe('hand edits reach the bus', () => {
     await fs.unlink(file);
     await fs.writeFile(file, JSON.stringify({ ...json, title: 'Rewritten' }, null, 2));
     await waitFor(() => rec.of('task.updated')[0], 'task.updated');
-    await settle(store);
+    await settle(store, rec);
     expect(rec.events.map((e) => e.type)).toEqual(['task.updated']);
   });
 
@@ -133,7 +144,7 @@ describe('hand edits reach the bus', () => {
     rec.clear();
     const file = paths.task(task.id);
     await fs.writeFile(file, await fs.readFile(file, 'utf8'));
-    await settle(store);
+    await settle(store, rec);
     expect(rec.events).toEqual([]);
   });
 
@@ -149,12 +160,12 @@ describe('hand edits reach the bus', () => {
       ),
     );
     await waitFor(() => store.tasks.size === 500, '500 tasks', 30_000);
-    await settle(store);
+    await settle(store, rec);
     expect(rec.of('task.created')).toHaveLength(500);
     expect(rec.events).toHaveLength(500);
     await Promise.all(Array.from({ length: 500 }, (_, i) => fs.unlink(paths.task(`burst-${i}`))));
     await waitFor(() => store.tasks.size === 0, 'all deleted', 30_000);
-    await settle(store);
+    await settle(store, rec);
     expect(rec.of('task.deleted')).toHaveLength(500);
   });
 });
@@ -179,7 +190,7 @@ describe('malformed hand edits', () => {
       expect(invalid.reason).toMatch(reason);
       expect(store.tasks.get(task.id).title).toBe('Good');
       expect(store.problems.list()).toHaveLength(1);
-      await settle(store);
+      await settle(store, rec);
       expect(await fs.readFile(file, 'utf8')).toBe(bad);
       await expect(store.tasks.patch(task.id, { title: 'x' })).rejects.toThrow(/malformed.*fix the file/);
       expect(await fs.readFile(file, 'utf8')).toBe(bad);
@@ -203,7 +214,7 @@ describe('malformed hand edits', () => {
     await handle.write(full.slice(40));
     await handle.close();
     await waitFor(() => rec.of('task.updated')[0], 'task.updated');
-    await settle(store);
+    await settle(store, rec);
     expect(rec.events.map((e) => e.type)).toEqual(['task.updated']);
   });
 
@@ -218,14 +229,14 @@ describe('malformed hand edits', () => {
 
 describe('mutations and hand edits at once', () => {
   it('a mutation applies to the latest disk state: the hand edit and the mutation both survive', async () => {
-    const { store, paths } = await setup();
+    const { store, rec, paths } = await setup();
     const task = await store.tasks.create({ title: 'Shared' });
     const file = paths.task(task.id);
     const json = JSON.parse(await fs.readFile(file, 'utf8'));
     await fs.writeFile(file, JSON.stringify({ ...json, description: 'edited by hand', custom: 1 }, null, 2));
     const after = await store.tasks.patch(task.id, { status: 'planning' });
     expect(after).toMatchObject({ description: 'edited by hand', status: 'planning' });
-    await settle(store);
+    await settle(store, rec);
     const onDisk = JSON.parse(await fs.readFile(file, 'utf8'));
     expect(onDisk).toMatchObject({ description: 'edited by hand', status: 'planning', custom: 1 });
     expect(store.tasks.get(task.id)).toMatchObject({ description: 'edited by hand', status: 'planning' });

@@ -1,8 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { EventBus } from '../../server/events/event-bus.js';
-import { ActivityLog } from '../../server/orchestrator/activity-log.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createStudioClient } from '../../server/script-client.js';
 import { writeTemp } from '../../server/store/atomic-file.js';
 import { claimRuntime, recordOpencodePid, releaseRuntime } from '../../server/store/runtime-file.js';
@@ -85,37 +83,5 @@ describe('writes never follow a symbolic link', () => {
     await fs.symlink(outside, paths.runtime);
     expect(() => recordOpencodePid(paths, 1234)).toThrow(/runtime: is a symbolic link/);
     expect(await fs.readdir(outside)).toEqual([]);
-  });
-});
-
-describe('the activity log', () => {
-  const entry = { kind: 'step', at: '2026-01-01T00:00:00.000Z', phase: 'planning', tokens: 5, cost: 0 } as const;
-
-  it('appends and reads back in order, under the store lock', async () => {
-    const { paths } = await initWorkspace(await tempRepo(), 'main');
-    const log = new ActivityLog(paths, new EventBus());
-    for (let i = 0; i < 20; i++) log.append('logged-abc123', { ...entry, tokens: i });
-    expect((await log.read('logged-abc123')).map((e) => (e.kind === 'step' ? e.tokens : -1))).toEqual([...Array(20).keys()]);
-    await log.remove('logged-abc123');
-    expect(await log.read('logged-abc123')).toEqual([]);
-  });
-
-  it('never writes or reads through a symbolic link', async () => {
-    const { paths } = await initWorkspace(await tempRepo(), 'main');
-    const outside = `${await tempDir()}/secret.txt`;
-    await fs.writeFile(outside, 'not yours\n');
-    await fs.mkdir(`${paths.runtime}/activity`, { recursive: true });
-    await fs.symlink(outside, paths.activity('linked-abc123'));
-    const log = new ActivityLog(paths, new EventBus());
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      log.append('linked-abc123', entry);
-      await log.flush();
-      expect(logged).toHaveBeenCalledTimes(1);
-    } finally {
-      logged.mockRestore();
-    }
-    expect(await fs.readFile(outside, 'utf8')).toBe('not yours\n');
-    await expect(log.read('linked-abc123')).rejects.toThrow(/symbolic link/);
   });
 });

@@ -3,6 +3,7 @@ import { createStore, reconcile } from 'solid-js/store';
 import type { ProjectInfo } from '../../../shared/api.js';
 import type { Config } from '../../../shared/config.js';
 import type { OpencodeState, Problem } from '../../../shared/events.js';
+import type { TrustState } from '../../../shared/trust.js';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
@@ -34,6 +35,10 @@ export function setProjectInfo(info: ProjectInfo): void {
   setProject('config', reconcile(config));
   setProject('opencode', reconcile(opencode));
   setProject('problems', reconcile(problems, { key: 'path' }));
+}
+
+export function setTrust(trust: TrustState): void {
+  if (project.info) setProject('info', 'trust', reconcile(trust));
 }
 
 export function setConfig(config: Config): void {

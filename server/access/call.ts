@@ -1,0 +1,38 @@
+import { isTRPCClientError } from '@trpc/client';
+import { ERROR_REASON_STATUS, type ErrorReason, type ErrorStatus, isErrorReason } from '../../shared/errors.js';
+import { type Board, connectBoard } from './connect.js';
+import type { Operation } from './operations.js';
+
+/** A failure's `status` is its reason's HTTP status (shared/errors.ts), the same a REST call would answer. */
+export type Outcome = { ok: true; result: unknown; live: boolean } | ({ ok: false } & Failure);
+type Failure = { message: string; reason: ErrorReason; status: ErrorStatus };
+
+/** Connect to the board of `dir`, run one operation, close; every failure becomes the API's message and reason. */
+export async function callOperation(dir: string, op: Operation, input: unknown): Promise<Outcome> {
+  let board: Board | null = null;
+  try {
+    board = await connectBoard(dir);
+    const result = await op.run(board.api, input as never);
+    return { ok: true, result, live: board.live };
+  } catch (err) {
+    return { ok: false, ...describeError(err) };
+  } finally {
+    await board?.close();
+  }
+}
+
+export function describeError(err: unknown): Failure {
+  const { message, reason } = messageAndReason(err);
+  return { message, reason, status: ERROR_REASON_STATUS[reason] };
+}
+
+function messageAndReason(err: unknown): { message: string; reason: ErrorReason } {
+  if (isTRPCClientError(err)) {
+    const reason = (err.data as { reason?: unknown } | undefined)?.reason;
+    if (isErrorReason(reason)) return { message: err.message, reason };
+    // No answer at all: the studio in server.json did not respond.
+    return { message: `could not reach the studio: ${err.message}`, reason: 'internal' };
+  }
+  const reason = (err as { reason?: unknown } | null)?.reason;
+  return { message: err instanceof Error ? err.message : String(err), reason: isErrorReason(reason) ? reason : 'internal' };
+}
