@@ -145,7 +145,7 @@ describe('cards and the task drawer', () => {
       expect(await actions.getByRole('button').allInnerTexts(), title).toEqual(buttons);
     };
     await expectActions('Add a keyboard shortcut help panel', ['Start', 'Delete']);
-    await expectActions('Export the board as CSV', ['Approve plan', 'Request changes', 'Update from main', 'Delete']);
+    await expectActions('Export the board as CSV', ['Approve plan', 'Request changes', 'Delete']);
     await expectActions('Migrate to the new OpenCode SDK', ['Retry', 'Delete']);
     await expectActions('Split the settings page into sections', ['Abort', 'Delete']);
 
