@@ -107,6 +107,18 @@ describe('a board a person keeps open all day', () => {
       await cardNamed(page, 'Add a keyboard shortcut help panel').waitFor();
       expect(await pageOverflows(page), `${size.width} px`).toBe(false);
       if (size.width === 1280) expect(await columnHeadersInView(page)).toBe(7);
+      // Settings: Save is in view without scrolling the dialog.
+      await page.getByRole('button', { name: 'Settings' }).click();
+      const save = page.getByRole('dialog', { name: 'Settings' }).getByRole('button', { name: 'Save' });
+      await save.waitFor();
+      expect(
+        await save.evaluate((el) => {
+          const r = el.getBoundingClientRect();
+          return r.top >= 0 && r.bottom <= window.innerHeight;
+        }),
+        `Save in view at ${size.width} px`,
+      ).toBe(true);
+      await page.keyboard.press('Escape');
       const repo = page.getByTestId('repo-name');
       expect(await repo.evaluate((el) => el.scrollWidth <= el.clientWidth), 'the repo name is not cut').toBe(true);
       await cardNamed(page, 'Follow the system theme').click();

@@ -128,8 +128,8 @@ export function ChangesTab(props: { task: Task }) {
                     <CommentsPanel task={props.task} comments={comments()} onJump={setJump} readOnly={merged()} />
                     <Show when={!merged()}>
                       <p class="hint" id="comment-hint">
-                        To comment on a line, click its <kbd>+</kbd> or reach it with <kbd>Tab</kbd> and press <kbd>Enter</kbd>;
-                        shift-click a second line for a range.
+                        To comment on a line, click its <kbd>+</kbd> or reach it with <kbd>Tab</kbd> and press <kbd>Enter</kbd>.
+                        Shift-click a second line for a range.
                       </p>
                     </Show>
                     <DiffView
