@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import type { AgentActions } from './orchestrator/agent-actions.js';
 import { AgentCredentials } from './orchestrator/agent-credentials.js';
 import { NoAgent } from './orchestrator/no-agent.js';
 import { createServices } from './services/services.js';
+import { accessTokenFile, keptAccessToken, newAccessToken } from './store/access-token.js';
 import { claimRuntime, releaseRuntime, writeServerInfo } from './store/runtime-file.js';
 import { StudioStore } from './store/studio-store.js';
 import { initWorkspace } from './store/workspace.js';
@@ -33,6 +33,11 @@ export interface StudioServerOptions {
   demo?: boolean;
   /** The GitHub side: where the token and API base come from, how often open PRs are read. */
   github?: GithubOptions;
+  /**
+   * Keep one token per checkout in the user's state folder (the CLI does), so the printed URL and
+   * open tabs survive a restart; `rotate` makes a new one. Without it each run makes its own token.
+   */
+  keepToken?: { rotate?: boolean; stateHome?: string };
   /** Progress lines for long steps. */
   log?: (line: string) => void;
 }
@@ -92,7 +97,9 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
       for (const stop of unwatch) stop();
       await Promise.all([services.dependencies.idle(), services.comments.idle()]);
     });
-    const token = randomBytes(24).toString('base64url');
+    const token = options.keepToken
+      ? await keptAccessToken(accessTokenFile(repo.root, options.keepToken.stateHome), options.keepToken)
+      : newAccessToken();
     const guard = new Guard(token, host, credentials);
     const server = http.createServer(createApp(services, guard));
     server.headersTimeout = 30_000;

@@ -38,6 +38,11 @@ export const ERROR_REASONS = [
   'github-unprocessable',
   'github-unreachable',
   'push-rejected',
+  'no-model',
+  'model-unreachable',
+  'model-unauthorized',
+  'model-rate-limited',
+  'model-error',
   'untrusted-settings',
   'agent-not-allowed',
   'internal',
@@ -94,6 +99,11 @@ export const ERROR_REASON_STATUS: Record<ErrorReason, ErrorStatus> = {
   'github-unprocessable': 412,
   'github-unreachable': 412,
   'push-rejected': 412,
+  'no-model': 412,
+  'model-unreachable': 412,
+  'model-unauthorized': 412,
+  'model-rate-limited': 412,
+  'model-error': 412,
   internal: 500,
 };
 
@@ -143,6 +153,12 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'github-unreachable': 'GitHub (or the GitHub Enterprise host in `github.apiUrl`) cannot be reached; check the network',
   'push-rejected':
     'the remote refused the push of the task branch (e.g. not a fast-forward: someone else pushed to it); update the branch, then try again',
+  'no-model': 'OpenCode has no model to use; connect a provider with `opencode auth login` or choose one in Settings → models',
+  'model-unreachable': 'the model’s API could not be reached; check the network and the provider’s base URL in OpenCode’s config',
+  'model-unauthorized':
+    'the model’s API refused the key; run `opencode auth login` for that provider (or fix its apiKey), then retry',
+  'model-rate-limited': 'the model’s API is rate limiting; the message says when to retry',
+  'model-error': 'the model’s API answered with an error; the message quotes it',
   'untrusted-settings':
     'config.json sets commands or agent permissions you have not trusted here; the message names them and how to trust them',
   'agent-not-allowed':

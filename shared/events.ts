@@ -5,12 +5,40 @@ import { Config } from './config.js';
 import { AgentRequest, RequestOutcome } from './requests.js';
 import { Task } from './task.js';
 
+/**
+ * Whether the model answers, apart from whether OpenCode is up: learned from OpenCode's provider
+ * list and from the outcome of the last model call. `unknown` until either says something.
+ */
+export const ModelHealth = z.object({
+  state: z.enum(['unknown', 'ok', 'failing']),
+  /** `no-model` or a `model-*` reason while failing. */
+  reason: z.enum(['no-model', 'model-unreachable', 'model-unauthorized', 'model-rate-limited', 'model-error']).nullable(),
+  /** What happened and what to do, while failing. */
+  message: z.string().nullable(),
+  /** "provider/model" of the last call, when known. */
+  model: z.string().nullable(),
+  /** For a rate limit: when the provider said to try again. */
+  retryAt: z.string().nullable(),
+  /** When this was learned. */
+  at: z.string().nullable(),
+});
+export type ModelHealth = z.infer<typeof ModelHealth>;
+export const UNKNOWN_MODEL_HEALTH: ModelHealth = {
+  state: 'unknown',
+  reason: null,
+  message: null,
+  model: null,
+  retryAt: null,
+  at: null,
+};
+
 export const OpencodeState = z.object({
   state: z.enum(['starting', 'ready', 'unavailable']),
   url: z.string().nullable(),
   reason: z.string().nullable(),
   managed: z.boolean(),
   demo: z.boolean(),
+  model: ModelHealth,
 });
 export type OpencodeState = z.infer<typeof OpencodeState>;
 

@@ -40,7 +40,6 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'merge', from: 'review', to: 'done', phase: null, drag: true },
   { action: 'backToTodo', from: 'plan_review', to: 'todo', phase: null, drag: true },
   // Merge the base branch into the task branch; a conflict goes to the agent, then to AI review again.
-  { action: 'updateBranch', from: 'plan_review', to: 'plan_review', phase: null, drag: false, onConflict: 'conflicts' },
   { action: 'updateBranch', from: 'review', to: 'review', phase: null, drag: false, onConflict: 'conflicts' },
 ];
 

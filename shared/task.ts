@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_REASONS } from './errors.js';
 import { IssueRef, PullRequestRecord } from './github.js';
 import { TASK_STATUSES } from './statuses.js';
 
@@ -84,12 +85,19 @@ export const Task = z.looseObject({
   branch: z.string().nullable().default(null),
   /** The task's pull request on GitHub, once opened (config `landing: "pull-request"`). */
   pullRequest: PullRequestRecord.optional(),
+  /** Once merged: the merge commit on the base branch (its diff stays readable after the branch is gone). */
+  mergeCommit: z
+    .string()
+    .regex(/^[0-9a-f]{40,64}$/, 'a merge commit is a full git object id')
+    .optional(),
   /** How many AI review rounds have run in the current implementation. */
   iteration: z.number().int().nonnegative().default(0),
   verdict: ReviewVerdict.nullable().default(null),
   run: TaskRun.nullable().default(null),
   /** The last failure, readable by a person, with what to do next. */
   error: z.string().nullable().default(null),
+  /** The stable code of `error` when the studio knows it (e.g. `model-unreachable`); absent otherwise. */
+  errorReason: z.enum(ERROR_REASONS).optional(),
   /** With `unattended`: what the agent asked for and was refused, latest last (absent until something is). */
   refused: z.array(z.string().max(1_000)).max(20).optional(),
   usage: TaskUsage.default({ tokens: 0, cost: 0, durationMs: 0 }),
@@ -119,10 +127,12 @@ export const TASK_KEY_ORDER = [
   'issue',
   'branch',
   'pullRequest',
+  'mergeCommit',
   'iteration',
   'verdict',
   'run',
   'error',
+  'errorReason',
   'refused',
   'usage',
   'createdAt',

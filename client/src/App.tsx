@@ -1,14 +1,16 @@
 import { createEffect, createSignal, lazy, onCleanup, Show } from 'solid-js';
 import { Board } from './board/Board.js';
+import { ConfirmDialog } from './dialogs/ConfirmDialog.js';
 import { CreateTaskDialog } from './dialogs/CreateTaskDialog.js';
 import { ImportIssuesDialog } from './dialogs/ImportIssuesDialog.js';
 import { SettingsDialog } from './dialogs/SettingsDialog.js';
+import { ShortcutsDialog } from './dialogs/ShortcutsDialog.js';
 import { Banners } from './header/Banners.js';
 import { Header } from './header/Header.js';
 import { needsYouCount } from './header/NeedsYou.js';
 import { installShortcuts } from './lib/keyboard.js';
 import { loaded } from './state/board.js';
-import { connection, project } from './state/project.js';
+import { offlineReason, project } from './state/project.js';
 import { route } from './state/route.js';
 import { Toasts } from './ui/Toasts.js';
 
@@ -21,6 +23,7 @@ export function App() {
   const [creating, setCreating] = createSignal(false);
   const [settings, setSettings] = createSignal(false);
   const [importing, setImporting] = createSignal(false);
+  const [shortcuts, setShortcuts] = createSignal(false);
   let search: HTMLInputElement | undefined;
   createEffect(() => {
     if (loaded()) setTimeout(() => void loadDrawer(), 200);
@@ -36,19 +39,21 @@ export function App() {
         search?.focus();
         search?.select();
       },
+      showShortcuts: () => setShortcuts(true),
     }),
   );
   return (
-    <div class="app" classList={{ offline: connection() === 'reconnecting' }}>
+    <div class="app" classList={{ offline: offlineReason() !== null }}>
       <Header
         onNewTask={() => setCreating(true)}
         onSettings={() => setSettings(true)}
         onImport={() => setImporting(true)}
+        onShortcuts={() => setShortcuts(true)}
         searchRef={(el) => (search = el)}
       />
-      <div class="banners">
+      <section class="banners" aria-label="Notices">
         <Banners />
-      </div>
+      </section>
       <div class="workspace">
         <Board onAdd={() => setCreating(true)} />
         <Show when={route().taskId}>
@@ -64,6 +69,10 @@ export function App() {
       <Show when={settings()}>
         <SettingsDialog onClose={() => setSettings(false)} />
       </Show>
+      <Show when={shortcuts()}>
+        <ShortcutsDialog onClose={() => setShortcuts(false)} />
+      </Show>
+      <ConfirmDialog />
       <Toasts />
     </div>
   );

@@ -5,7 +5,9 @@ export function NoToken(props: { reason: 'missing' | 'rejected' }) {
       <h1>{props.reason === 'missing' ? 'This page needs its access link' : 'The access token is no longer valid'}</h1>
       <p>
         Open the link printed by <code>opencode-studio</code> (it carries the access token).
-        {props.reason === 'rejected' ? ' Each run of the studio makes a new token, so old links stop working.' : ''}
+        {props.reason === 'rejected'
+          ? ' The token of this checkout was replaced (opencode-studio --new-token), so older links stop working.'
+          : ''}
       </p>
       <p class="muted">
         Scripts find the current URL and token in <code>.opencode-studio/runtime/server.json</code>.

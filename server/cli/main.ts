@@ -15,6 +15,8 @@ Usage:
     --host <addr>                  address to bind (default 127.0.0.1; anything else is reachable from the network)
     --no-open                      do not open the browser
     --opencode-url <url>           use an OpenCode server that is already running
+    --new-token                    replace this checkout's access token (kept across runs in
+                                   ~/.local/state/opencode-studio); old links and tabs stop working
     --demo                         try it with no API key: a sample repo in a temp dir and a scripted model
   opencode-studio init [dir]       create .opencode-studio/ in the repo (and its git merge driver) and exit
   opencode-studio task <command>   list, show, create, move, start, approve, merge… tasks
@@ -57,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
       'no-open': { type: 'boolean' },
       'opencode-url': { type: 'string' },
       demo: { type: 'boolean' },
+      'new-token': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -91,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
     open: !values['no-open'],
     opencodeUrl: values['opencode-url'] ?? null,
     demo: values.demo ?? false,
+    newToken: values['new-token'] ?? false,
   });
 }
 

@@ -11,6 +11,8 @@ export interface StartOptions {
   open: boolean;
   opencodeUrl: string | null;
   demo: boolean;
+  /** Replace the checkout's kept access token: links and tabs opened with the old one stop working. */
+  newToken: boolean;
 }
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -42,6 +44,8 @@ export async function runStart(options: StartOptions): Promise<number> {
     host: options.host,
     agent,
     demo: options.demo,
+    // The demo's sample repo is new each run: nothing to keep a token for.
+    ...(options.demo ? {} : { keepToken: { rotate: options.newToken } }),
     log: () => {},
   });
   if (studio.createdWorkspace.length > 0) say(`Created .opencode-studio/ in ${studio.root} (commit it with your code).`);

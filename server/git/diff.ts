@@ -23,13 +23,27 @@ export async function branchDiff(repo: Repo, o: { branch: string; base: string; 
   const baseTip = await repo.branchHead(o.base);
   if (!baseTip) throw new BranchNotFoundError(o.base, repo.root);
   const base = await mergeBase(repo, baseTip, head, o);
+  return rangeDiff(repo, base, head, o.maxPatchBytes);
+}
+
+/**
+ * What a merge commit brought into its first parent (the base branch): the task's changes as
+ * merged, readable after the task branch is gone.
+ */
+export async function mergeCommitDiff(repo: Repo, sha: string, maxPatchBytes?: number): Promise<TaskDiff> {
+  const [first] = (await repo.git.raw(['rev-list', '--parents', '-n', '1', sha])).trim().split(' ').slice(1);
+  if (!first) throw new BranchNotFoundError(`${sha}^1`, repo.root);
+  return rangeDiff(repo, first, sha, maxPatchBytes);
+}
+
+async function rangeDiff(repo: Repo, base: string, head: string, maxPatchBytes?: number): Promise<TaskDiff> {
   const range = [base, head];
 
   const counts = parseNumstat(await repo.git.raw(['diff', ...DIFF_OPTIONS, '--numstat', '-z', ...range]));
   const files = parseNameStatus(await repo.git.raw(['diff', ...DIFF_OPTIONS, '--name-status', '-z', ...range])).map(
     ({ path, status }) => ({ path, status, ...(counts.get(path) ?? { additions: 0, deletions: 0 }) }),
   );
-  const max = o.maxPatchBytes ?? DEFAULT_MAX_PATCH_BYTES;
+  const max = maxPatchBytes ?? DEFAULT_MAX_PATCH_BYTES;
   const capped = await readCapped(repo.root, ['diff', ...DIFF_OPTIONS, '--src-prefix=a/', '--dst-prefix=b/', ...range], max);
   const { patch, truncated } = truncatePatch(capped, max);
   return { base, head, files, patch, truncated };

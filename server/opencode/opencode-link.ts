@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 import type { OpencodeClient, OpencodeClientConfig } from '@opencode-ai/sdk/v2';
-import type { OpencodeState } from '../../shared/events.js';
+import { type OpencodeState, UNKNOWN_MODEL_HEALTH } from '../../shared/events.js';
 import { PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { WorkspacePaths } from '../store/paths.js';
 import { forgetOpencodePid, readOpencodePid, recordOpencodePid } from '../store/runtime-file.js';
 import type { AgentRunner } from './agent-runner.js';
+import { failure, ModelFailedError, type ModelFailure } from './model-errors.js';
 import { signalGroup } from './process-reaper.js';
 import { checkOpencodeServer, UnsupportedOpencodeError } from './server-compat.js';
 import { OpencodeProcess, type OpencodeStatus } from './server-process.js';
@@ -32,8 +33,6 @@ const READY_WAIT_MS = 90_000;
  * of a phase's cost (docs/real-projects.md).
  */
 export const MANAGED_CONFIG: Readonly<Record<string, unknown>> = { snapshot: false };
-const NO_MODEL =
-  'OpenCode has no model configured: run "npx opencode auth login" (or add a provider to opencode.json), then restart the studio; or try "opencode-studio --demo"';
 
 /** The studio's one OpenCode server: started and watched (managed) or attached by URL, with a runner for its sessions. */
 export class OpencodeLink {
@@ -50,7 +49,7 @@ export class OpencodeLink {
 
   constructor(private readonly options: LinkOptions) {
     const managed = options.mode.kind === 'managed';
-    this.state = { state: 'starting', url: null, reason: null, managed, demo: options.demo };
+    this.state = { state: 'starting', url: null, reason: null, managed, demo: options.demo, model: UNKNOWN_MODEL_HEALTH };
   }
 
   status(): OpencodeState {
@@ -124,13 +123,14 @@ export class OpencodeLink {
         this.current = { url, runner: new AgentRunner({ url, authHeader }) };
       }
     }
-    const problem = (await this.checkServer(url, authHeader)) ?? (await this.checkModel(url, authHeader));
+    const problem = (await this.checkServer(url, authHeader)) ?? (await this.checkProviders(url, authHeader));
     if (problem) {
       this.update({ state: 'unavailable', url, reason: problem });
       this.options.log(problem);
       return;
     }
     if (this.state.state !== 'ready') this.options.log(`OpenCode ready at ${url}`);
+    if (this.state.model.reason === 'no-model') this.options.log(this.state.model.message!);
     this.update({ state: 'ready', url, reason: null });
   }
 
@@ -152,17 +152,44 @@ export class OpencodeLink {
     }
   }
 
-  /** null when OpenCode can run a model, else what to do about it. */
-  private async checkModel(url: string, authHeader: string | null): Promise<string | null> {
+  /**
+   * null when OpenCode answers, else what is wrong with it. Whether it has a model at all goes to
+   * the model's health: OpenCode is up either way, and a run then fails at once with `no-model`.
+   */
+  private async checkProviders(url: string, authHeader: string | null): Promise<string | null> {
     try {
       const client = await sdkClient({ baseUrl: url, ...(authHeader ? { headers: { Authorization: authHeader } } : {}) });
-      const res = await client.config.providers({ directory: this.options.root }, { signal: AbortSignal.timeout(15_000) });
+      const signal = AbortSignal.timeout(15_000);
+      const [res, config] = await Promise.all([
+        client.config.providers({ directory: this.options.root }, { signal }),
+        client.config.get({ directory: this.options.root }, { signal }).catch(() => null),
+      ]);
       this.modelChecked = true;
       if (!res.data) return `OpenCode at ${url} did not answer: ${res.response?.status ?? 'no response'}`;
-      return res.data.providers.some((p) => Object.keys(p.models).length > 0) ? null : NO_MODEL;
+      const model = config?.data?.model ?? null;
+      const any = res.data.providers.some((p) => Object.keys(p.models).length > 0);
+      if (!any) this.setModel(failure('no-model', model, 'no provider with a model is configured'), model);
+      else if (this.state.model.reason === 'no-model' || this.state.model.model !== model)
+        this.update({ model: { ...UNKNOWN_MODEL_HEALTH, model, at: new Date().toISOString() } });
+      return null;
     } catch (err) {
       return `OpenCode at ${url} is not reachable: ${(err as Error).message}`;
     }
+  }
+
+  /** The outcome of the last model call: a phase that finished (null) or the model's failure. */
+  modelOutcome(outcome: ModelFailure | null, model: string | null = null): void {
+    if (outcome) this.setModel(outcome, model);
+    else
+      this.update({
+        model: { ...UNKNOWN_MODEL_HEALTH, state: 'ok', model: model ?? this.state.model.model, at: new Date().toISOString() },
+      });
+  }
+
+  private setModel(outcome: ModelFailure, model: string | null): void {
+    const at = new Date().toISOString();
+    const { reason, message, retryAt } = outcome;
+    this.update({ model: { state: 'failing', reason, message, retryAt, model: model ?? this.state.model.model, at } });
   }
 
   /** "provider/model" ids OpenCode offers (for the settings panel); never keys. */
@@ -182,6 +209,10 @@ export class OpencodeLink {
       await this.setReady(this.current.url, this.process?.authHeader() ?? null);
     if (this.state.state === 'starting') await this.waitReady();
     if (this.state.state !== 'ready' || !this.current) throw this.unavailable();
+    // A provider may have been connected since (opencode auth login): look again before failing the run.
+    if (this.state.model.reason === 'no-model') await this.checkProviders(this.current.url, this.process?.authHeader() ?? null);
+    const model = this.state.model;
+    if (model.reason === 'no-model') throw new ModelFailedError(failure('no-model', model.model, ''), null);
     return this.current.runner;
   }
 

@@ -2,6 +2,7 @@ import type { Message, OpencodeClient, Part } from '@opencode-ai/sdk/v2';
 import type { ActivityEntry } from '../../shared/activity.js';
 import type { AgentPhase } from '../../shared/task.js';
 import type { OpencodeEvent } from './event-stream.js';
+import { classifyModelError, classifyRetry, isFinal, ModelFailedError, type ModelFailure } from './model-errors.js';
 import { errorMessage, PartActivity, tokenCount } from './part-activity.js';
 import { PhaseAbortedError, PhaseFailedError } from './phase-errors.js';
 import { askedRequest, type RequestSignal, repliedRequest } from './request-channel.js';
@@ -21,6 +22,10 @@ export interface PhaseResult {
 export class SessionWatch {
   readonly activity: PartActivity;
   error: string | null = null;
+  /** The model's failure, when the run failed (or is being stopped) because of the model. */
+  modelFailure: ModelFailure | null = null;
+  /** "provider/model" the run uses, once OpenCode says. */
+  model: string | null = null;
   aborted = false;
   /** Settles when the session goes idle, or with 'closed' when the runner closes. */
   readonly done: Promise<'idle' | 'closed'>;
@@ -57,9 +62,13 @@ export class SessionWatch {
 
   handle(event: OpencodeEvent): void {
     switch (event.type) {
-      case 'message.updated':
-        this.activity.message(event.properties.info);
+      case 'message.updated': {
+        const info = event.properties.info;
+        const ref = info.role === 'assistant' ? info : info.model;
+        if (ref?.providerID) this.model = `${ref.providerID}/${ref.modelID}`;
+        this.activity.message(info);
         break;
+      }
       case 'message.part.updated':
         this.activity.part(event.properties.part);
         break;
@@ -70,6 +79,7 @@ export class SessionWatch {
         if (event.properties.status.type === 'retry') {
           const { attempt, message } = event.properties.status;
           this.activity.error(`retrying (attempt ${attempt}): ${message}`, attempt);
+          this.#retrying(classifyRetry(event.properties.status, this.model));
         } else if (event.properties.status.type === 'idle') this.settle('idle');
         break;
       case 'session.idle':
@@ -89,6 +99,17 @@ export class SessionWatch {
         this.request(repliedRequest(event)!);
         break;
     }
+  }
+
+  /**
+   * OpenCode retries a failing model call for about a minute. A model that cannot be reached or
+   * refuses the key will not answer on the next try: stop the run now and say what to fix.
+   */
+  #retrying(failure: ModelFailure): void {
+    if (!isFinal(failure.reason) || this.modelFailure) return;
+    this.modelFailure = failure;
+    void this.#client.session.abort({ sessionID: this.sessionId, directory: this.directory }).catch(() => undefined);
+    this.settle('idle');
   }
 
   /** Tells the request listener, if any; a failing listener must not break the run. */
@@ -123,6 +144,8 @@ export class SessionWatch {
     const { sessionId } = this;
     const assistants = messages.flatMap((m) => (m.info.role === 'assistant' ? [{ info: m.info, parts: m.parts }] : []));
     const failed = assistants.find((m) => m.info.error)?.info.error;
+    const model = this.modelFailure ?? classifyModelError(failed, this.model);
+    if (model) throw new ModelFailedError(model, sessionId);
     if (this.aborted || failed?.name === 'MessageAbortedError') throw new PhaseAbortedError('the phase was aborted', sessionId);
     if (this.error) throw new PhaseFailedError(this.error, sessionId);
     if (failed) throw new PhaseFailedError(errorMessage(failed), sessionId);
@@ -146,6 +169,7 @@ export class SessionWatch {
     }
     // opencode may report the same failure twice, the second time with a stack trace.
     if (this.error) return;
+    this.modelFailure ??= classifyModelError(error, this.model);
     this.error = errorMessage(error);
     this.activity.error(this.error);
   }

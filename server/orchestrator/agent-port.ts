@@ -1,5 +1,6 @@
 import type { OpencodeState } from '../../shared/events.js';
 import type { AgentRunner } from '../opencode/agent-runner.js';
+import type { ModelFailure } from '../opencode/model-errors.js';
 import type { RequestAnswers } from '../opencode/request-channel.js';
 
 /** What a phase needs of an agent: the real one is `AgentRunner` on OpenCode; tests inject their own. */
@@ -15,4 +16,6 @@ export interface AgentLink {
   /** The agent once it is ready; a PreconditionError when it is not. */
   runner(): Promise<PhaseAgent>;
   close(): Promise<void>;
+  /** The outcome of the last model call: null when a phase finished, else the model's failure. */
+  modelOutcome?(failure: ModelFailure | null): void;
 }

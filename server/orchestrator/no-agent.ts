@@ -1,5 +1,5 @@
 import type { ErrorReason } from '../../shared/errors.js';
-import type { OpencodeState } from '../../shared/events.js';
+import { type OpencodeState, UNKNOWN_MODEL_HEALTH } from '../../shared/events.js';
 import { PreconditionError } from '../errors.js';
 import type { AgentActions } from './agent-actions.js';
 import { NO_REQUESTS } from './requests.js';
@@ -26,5 +26,12 @@ export class NoAgent implements AgentActions {
   hasWork: AgentActions['hasWork'] = async () => false;
   models = async () => [];
   readonly requests = NO_REQUESTS;
-  status = (): OpencodeState => ({ state: 'unavailable', url: null, reason: this.reason, managed: false, demo: false });
+  status = (): OpencodeState => ({
+    state: 'unavailable',
+    url: null,
+    reason: this.reason,
+    managed: false,
+    demo: false,
+    model: UNKNOWN_MODEL_HEALTH,
+  });
 }

@@ -7,6 +7,7 @@ import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
 import { within } from '../lib/within.js';
+import { ModelFailedError } from '../opencode/model-errors.js';
 import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-errors.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
@@ -104,8 +105,8 @@ export class Orchestrator implements AgentActions {
     this.assertIdle(id);
     assertAllowed('merge', task);
     const row = transitionFor('merge', task.status)!;
-    await this.branches.merge(task);
-    return this.store.tasks.patch(id, { status: row.to, run: null, error: null });
+    const mergeCommit = await this.branches.merge(task);
+    return this.store.tasks.patch(id, { status: row.to, run: null, error: null, mergeCommit });
   }
 
   /** Merges the base into the task branch; a conflict is handed to the agent in the `conflicts` phase. */
@@ -233,6 +234,7 @@ export class Orchestrator implements AgentActions {
           job.inPhase = true;
           phase = await this.phases.run(runner, id, current, signal, session);
           session = undefined;
+          this.link.modelOutcome?.(null);
         } finally {
           job.inPhase = false;
           this.slots.release();
@@ -251,11 +253,15 @@ export class Orchestrator implements AgentActions {
     if (!task) return;
     const reason = errorMessage(err);
     if (!aborted && task.run?.state === 'waiting') return this.requests.interrupted(id, phase, reason);
+    const model = !aborted && err instanceof ModelFailedError ? err : null;
+    if (model) this.link.modelOutcome?.(model);
     const message = aborted
       ? `Stopped during ${phase}; retry to run it again.`
-      : err instanceof OpencodeStoppedError || err instanceof OpencodeUnreachableError || this.link.status().state !== 'ready'
-        ? `${phase} failed: OpenCode stopped (${reason}); it restarts on its own: retry once it is ready.`
-        : `${phase} failed: ${reason}`;
+      : model
+        ? `${phase} failed: ${model.message}`
+        : err instanceof OpencodeStoppedError || err instanceof OpencodeUnreachableError || this.link.status().state !== 'ready'
+          ? `${phase} failed: OpenCode stopped (${reason}); it restarts on its own: retry once it is ready.`
+          : `${phase} failed: ${reason}`;
     this.store.activity.append(id, {
       kind: aborted ? 'phase' : 'error',
       at: new Date().toISOString(),
@@ -266,6 +272,7 @@ export class Orchestrator implements AgentActions {
       .patch(id, {
         run: { ...(task.run ?? queuedRun(phase)), phase, state: aborted ? 'aborted' : 'failed', activity: null },
         error: message,
+        ...(model ? { errorReason: model.reason } : {}),
       })
       .catch((e) => console.error(`could not record the failure of ${id}:`, e));
   }

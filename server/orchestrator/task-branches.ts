@@ -2,6 +2,7 @@ import type { TaskDiff } from '../../shared/api.js';
 import { branchOf, type Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import { mergeCommitDiff } from '../git/diff.js';
 import type { Repo } from '../git/repo.js';
 import { cancelMerge, type MergeBaseResult, mergeBaseInto } from '../git/update.js';
 import { branchDiff, MergeBlockedError, mergeBranch, removeWorktree, worktreeExists } from '../git/worktrees.js';
@@ -17,12 +18,15 @@ export class TaskBranches {
     private readonly bus: EventBus,
   ) {}
 
-  /** Merges the branch into the base and removes the worktree; a refusal is recorded on the task and thrown. */
-  async merge(task: Task): Promise<void> {
+  /** Merges the branch into the base and removes the worktree; the merge commit, or a refusal recorded on the task and thrown. */
+  async merge(task: Task): Promise<string> {
     const branch = branchOf(task);
     const base = this.store.config.get().baseBranch;
+    let sha: string;
     try {
-      await this.phases.gitLock(() => mergeBranch(this.repo, { branch, base, message: `Merge ${branch}: ${task.title}` }));
+      ({ sha } = await this.phases.gitLock(() =>
+        mergeBranch(this.repo, { branch, base, message: `Merge ${branch}: ${task.title}` }),
+      ));
     } catch (err) {
       const blocked = err instanceof MergeBlockedError ? err : null;
       const message = blocked ? blocked.message : `the merge failed: ${errorMessage(err)}`;
@@ -30,6 +34,7 @@ export class TaskBranches {
       throw new PreconditionError(message, blocked?.reason ?? 'internal');
     }
     await this.remove(task);
+    return sha;
   }
 
   /**
@@ -65,6 +70,8 @@ export class TaskBranches {
   }
 
   async diff(task: Task): Promise<TaskDiff> {
+    // Merged: the branch is gone, the merge commit keeps what it brought in.
+    if (task.status === 'done' && task.mergeCommit) return mergeCommitDiff(this.repo, task.mergeCommit);
     await this.assertBranch(task);
     return branchDiff(this.repo, { branch: task.branch!, base: this.store.config.get().baseBranch });
   }

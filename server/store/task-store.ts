@@ -183,7 +183,7 @@ export class TaskStore {
         const next =
           patch === null
             ? current.parsed.task
-            : Task.parse({ ...current.parsed.task, ...patch, id, updatedAt: new Date().toISOString() });
+            : Task.parse({ ...current.parsed.task, ...withErrorReason(patch), id, updatedAt: new Date().toISOString() });
         const text: string = patch === null ? current.text : serializeTask(next, current.parsed.raw);
         // A hand edit that landed while we computed or wrote must not be overwritten: start again from it.
         const result = await replaceIfUnchanged(file, text, expected);
@@ -299,4 +299,9 @@ export class TaskStore {
     this.sorted = null;
     if (this.listCache.size) this.listCache = new Map();
   }
+}
+
+/** A new `error` without a reason of its own drops the old one: a reason never outlives its error. */
+function withErrorReason(patch: TaskPatch): TaskPatch {
+  return 'error' in patch && !('errorReason' in patch) ? { ...patch, errorReason: undefined } : patch;
 }

@@ -4,11 +4,11 @@ import type { TaskStatus } from '../../shared/task.js';
 import { startAgentStudio, stopModels } from '../helpers/agent-studio.js';
 import { waitFor } from '../helpers/wait.js';
 import { useBoardBrowser } from './board-session.js';
-import { dragCard, screenshot } from './browser.js';
+import { cardNamed, dragCard, screenshot } from './browser.js';
 
 const session = useBoardBrowser(stopModels);
 
-const card = (page: Page, title: string) => page.getByRole('article', { name: title, exact: true });
+const card = (page: Page, title: string) => cardNamed(page, title);
 
 async function centre(locator: ReturnType<Page['locator']>) {
   const box = await locator.boundingBox();
@@ -18,7 +18,7 @@ async function centre(locator: ReturnType<Page['locator']>) {
 
 /** Waits for the card to show in a column; scrolls the board so that column is on screen. */
 async function cardIn(page: Page, title: string, status: TaskStatus, timeout: number) {
-  const located = page.locator(`[data-column="${status}"]`).getByRole('article', { name: title, exact: true });
+  const located = cardNamed(page.locator(`[data-column="${status}"]`), title);
   await located.waitFor({ timeout });
   await located.scrollIntoViewIfNeeded();
   return located;
@@ -30,7 +30,7 @@ describe('the board drives a real OpenCode with the scripted model', { timeout: 
     const task = await client.tasks.create.mutate({ title: 'Write release notes', description: 'Summarise the release.' });
     const board = await session.open(studio, { width: 1600, height: 900 });
     const { page } = board;
-    await page.getByTestId('opencode-status').filter({ hasText: 'OpenCode ready' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('opencode-status').filter({ hasText: 'OpenCode up' }).waitFor({ timeout: 60_000 });
 
     await dragCard(page, await centre(card(page, 'Write release notes')), await centre(page.getByTestId('column-planning')));
     await cardIn(page, 'Write release notes', 'plan_review', 60_000);

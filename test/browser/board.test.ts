@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startStudio } from '../helpers/studio.js';
 import { waitFor } from '../helpers/wait.js';
 import { useBoardBrowser } from './board-session.js';
-import { dragCard, type openBoard } from './browser.js';
+import { cardNamed, dragCard, type openBoard } from './browser.js';
 
 const session = useBoardBrowser();
 
@@ -13,7 +13,7 @@ async function open(studio: { openUrl: string }, options?: Parameters<typeof ope
   return (await session.open(studio, options)).page;
 }
 
-const card = (page: Page, title: string) => page.getByRole('article', { name: title, exact: true });
+const card = (page: Page, title: string) => cardNamed(page, title);
 const column = (page: Page, status: string) => page.getByTestId(`column-${status}`);
 const titlesIn = (page: Page, status: string) => column(page, status).locator('.card-title').allInnerTexts();
 
@@ -241,7 +241,7 @@ describe('the board', () => {
     await page.getByTestId('no-token').filter({ hasText: 'no longer valid' }).waitFor();
   });
 
-  it('shows "reconnecting" when the connection drops and catches up without a reload', async () => {
+  it('says plainly that the studio is unreachable when the connection drops, and catches up without a reload', async () => {
     const { studio, client } = await startStudio();
     let online = true;
     const sockets: Array<{ close(): Promise<void> }> = [];
@@ -262,7 +262,7 @@ describe('the board', () => {
 
     online = false;
     await Promise.all(sockets.splice(0).map((ws) => ws.close()));
-    await page.getByTestId('connection').filter({ hasText: 'Reconnecting' }).waitFor();
+    await page.getByTestId('outage').waitFor();
     await client.tasks.create.mutate({ title: 'While away' });
     const before = await client.tasks.list.query();
     await client.tasks.update.mutate({ id: before[0]!.id, title: 'Renamed while away' });
@@ -270,7 +270,7 @@ describe('the board', () => {
     online = true;
     await card(page, 'While away').waitFor({ timeout: 10_000 });
     await card(page, 'Renamed while away').waitFor();
-    await page.getByTestId('connection').waitFor({ state: 'detached' });
+    await page.getByTestId('outage').waitFor({ state: 'detached' });
     expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker), 'no reload').toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SCREENSHOTS = path.join(ROOT, 'test-results/screenshots');
@@ -104,4 +104,10 @@ export async function dragCard(page: Page, from: { x: number; y: number }, to: {
   await page.mouse.move(from.x + 8, from.y + 8, { steps: 2 });
   await page.mouse.move(to.x, to.y, { steps: 12 });
   await page.mouse.up();
+}
+
+/** A card by its title: its accessible name is the title, then what it is doing (", Review, needs you"). */
+export function cardNamed(scope: Page | Locator, title: string): Locator {
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return scope.getByRole('article', { name: new RegExp(`^${escaped}(, |$)`) });
 }

@@ -4,12 +4,12 @@ import type { TaskStatus } from '../../shared/task.js';
 import { startAgentStudio, stopModels } from '../helpers/agent-studio.js';
 import { waitFor } from '../helpers/wait.js';
 import { useBoardBrowser } from './board-session.js';
-import { dragCard } from './browser.js';
+import { cardNamed, dragCard } from './browser.js';
 
 const session = useBoardBrowser(stopModels);
 
 const TITLE = 'Write a contributing guide';
-const card = (page: Page) => page.getByRole('article', { name: TITLE, exact: true });
+const card = (page: Page) => cardNamed(page, TITLE);
 
 async function centre(locator: ReturnType<Page['locator']>) {
   const box = await locator.boundingBox();
@@ -28,7 +28,7 @@ async function lookAround(page: Page) {
 }
 
 async function waitColumn(page: Page, status: TaskStatus, timeout: number) {
-  await page.locator(`[data-column="${status}"]`).getByRole('article', { name: TITLE, exact: true }).waitFor({ timeout });
+  await cardNamed(page.locator(`[data-column="${status}"]`), TITLE).waitFor({ timeout });
 }
 
 describe('a walk through the demo, as README tells it', { timeout: 240_000 }, () => {
@@ -41,7 +41,7 @@ describe('a walk through the demo, as README tells it', { timeout: 240_000 }, ()
     page.on('response', (res) => {
       if (res.status() >= 400) failed.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
     });
-    await page.getByTestId('opencode-status').filter({ hasText: 'OpenCode ready' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('opencode-status').filter({ hasText: 'OpenCode up' }).waitFor({ timeout: 120_000 });
 
     await lookAround(page);
     await dragCard(page, await centre(card(page)), await centre(page.getByTestId('column-planning')));

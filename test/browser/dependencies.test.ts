@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { startStudio } from '../helpers/studio.js';
 import { waitFor } from '../helpers/wait.js';
 import { useBoardBrowser } from './board-session.js';
-import { dragCard, screenshot } from './browser.js';
+import { cardNamed, dragCard, screenshot } from './browser.js';
 
 const session = useBoardBrowser();
 
-const card = (page: Page, title: string) => page.getByRole('article', { name: title, exact: true });
+const card = (page: Page, title: string) => cardNamed(page, title);
 
 async function centre(locator: ReturnType<Page['locator']>) {
   const box = await locator.boundingBox();

@@ -3,37 +3,18 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { ActivityEntry } from '../../shared/activity.js';
-import type { Task } from '../../shared/task.js';
-import { startStudio } from '../helpers/studio.js';
-import { git, tempRepo } from '../helpers/temp-repo.js';
 import { useBoardBrowser } from './board-session.js';
-import { type BoardPage, type openBoard, ROOT, screenshot } from './browser.js';
-import { commitOnBranch, DARK_MODE_CHANGES, SAMPLE_FILES, seedBoard, showingAgent } from './fixtures.js';
+import { type BoardPage, cardNamed, type openBoard, ROOT, screenshot } from './browser.js';
+import { showcase } from './fixtures.js';
 
 const session = useBoardBrowser();
 
 const at = new Date().toISOString();
 
-/** A studio over a sample repo with a real `studio/dark-mode` branch, and the showcase board. */
-async function showcase(log = new Map<string, ActivityEntry[]>()) {
-  const root = await tempRepo();
-  for (const [file, text] of Object.entries(SAMPLE_FILES)) {
-    await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
-    await fs.writeFile(path.join(root, file), text);
-  }
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', 'sample app');
-  await commitOnBranch(root, 'studio/dark-mode', DARK_MODE_CHANGES);
-  const started = await startStudio({ root, agent: showingAgent(log) });
-  const tasks = await seedBoard(started.studio);
-  const byTitle = (title: string): Task => tasks.find((t) => t.title === title)!;
-  return { ...started, log, byTitle };
-}
-
 const open = (studio: { openUrl: string }, options?: Parameters<typeof openBoard>[2]): Promise<BoardPage> =>
   session.open(studio, options);
 
-const card = (page: Page, title: string) => page.getByRole('article', { name: title, exact: true });
+const card = (page: Page, title: string) => cardNamed(page, title);
 
 describe('cards and the task drawer', () => {
   it('cards show live work, queued and failed runs, review iterations and usage (screenshots at 1280 and 390 px)', async () => {
@@ -46,7 +27,7 @@ describe('cards and the task drawer', () => {
     expect(await card(page, 'Split the settings page into sections').getByTestId('run-state').textContent()).toBe('Queued');
     expect(await card(page, 'Migrate to the new OpenCode SDK').getByTestId('run-state').textContent()).toBe('Failed');
     const review = await card(page, 'Follow the system theme').textContent();
-    expect(review).toContain('↻ 2');
+    expect(review).toContain('review round 2');
     expect(review).toContain('approved');
     const counts = await page.locator('[data-column] [data-testid="count"]').allInnerTexts();
     expect(counts).toEqual(['3', '1', '1', '3', '1', '1', '1']);
@@ -164,7 +145,7 @@ describe('cards and the task drawer', () => {
       expect(await actions.getByRole('button').allInnerTexts(), title).toEqual(buttons);
     };
     await expectActions('Add a keyboard shortcut help panel', ['Start', 'Delete']);
-    await expectActions('Export the board as CSV', ['Approve plan', 'Request changes', 'Update from main', 'Delete']);
+    await expectActions('Export the board as CSV', ['Approve plan', 'Request changes', 'Delete']);
     await expectActions('Migrate to the new OpenCode SDK', ['Retry', 'Delete']);
     await expectActions('Split the settings page into sections', ['Abort', 'Delete']);
 

@@ -5,8 +5,10 @@ import { openRepo } from '../../server/git/repo.js';
 import type { StudioServer, StudioServerOptions } from '../../server/index.js';
 import { NoAgent } from '../../server/orchestrator/no-agent.js';
 import type { ActivityEntry } from '../../shared/activity.js';
+import { UNKNOWN_MODEL_HEALTH } from '../../shared/events.js';
 import type { Task, TaskRun } from '../../shared/task.js';
-import { git } from '../helpers/temp-repo.js';
+import { startStudio } from '../helpers/studio.js';
+import { git, tempRepo } from '../helpers/temp-repo.js';
 
 /**
  * An agent that runs nothing but answers `diff` from a real git branch and `activity` from a
@@ -21,7 +23,14 @@ export function showingAgent(log: Map<string, ActivityEntry[]>): StudioServerOpt
         return branchDiff(repo, { branch: task.branch ?? `studio/${id}`, base: store.config.get().baseBranch });
       },
       activity: async (id: string) => log.get(id) ?? [],
-      status: () => ({ state: 'ready' as const, url: 'http://127.0.0.1:4096', reason: null, managed: true, demo: false }),
+      status: () => ({
+        state: 'ready' as const,
+        url: 'http://127.0.0.1:4096',
+        reason: null,
+        managed: true,
+        demo: false,
+        model: UNKNOWN_MODEL_HEALTH,
+      }),
     });
   };
 }
@@ -169,4 +178,20 @@ export async function seedBoard(studio: StudioServer, seeds: Seed[] = SHOWCASE):
     );
   }
   return made;
+}
+
+/** A studio over a sample repo with a real `studio/dark-mode` branch, and the showcase board. */
+export async function showcase(log = new Map<string, ActivityEntry[]>()) {
+  const root = await tempRepo();
+  for (const [file, text] of Object.entries(SAMPLE_FILES)) {
+    await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await fs.writeFile(path.join(root, file), text);
+  }
+  git(root, 'add', '-A');
+  git(root, 'commit', '-q', '-m', 'sample app');
+  await commitOnBranch(root, 'studio/dark-mode', DARK_MODE_CHANGES);
+  const started = await startStudio({ root, agent: showingAgent(log) });
+  const tasks = await seedBoard(started.studio);
+  const byTitle = (title: string): Task => tasks.find((t) => t.title === title)!;
+  return { ...started, log, byTitle };
 }

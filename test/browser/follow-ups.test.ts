@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startStudio } from '../helpers/studio.js';
 import { useBoardBrowser } from './board-session.js';
+import { cardNamed } from './browser.js';
 
 const session = useBoardBrowser();
-const card = (page: Page, title: string) => page.getByRole('article', { name: title, exact: true });
+const card = (page: Page, title: string) => cardNamed(page, title);
 
 describe('follow-up tasks on the board', () => {
   it('a follow-up made from the terminal shows its parent, and the parent counts its follow-ups, live', async () => {

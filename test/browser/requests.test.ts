@@ -8,7 +8,7 @@ import { startAgentStudio, stopModels } from '../helpers/agent-studio.js';
 import { startStudio } from '../helpers/studio.js';
 import { waitFor } from '../helpers/wait.js';
 import { useBoardBrowser } from './board-session.js';
-import { screenshot } from './browser.js';
+import { cardNamed, screenshot } from './browser.js';
 
 const session = useBoardBrowser(stopModels);
 
@@ -62,12 +62,12 @@ describe('a person answers the agent from the board', { timeout: 240_000 }, () =
       },
     });
     const { page } = board;
-    await page.getByTestId('opencode-status').filter({ hasText: 'OpenCode ready' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('opencode-status').filter({ hasText: 'OpenCode up' }).waitFor({ timeout: 60_000 });
     await page.getByTestId('notifications').click();
     await page.locator('[data-testid="notifications"][aria-pressed="true"]').waitFor();
 
     await client.tasks.start.mutate({ id: task.id });
-    const card = page.getByRole('article', { name: 'Touch a file', exact: true });
+    const card = cardNamed(page, 'Touch a file');
     await card.getByTestId('run-state').filter({ hasText: 'Needs you' }).waitFor({ timeout: 60_000 });
     expect(await card.getByTestId('run-detail').textContent()).toMatch(/bash: touch from-the-board\.txt.*slot/);
     await waitFor(async () => (await page.title()).startsWith('(1) '), 'the count in the title', 10_000);
@@ -83,10 +83,10 @@ describe('a person answers the agent from the board', { timeout: 240_000 }, () =
 
     // The counter filters the board to the tasks that need a person.
     await page.getByTestId('needs-you').click();
-    await page.getByRole('article', { name: 'Not needed now', exact: true }).waitFor({ state: 'detached' });
+    await cardNamed(page, 'Not needed now').waitFor({ state: 'detached' });
     expect(await card.isVisible()).toBe(true);
     await page.getByTestId('needs-you').click();
-    await page.getByRole('article', { name: 'Not needed now', exact: true }).waitFor();
+    await cardNamed(page, 'Not needed now').waitFor();
 
     await card.click();
     const request = page.getByTestId('request');
@@ -113,7 +113,7 @@ describe('a person answers the agent from the board', { timeout: 240_000 }, () =
     );
 
     // In Review the task still needs a person: the count stays, now for the review.
-    await page.locator('[data-column="review"]').getByRole('article', { name: 'Touch a file' }).waitFor({ timeout: 90_000 });
+    await cardNamed(page.locator('[data-column="review"]'), 'Touch a file').waitFor({ timeout: 90_000 });
     expect(await page.getByTestId('needs-you').textContent()).toMatch(/^1 needs you/);
     expect(await page.title()).toMatch(/^\(1\) /);
   });

@@ -5,7 +5,7 @@ import type { Task } from '../../shared/task.js';
 import { fastDemoResponder, startAgentStudio, stopModels } from '../helpers/agent-studio.js';
 import { waitFor } from '../helpers/wait.js';
 import { useBoardBrowser } from './board-session.js';
-import { screenshot } from './browser.js';
+import { cardNamed, screenshot } from './browser.js';
 
 const session = useBoardBrowser(stopModels);
 
@@ -63,7 +63,7 @@ describe('review comments on diff lines, with a real OpenCode and the scripted m
     await settle(client, task.id, 'review');
 
     const { page } = await session.open(studio, { width: 1400, height: 900 });
-    await page.getByRole('article', { name: 'Write release notes', exact: true }).click();
+    await cardNamed(page, 'Write release notes').click();
     await page.getByRole('tab', { name: 'Changes' }).click();
     const notes = `notes/${task.id}.md`;
     await page.getByTestId('diff').getByText(WRITTEN_BY).waitFor();

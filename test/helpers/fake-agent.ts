@@ -6,7 +6,7 @@ import type { RunPhaseInput } from '../../server/opencode/agent-runner.js';
 import type { AgentLink, PhaseAgent } from '../../server/orchestrator/agent-port.js';
 import { Orchestrator } from '../../server/orchestrator/orchestrator.js';
 import type { StudioStore } from '../../server/store/studio-store.js';
-import type { OpencodeState } from '../../shared/events.js';
+import { type OpencodeState, UNKNOWN_MODEL_HEALTH } from '../../shared/events.js';
 import type { AgentPhase } from '../../shared/task.js';
 
 /** What a fake phase answers; implementation and fix also write `path` in the worktree. */
@@ -59,7 +59,7 @@ export class FakeAgent implements PhaseAgent {
 export class FakeLink implements AgentLink {
   constructor(readonly agent: PhaseAgent = new FakeAgent()) {}
   status(): OpencodeState {
-    return { state: 'ready', url: 'fake://agent', reason: null, managed: false, demo: false };
+    return { state: 'ready', url: 'fake://agent', reason: null, managed: false, demo: false, model: UNKNOWN_MODEL_HEALTH };
   }
   async models(): Promise<string[]> {
     return [];

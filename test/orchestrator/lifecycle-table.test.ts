@@ -52,7 +52,8 @@ describe('the lifecycle table is the one home of the transitions', () => {
   });
 
   it('the drawer offers what the table allows, and nothing while the agent works', () => {
-    expect(labels({ status: 'plan_review', run: null })).toEqual(['Approve plan', 'Request changes', 'Update from base']);
+    // A plan has no commits on its branch yet: nothing to update from the base.
+    expect(labels({ status: 'plan_review', run: null })).toEqual(['Approve plan', 'Request changes']);
     expect(labels({ status: 'review', run: null })).toEqual(['Merge', 'Request changes', 'Update from base']);
     const running = {
       phase: 'review',

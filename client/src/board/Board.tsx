@@ -1,7 +1,10 @@
 import { createSelector, For, Show } from 'solid-js';
 import { moveRule } from '../../../shared/lifecycle.js';
+import { TASK_STATUSES } from '../../../shared/statuses.js';
 import type { Task, TaskStatus } from '../../../shared/task.js';
 import { COLUMNS } from '../lib/columns.js';
+import { columns, loaded } from '../state/board.js';
+import { filtering, setLabel, setNeedsYouOnly, setQuery } from '../state/filter.js';
 import { closeTask, openTask, route } from '../state/route.js';
 import { cardKey, dropAt } from './board-moves.js';
 import { Column } from './Column.js';
@@ -34,8 +37,23 @@ export function Board(props: { onAdd(): void }) {
     return target?.status === status && dropState(status) === 'allowed' ? target.lineTop : null;
   };
 
+  const noMatches = () => loaded() && filtering() && TASK_STATUSES.every((s) => columns().shown[s].length === 0);
+  const clearFilters = () => {
+    setQuery('');
+    setLabel(null);
+    setNeedsYouOnly(false);
+  };
+
   return (
     <main class="board" data-board data-testid="board">
+      <Show when={noMatches()}>
+        <p class="no-matches" role="status" data-testid="no-matches">
+          No task matches.
+          <button type="button" class="button small" onClick={clearFilters}>
+            Show all tasks
+          </button>
+        </p>
+      </Show>
       <For each={COLUMNS}>
         {(status) => (
           <Column

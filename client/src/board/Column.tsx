@@ -28,6 +28,7 @@ export function Column(props: ColumnProps) {
   return (
     <section
       class={`column drop-${props.dropState}`}
+      classList={{ 'is-empty': loaded() && total() === 0 }}
       data-column={props.status}
       data-testid={`column-${props.status}`}
       aria-labelledby={headingId}
@@ -53,8 +54,8 @@ export function Column(props: ColumnProps) {
           </button>
         </Show>
       </header>
-      <Show when={loaded() && shown().length === 0}>
-        <p class="column-empty">{filtering() ? 'No matches.' : (EMPTY[props.status] ?? 'Empty.')}</p>
+      <Show when={loaded() && total() === 0}>
+        <p class="column-empty">{EMPTY[props.status] ?? 'Empty.'}</p>
       </Show>
       <CardList tasks={shown()} handlers={props.handlers} />
       <Show when={props.dropLine !== null}>

@@ -1,9 +1,10 @@
 import { For, Show } from 'solid-js';
 import type { Task } from '../../../shared/task.js';
 import { blockedText } from '../lib/blocked.js';
+import { COLUMN_TITLES } from '../lib/columns.js';
 import { formatCost, formatTokens } from '../lib/format.js';
 import { labelHue } from '../lib/labels.js';
-import { runBadge } from '../lib/run-state.js';
+import { needsYou, runBadge } from '../lib/run-state.js';
 import { columns, liveTask } from '../state/board.js';
 import { Icon } from '../ui/Icon.js';
 
@@ -118,14 +119,17 @@ export function CardBody(props: { task: Task }) {
       <Show when={props.task.iteration > 0 || props.task.verdict || usage().tokens > 0 || usage().cost > 0}>
         <div class="card-meta">
           <Show when={props.task.iteration > 0}>
-            <span class="meta-chip" title={`AI review iteration ${props.task.iteration}`}>
-              ↻ {props.task.iteration}
+            <span
+              class="meta-chip"
+              title={`The AI reviewed this branch ${props.task.iteration} time${props.task.iteration === 1 ? '' : 's'} (each round can send it back for a fix)`}
+            >
+              review round {props.task.iteration}
             </span>
           </Show>
           <Show when={props.task.verdict}>
             {(v) => (
-              <span class={`meta-chip verdict-${v()}`}>
-                {v() === 'approved' ? 'approved' : v() === 'unclear' ? 'unclear' : 'changes'}
+              <span class={`meta-chip verdict-${v()}`} title={VERDICT_TITLES[v()]}>
+                {VERDICT_TEXT[v()]}
               </span>
             )}
           </Show>
@@ -138,6 +142,31 @@ export function CardBody(props: { task: Task }) {
       </Show>
     </>
   );
+}
+
+const VERDICT_TEXT = {
+  approved: 'AI approved',
+  unclear: 'AI verdict unclear',
+  changes_requested: 'AI asked for changes',
+} as const;
+const VERDICT_TITLES = {
+  approved: 'The last AI review approved the branch',
+  unclear: 'The last AI review ended without a clear verdict: read it in the Review tab',
+  changes_requested: 'The last AI review asked for changes',
+} as const;
+
+/** What a screen reader says for a card: its title, column, what the agent is doing, and whether it waits on something. */
+export function cardName(task: Task): string {
+  const badge = runBadge(task);
+  const run = badge ? (badge.kind === 'live' ? `agent working: ${badge.text}` : badge.text.toLowerCase()) : null;
+  const parts = [
+    task.title,
+    COLUMN_TITLES[task.status],
+    run,
+    blockedText(task) ? 'blocked' : null,
+    needsYou(task) ? 'needs you' : null,
+  ];
+  return [...new Set(parts.filter((p): p is string => !!p))].join(', ');
 }
 
 /** What the board does with its cards; the same for every card. */
@@ -166,7 +195,7 @@ export function TaskCard(props: CardProps) {
         live: props.task.run?.state === 'running',
       }}
       tabindex="0"
-      aria-label={props.task.title}
+      aria-label={cardName(props.task)}
       data-task-id={props.task.id}
       data-index={props.index}
       onPointerDown={(e) => props.handlers.onPointerDown(e, props.task, el)}

@@ -1,7 +1,10 @@
+import { moveRule } from '../../../shared/lifecycle.js';
 import type { Task, TaskStatus } from '../../../shared/task.js';
 import { COLUMNS } from '../lib/columns.js';
+import { focusCard } from '../lib/focus.js';
 import { orderAt } from '../lib/order.js';
 import { columns } from '../state/board.js';
+import { askConfirm } from '../state/confirm.js';
 import { moveTask } from '../state/task-actions.js';
 import type { DropTarget } from './drag.js';
 
@@ -15,10 +18,6 @@ export function dropAt(task: Task, target: DropTarget): void {
     if (now === kept) return;
   }
   void moveTask(task, target.status, orderAt(neighbours, kept));
-}
-
-function focusCard(id: string): void {
-  requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-task-id="${id}"]`)?.focus());
 }
 
 function focusIn(status: TaskStatus | undefined, index: number): void {
@@ -53,9 +52,32 @@ export function cardKey(e: KeyboardEvent, task: Task, open: (task: Task) => void
     handled();
     const status = COLUMNS[col + (e.key === 'ArrowLeft' ? -1 : 1)];
     if (!e.altKey) focusIn(status, index);
-    else if (status) {
-      dropAt(task, { status, index: columns().shown[status].length, lineTop: 0 });
-      focusCard(task.id);
-    }
+    else if (status) void keyboardMove(task, status);
   }
+}
+
+/** Column changes by key that start the agent: the question asked first. A merge asks in moveTask when comments are open. */
+const CONSEQUENCE: Partial<Record<string, { title: string; body: (t: Task) => string; confirm: string }>> = {
+  start: {
+    title: 'Start the agent?',
+    body: (t) => `Moving "${t.title}" to Planning starts the agent on it: it plans in a new worktree and branch.`,
+    confirm: 'Start',
+  },
+  approvePlan: {
+    title: 'Approve the plan?',
+    body: (t) => `Moving "${t.title}" to In progress approves its plan: the agent starts implementing it.`,
+    confirm: 'Approve plan',
+  },
+};
+
+/** Alt+← / Alt+→: a move that would start the agent asks first; a plain move happens at once. */
+async function keyboardMove(task: Task, status: TaskStatus): Promise<void> {
+  const rule = moveRule(task.status, status);
+  const ask = 'action' in rule ? CONSEQUENCE[rule.action] : undefined;
+  if (ask && !(await askConfirm({ title: ask.title, body: ask.body(task), confirm: ask.confirm }))) {
+    focusCard(task.id);
+    return;
+  }
+  dropAt(task, { status, index: columns().shown[status].length, lineTop: 0 });
+  focusCard(task.id);
 }

@@ -198,7 +198,7 @@ export function SettingsDialog(props: { onClose(): void }) {
             </p>
           )}
         </Show>
-        <div class="form-actions">
+        <div class="form-actions sticky-actions">
           <button type="button" class="button" onClick={props.onClose}>
             Cancel
           </button>

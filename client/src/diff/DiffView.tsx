@@ -1,4 +1,4 @@
-import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, type JSX, on, onCleanup, onMount, Show } from 'solid-js';
 import { commentPlace } from '../../../shared/comment-place.js';
 import { lineOf } from './annotate.js';
 import { highlight, languageOf } from './highlight.js';
@@ -7,9 +7,11 @@ import type { DiffRow, ParsedPatch } from './parse-patch.js';
 const ROW = 20;
 const FILE_ROW = 36;
 const COMMENT_ROW = 48;
+const COMPOSER_ROW = 156;
 const OVERSCAN = 30;
 
-const heightOf = (row: DiffRow) => (row.kind === 'file' ? FILE_ROW : row.kind === 'comment' ? COMMENT_ROW : ROW);
+const HEIGHTS: Partial<Record<DiffRow['kind'], number>> = { file: FILE_ROW, comment: COMMENT_ROW, composer: COMPOSER_ROW };
+const heightOf = (row: DiffRow) => HEIGHTS[row.kind] ?? ROW;
 
 /** Lines picked for a comment: one file, one side, `start..end`. */
 export type LinePick = { path: string; side: 'new' | 'old'; start: number; end: number };
@@ -36,11 +38,13 @@ function CommentRow(props: { comment: Extract<DiffRow, { kind: 'comment' }>['com
   );
 }
 
-function Row(props: { row: DiffRow; pathOf(fileRow: number): string; picking?: Picking }) {
+function Row(props: { row: DiffRow; pathOf(fileRow: number): string; picking?: Picking; composer?: () => JSX.Element }) {
   const row = props.row;
   switch (row.kind) {
     case 'comment':
       return <CommentRow comment={row.comment} />;
+    case 'composer':
+      return <div class="dr dr-composer">{props.composer?.()}</div>;
     case 'file':
       return (
         <div class="dr dr-file" data-file={row.path}>
@@ -83,7 +87,7 @@ function Row(props: { row: DiffRow; pathOf(fileRow: number): string; picking?: P
  * A unified diff as a windowed list of fixed-height rows: a 5,000-line patch renders the
  * hundred rows on screen, not five thousand.
  */
-export function DiffView(props: { diff: ParsedPatch; jump: JumpTo | null; picking?: Picking }) {
+export function DiffView(props: { diff: ParsedPatch; jump: JumpTo | null; picking?: Picking; composer?: () => JSX.Element }) {
   let scroller!: HTMLDivElement;
   const [scrollTop, setScrollTop] = createSignal(0);
   const [height, setHeight] = createSignal(600);
@@ -148,7 +152,9 @@ export function DiffView(props: { diff: ParsedPatch; jump: JumpTo | null; pickin
           style={{ height: `${offsets()[offsets().length - 1] ?? 0}px`, 'min-width': `calc(${props.diff.longest}ch + 8rem)` }}
         >
           <div class="diff-window" style={{ transform: `translateY(${offsets()[range().start] ?? 0}px)` }}>
-            <For each={visible()}>{(row) => <Row row={row} pathOf={pathOf} picking={props.picking} />}</For>
+            <For each={visible()}>
+              {(row) => <Row row={row} pathOf={pathOf} picking={props.picking} composer={props.composer} />}
+            </For>
           </div>
         </div>
       </div>

@@ -9,11 +9,16 @@ export function lineOf(row: DiffRow): { side: 'new' | 'old'; line: number } | nu
 
 /**
  * The patch with a row for each comment that is not resolved, right under the last line it
- * covers. Comments on lines the diff does not show stay out of it (the list still has them).
+ * covers, and the new comment's form under the line picked for it (`composer`). Comments on
+ * lines the diff does not show stay out of it (the list still has them).
  */
-export function annotate(parsed: ParsedPatch, comments: readonly ReviewComment[]): ParsedPatch {
+export function annotate(
+  parsed: ParsedPatch,
+  comments: readonly ReviewComment[],
+  composer: { path: string; side: 'new' | 'old'; line: number } | null = null,
+): ParsedPatch {
   const shown = comments.filter((c) => c.status !== 'resolved');
-  if (shown.length === 0) return parsed;
+  if (shown.length === 0 && !composer) return parsed;
   const byAnchor = new Map<string, ReviewComment[]>();
   for (const c of shown) {
     const key = `${c.path}\0${c.side}\0${c.endLine ?? c.line}`;
@@ -37,6 +42,10 @@ export function annotate(parsed: ParsedPatch, comments: readonly ReviewComment[]
     const at = lineOf(row);
     for (const comment of at ? (byAnchor.get(`${path}\0${at.side}\0${at.line}`) ?? []) : []) {
       rows.push({ kind: 'comment', comment });
+      owners.push(moved.get(owner) ?? -1);
+    }
+    if (at && composer && composer.path === path && composer.side === at.side && composer.line === at.line) {
+      rows.push({ kind: 'composer' });
       owners.push(moved.get(owner) ?? -1);
     }
   });

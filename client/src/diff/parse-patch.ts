@@ -3,6 +3,8 @@ import type { ReviewComment } from '../../../shared/comments.js';
 export type DiffRow =
   | { kind: 'file'; path: string; note: string | null }
   | { kind: 'comment'; comment: ReviewComment }
+  /** The form for a new comment, right under the line it is about. */
+  | { kind: 'composer' }
   | { kind: 'hunk'; text: string }
   | { kind: 'line'; type: 'add' | 'del' | 'ctx'; oldNo: number | null; newNo: number | null; text: string; file: number }
   | { kind: 'meta'; text: string };

@@ -41,8 +41,9 @@ export function ChangesTab(props: { task: Task }) {
     },
   };
 
-  // Nothing to ask for before the agent made a branch, nor once the merge removed it (a 412 otherwise).
-  const hasBranch = () => props.task.branch !== null && props.task.status !== 'done';
+  // Nothing to ask for before the agent made a branch; once merged, the merge commit has the diff.
+  const merged = () => props.task.status === 'done';
+  const hasBranch = () => (merged() ? !!props.task.mergeCommit : props.task.branch !== null);
   const load = async () => {
     const mine = ++request;
     if (!hasBranch()) return;
@@ -80,20 +81,29 @@ export function ChangesTab(props: { task: Task }) {
   });
   const parsed = createMemo(() => {
     const p = plain();
-    return p ? annotate(p, comments()) : null;
+    const at = pick();
+    return p ? annotate(p, comments(), at ? { path: at.path, side: at.side, line: at.end } : null) : null;
   });
   const totals = () =>
     (diff()?.files ?? []).reduce((t, f) => ({ add: t.add + f.additions, del: t.del + f.deletions }), { add: 0, del: 0 });
 
   return (
     <div class="tab-body changes" data-testid="changes">
-      <Show when={props.task.status !== 'done'} fallback={<p class="muted">Merged: the branch was removed.</p>}>
-        <Show when={props.task.branch} fallback={<p class="muted">No changes yet: the agent has not worked on this task.</p>}>
+      <Show
+        when={hasBranch() || !merged()}
+        fallback={<p class="muted">Merged before the studio kept merge commits: the branch was removed.</p>}
+      >
+        <Show when={hasBranch()} fallback={<p class="muted">No changes yet: the agent has not worked on this task.</p>}>
           <Show when={loaded()} fallback={<p class="muted">Loading the diff…</p>}>
             <Show when={diff()} fallback={<p class="callout callout-error">No diff: {error()}</p>}>
               {(d) => (
                 <>
                   <div class="tab-toolbar">
+                    <Show when={merged()}>
+                      <span class="meta-chip" data-testid="merged-note" title={`Merge commit ${props.task.mergeCommit}`}>
+                        merged in {props.task.mergeCommit?.slice(0, 8)}
+                      </span>
+                    </Show>
                     <span class="changes-summary">
                       {d().files.length} {d().files.length === 1 ? 'file' : 'files'} changed
                       <span class="adds">+{totals().add}</span>
@@ -115,11 +125,23 @@ export function ChangesTab(props: { task: Task }) {
                   </Show>
                   <Show when={d().files.length > 0} fallback={<p class="muted">The branch has no changes yet.</p>}>
                     <FileList files={d().files} onPick={(path) => setJump({ path })} />
-                    <CommentsPanel task={props.task} comments={comments()} onJump={setJump} />
-                    <Show when={pick()}>
-                      {(p) => <CommentComposer task={props.task} pick={p()} onDone={() => setPick(null)} />}
+                    <CommentsPanel task={props.task} comments={comments()} onJump={setJump} readOnly={merged()} />
+                    <Show when={!merged()}>
+                      <p class="hint" id="comment-hint">
+                        To comment on a line, click its <kbd>+</kbd> or reach it with <kbd>Tab</kbd> and press <kbd>Enter</kbd>.
+                        Shift-click a second line for a range.
+                      </p>
                     </Show>
-                    <DiffView diff={parsed()!} jump={jump()} picking={picking} />
+                    <DiffView
+                      diff={parsed()!}
+                      jump={jump()}
+                      picking={merged() ? undefined : picking}
+                      composer={() => (
+                        <Show when={pick()}>
+                          {(p) => <CommentComposer task={props.task} pick={p()} onDone={() => setPick(null)} />}
+                        </Show>
+                      )}
+                    />
                   </Show>
                 </>
               )}

@@ -1,10 +1,11 @@
-import { createSignal, For, Show } from 'solid-js';
+import { createSignal, For, onMount, Show } from 'solid-js';
 import { commentPlace } from '../../../shared/comment-place.js';
 import type { ReviewComment } from '../../../shared/comments.js';
 import { allows } from '../../../shared/lifecycle.js';
 import type { Task } from '../../../shared/task.js';
 import type { JumpTo, LinePick } from '../diff/DiffView.js';
 import { addComment, deleteComment, editComment, resolveComment } from '../state/comments.js';
+import { offlineReason } from '../state/project.js';
 import { requestChanges } from '../state/task-actions.js';
 
 const STATUS_TEXT = { open: 'open', outdated: 'outdated: the lines changed since', resolved: 'resolved' } as const;
@@ -13,6 +14,9 @@ const STATUS_TEXT = { open: 'open', outdated: 'outdated: the lines changed since
 export function CommentComposer(props: { task: Task; pick: LinePick; onDone(): void }) {
   const [body, setBody] = createSignal('');
   const [busy, setBusy] = createSignal(false);
+  let input!: HTMLTextAreaElement;
+  // The box opens under the line, and the typing goes into it (never to the board's shortcuts).
+  onMount(() => input.focus({ preventScroll: true }));
   const place = () => commentPlace({ path: props.pick.path, line: props.pick.start, endLine: props.pick.end });
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -35,6 +39,7 @@ export function CommentComposer(props: { task: Task; pick: LinePick; onDone(): v
         {props.pick.side === 'old' ? ' (removed lines)' : ''}
       </span>
       <textarea
+        ref={input}
         rows={3}
         aria-label={`Comment on ${place()}`}
         value={body()}
@@ -45,7 +50,7 @@ export function CommentComposer(props: { task: Task; pick: LinePick; onDone(): v
         <button type="button" class="button small" onClick={() => props.onDone()}>
           Cancel
         </button>
-        <button type="submit" class="button small primary" disabled={busy() || !body().trim()}>
+        <button type="submit" class="button small primary" disabled={busy() || !body().trim() || offlineReason() !== null}>
           Add comment
         </button>
       </div>
@@ -53,7 +58,7 @@ export function CommentComposer(props: { task: Task; pick: LinePick; onDone(): v
   );
 }
 
-function CommentItem(props: { task: Task; comment: ReviewComment; onJump(to: JumpTo): void }) {
+function CommentItem(props: { task: Task; comment: ReviewComment; onJump(to: JumpTo): void; readOnly: boolean }) {
   const c = () => props.comment;
   const [editing, setEditing] = createSignal(false);
   const [text, setText] = createSignal('');
@@ -68,33 +73,35 @@ function CommentItem(props: { task: Task; comment: ReviewComment; onJump(to: Jum
         </Show>
         <span class={`meta-chip chip-${c().status}`}>{STATUS_TEXT[c().status]}</span>
         <span class="spacer" />
-        <Show
-          when={c().status !== 'resolved'}
-          fallback={
-            <button type="button" class="button small quiet" onClick={() => void resolveComment(props.task.id, c().id, false)}>
-              Reopen
-            </button>
-          }
-        >
-          <button type="button" class="button small" onClick={() => void resolveComment(props.task.id, c().id, true)}>
-            Resolve
-          </button>
-        </Show>
-        <Show when={c().author === 'person'}>
-          <button
-            type="button"
-            class="button small quiet"
-            onClick={() => {
-              setText(c().body);
-              setEditing(true);
-            }}
+        <Show when={!props.readOnly}>
+          <Show
+            when={c().status !== 'resolved'}
+            fallback={
+              <button type="button" class="button small quiet" onClick={() => void resolveComment(props.task.id, c().id, false)}>
+                Reopen
+              </button>
+            }
           >
-            Edit
+            <button type="button" class="button small" onClick={() => void resolveComment(props.task.id, c().id, true)}>
+              Resolve
+            </button>
+          </Show>
+          <Show when={c().author === 'person'}>
+            <button
+              type="button"
+              class="button small quiet"
+              onClick={() => {
+                setText(c().body);
+                setEditing(true);
+              }}
+            >
+              Edit
+            </button>
+          </Show>
+          <button type="button" class="button small quiet" onClick={() => void deleteComment(props.task.id, c().id)}>
+            Delete
           </button>
         </Show>
-        <button type="button" class="button small quiet" onClick={() => void deleteComment(props.task.id, c().id)}>
-          Delete
-        </button>
       </div>
       <Show when={c().status === 'outdated' && c().quote.length > 0}>
         <pre class="comment-quote" title="The lines as they were when commented">
@@ -125,7 +132,7 @@ function CommentItem(props: { task: Task; comment: ReviewComment; onJump(to: Jum
 }
 
 /** Every comment on the diff; from Review, the open ones go to the agent with Request changes. */
-export function CommentsPanel(props: { task: Task; comments: ReviewComment[]; onJump(to: JumpTo): void }) {
+export function CommentsPanel(props: { task: Task; comments: ReviewComment[]; onJump(to: JumpTo): void; readOnly?: boolean }) {
   const [feedback, setFeedback] = createSignal('');
   const [busy, setBusy] = createSignal(false);
   const open = () => props.comments.filter((c) => c.status === 'open' && c.author === 'person');
@@ -141,7 +148,9 @@ export function CommentsPanel(props: { task: Task; comments: ReviewComment[]; on
     <section class="comments" data-testid="comments" aria-label="Review comments">
       <Show when={props.comments.length > 0}>
         <ul class="comment-list">
-          <For each={props.comments}>{(c) => <CommentItem task={props.task} comment={c} onJump={props.onJump} />}</For>
+          <For each={props.comments}>
+            {(c) => <CommentItem task={props.task} comment={c} onJump={props.onJump} readOnly={props.readOnly ?? false} />}
+          </For>
         </ul>
       </Show>
       <Show when={canSend()}>

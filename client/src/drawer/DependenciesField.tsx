@@ -33,7 +33,7 @@ export function DependenciesField(props: { task: Task }) {
 
   return (
     <section class="deps" data-testid="dependencies" aria-label="Dependencies">
-      <h4>Depends on</h4>
+      <h3>Depends on</h3>
       <Show when={dependsOn().length > 0} fallback={<p class="muted">No dependencies: it can start any time.</p>}>
         <ul class="dep-list">
           <For each={dependsOn()}>

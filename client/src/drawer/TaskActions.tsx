@@ -1,7 +1,9 @@
 import { createSignal, For, onCleanup, Show } from 'solid-js';
+import { guard } from '../../../shared/lifecycle.js';
 import type { Task } from '../../../shared/task.js';
 import { actionButtons } from '../lib/action-buttons.js';
-import { project } from '../state/project.js';
+import { currentTask } from '../state/board.js';
+import { offlineReason, project } from '../state/project.js';
 import { closeTask } from '../state/route.js';
 import { deleteTask, perform, requestChanges } from '../state/task-actions.js';
 
@@ -15,6 +17,9 @@ export function TaskActions(props: { task: Task }) {
   onCleanup(() => clearTimeout(disarm));
 
   const t = () => props.task;
+  /** Why a button cannot be used now: the studio is unreachable, or (Start) the task waits for others. */
+  const refusedWhy = (action: string) =>
+    offlineReason() ?? (action === 'start' ? (guard('start', t(), (id) => currentTask(id))?.message ?? null) : null);
   const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
     try {
@@ -56,8 +61,10 @@ export function TaskActions(props: { task: Task }) {
           {(b) => (
             <button
               type="button"
-              class={`button${b.primary ? ' primary' : ''}`}
-              disabled={busy()}
+              class={`button${b.primary && !refusedWhy(b.action) ? ' primary' : ''}`}
+              disabled={busy() || refusedWhy(b.action) !== null}
+              title={refusedWhy(b.action) ?? undefined}
+              aria-describedby={refusedWhy(b.action) ? 'action-refused' : undefined}
               aria-expanded={b.action === 'requestChanges' ? feedbackOpen() : undefined}
               onClick={() => (b.action === 'requestChanges' ? setFeedbackOpen((v) => !v) : run(() => perform(b.action, t())))}
             >
@@ -75,12 +82,19 @@ export function TaskActions(props: { task: Task }) {
         <button
           type="button"
           class={`button ${confirmDelete() === 'no' ? 'quiet' : 'danger'}`}
-          disabled={busy()}
+          disabled={busy() || offlineReason() !== null}
           onClick={onDelete}
         >
           {confirmDelete() === 'no' ? 'Delete' : confirmDelete() === 'yes' ? 'Confirm delete' : 'Delete with its branch'}
         </button>
       </div>
+      <Show when={actionButtons(t()).some((b) => refusedWhy(b.action))}>
+        <p class="hint warn" id="action-refused" data-testid="action-refused">
+          {actionButtons(t())
+            .map((b) => refusedWhy(b.action))
+            .find((why) => why)}
+        </p>
+      </Show>
       <Show when={confirmDelete() === 'force'}>
         <p class="hint warn">This task has a worktree or branch with the agent's work. Deleting it removes them too.</p>
       </Show>
@@ -97,7 +111,7 @@ export function TaskActions(props: { task: Task }) {
             <button type="button" class="button" onClick={() => setFeedbackOpen(false)}>
               Cancel
             </button>
-            <button type="submit" class="button primary" disabled={busy() || !feedback().trim()}>
+            <button type="submit" class="button primary" disabled={busy() || !feedback().trim() || offlineReason() !== null}>
               Send feedback
             </button>
           </div>

@@ -1,6 +1,7 @@
-import { createEffect, For, Match, on, Show, Switch } from 'solid-js';
+import { createEffect, For, Match, on, onCleanup, onMount, Show, Switch } from 'solid-js';
 import type { Task } from '../../../shared/task.js';
 import { COLUMN_TITLES } from '../lib/columns.js';
+import { focusCard } from '../lib/focus.js';
 import { useEscape } from '../lib/keyboard.js';
 import { api } from '../state/api.js';
 import { liveTask, loaded } from '../state/board.js';
@@ -61,6 +62,19 @@ function Tabs(props: { task: Task; tab: Tab }) {
 
 function Drawer(props: { task: Task; tab: Tab }) {
   useEscape(closeTask);
+  let heading!: HTMLHeadingElement;
+  const id = props.task.id;
+  // Focus goes into the drawer when it opens, and back to the card when it closes.
+  onMount(() => {
+    heading.focus({ preventScroll: true });
+    // Beside the board (wide screens), the opened card's column scrolls into view.
+    requestAnimationFrame(() =>
+      document.querySelector(`[data-task-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: 'nearest', inline: 'nearest' }),
+    );
+  });
+  onCleanup(() => {
+    if (route().taskId === null) focusCard(id);
+  });
   createEffect(
     on(
       () => props.task.id,
@@ -78,7 +92,9 @@ function Drawer(props: { task: Task; tab: Tab }) {
       <header class="drawer-header">
         <div class="drawer-heading">
           <span class={`status-chip chip-${props.task.status}`}>{COLUMN_TITLES[props.task.status]}</span>
-          <h2 data-testid="drawer-title">{props.task.title}</h2>
+          <h2 data-testid="drawer-title" tabindex="-1" ref={heading}>
+            {props.task.title}
+          </h2>
           <span class="drawer-id">{props.task.id}</span>
         </div>
         <button type="button" class="icon-button" aria-label="Close" title="Close (Esc)" onClick={closeTask}>

@@ -1,12 +1,31 @@
 import { For, Match, Show, Switch } from 'solid-js';
-import { project } from '../state/project.js';
+import { offlineReason, project } from '../state/project.js';
 import { Icon } from '../ui/Icon.js';
 import { TrustBanner } from './TrustBanner.js';
 
 /** File problems stay on screen until the file is fixed: the watcher reports the recovery. */
 export function Banners() {
+  const model = () => (project.opencode?.state === 'ready' ? project.opencode.model : null);
   return (
     <>
+      <Show when={offlineReason()}>
+        {(reason) => (
+          <div class="banner banner-outage" role="alert" data-testid="outage">
+            <Icon name="warning" size={14} />
+            <span>
+              <strong>The studio is not reachable.</strong> {reason()} Until then, actions are off; nothing you see is lost.
+            </span>
+          </div>
+        )}
+      </Show>
+      <Show when={model()?.state === 'failing' ? model() : null}>
+        {(m) => (
+          <div class="banner banner-problem" role="status" data-testid="model-banner" data-reason={m().reason}>
+            <Icon name="warning" size={14} />
+            <span>{m().message}</span>
+          </div>
+        )}
+      </Show>
       <Show when={project.info?.demo}>
         <div class="banner banner-demo" data-testid="demo-banner">
           Demo: scripted model, sample repo. Nothing here calls a real model or touches your code.

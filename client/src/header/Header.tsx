@@ -1,5 +1,5 @@
 import { Show } from 'solid-js';
-import { project } from '../state/project.js';
+import { offlineReason, project } from '../state/project.js';
 import { Icon } from '../ui/Icon.js';
 import { NeedsYou } from './NeedsYou.js';
 import { OpencodeStatus } from './OpencodeStatus.js';
@@ -9,6 +9,7 @@ export function Header(props: {
   onNewTask(): void;
   onSettings(): void;
   onImport(): void;
+  onShortcuts(): void;
   searchRef(el: HTMLInputElement): void;
 }) {
   return (
@@ -16,7 +17,9 @@ export function Header(props: {
       <div class="brand">
         <img src="/icon.svg" alt="" width="24" height="24" />
         <div class="repo">
-          <strong data-testid="repo-name">{project.info?.name ?? 'OpenCode Studio'}</strong>
+          <h1 class="repo-name" data-testid="repo-name" title={project.info?.root}>
+            {project.info?.name ?? 'OpenCode Studio'}
+          </h1>
           <Show when={project.info}>
             {(info) => (
               <span class="branch" title={`current branch; tasks merge into ${info().baseBranch}`}>
@@ -42,10 +45,26 @@ export function Header(props: {
             Import from GitHub
           </button>
         </Show>
+        <button
+          type="button"
+          class="icon-button shortcuts-button"
+          aria-label="Keyboard shortcuts"
+          title="Keyboard shortcuts (?)"
+          onClick={props.onShortcuts}
+        >
+          ?
+        </button>
         <button type="button" class="icon-button" aria-label="Settings" title="Settings" onClick={props.onSettings}>
           <Icon name="settings" />
         </button>
-        <button type="button" class="button primary" onClick={props.onNewTask} title="New task (n)" data-testid="new-task">
+        <button
+          type="button"
+          class="button primary"
+          onClick={props.onNewTask}
+          title={offlineReason() ?? 'New task (n)'}
+          disabled={offlineReason() !== null}
+          data-testid="new-task"
+        >
           <Icon name="plus" size={14} />
           <span>New task</span>
         </button>

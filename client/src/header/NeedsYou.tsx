@@ -6,7 +6,7 @@ import { notificationsOn, toggleNotifications } from '../state/notify.js';
 import { toast } from '../state/toasts.js';
 import { Icon } from '../ui/Icon.js';
 
-/** How many tasks wait for a person: pending agent requests, Plan review and Review. */
+/** How many tasks wait for a person: pending agent requests, Plan review, Review, and failed runs. */
 export const needsYouCount = createRoot(() => createMemo(() => allTasks().filter(needsYou).length));
 
 const NOTIFY_RESULT = {
@@ -27,7 +27,11 @@ export function NeedsYou() {
         classList={{ active: needsYouOnly(), waiting: count() > 0 }}
         aria-pressed={needsYouOnly()}
         data-testid="needs-you"
-        title={needsYouOnly() ? 'Show every task' : 'Show only the tasks that need you'}
+        title={
+          needsYouOnly()
+            ? 'Show every task'
+            : 'Show only the tasks that need you: a question from the agent, a plan or a branch to review, a failed run'
+        }
         onClick={() => setNeedsYouOnly((on) => !on)}
       >
         <strong>{count()}</strong> need{count() === 1 ? 's' : ''} you

@@ -15,6 +15,13 @@ export function SearchBar(props: { ref?: (el: HTMLInputElement) => void }) {
           aria-label="Search tasks (press / to focus)"
           value={query()}
           onInput={(e) => setQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            // Esc empties the box and the filter together (the browser alone would only empty the box).
+            if (e.key !== 'Escape' || query() === '') return;
+            e.preventDefault();
+            e.currentTarget.value = '';
+            setQuery('');
+          }}
           data-testid="search"
         />
         <kbd>/</kbd>

@@ -17,9 +17,13 @@ export function runBadge(task: Task): RunBadge | null {
   return null;
 }
 
-/** A task a person is up for: the agent waits for an answer, or a plan or a branch waits for review. */
+/**
+ * A task a person is up for: the agent waits for an answer, a plan or a branch waits for review,
+ * or a run failed or was cut off and waits for a retry (or a fix first).
+ */
 export function needsYou(task: Task): boolean {
-  if (task.run?.state === 'waiting') return true;
+  const state = task.run?.state;
+  if (state === 'waiting' || state === 'failed' || state === 'interrupted') return true;
   // A failing check on the PR calls for a person (Fix failing checks), wherever the card is.
   if (task.pullRequest?.state === 'open' && task.pullRequest.checks.state === 'failing' && !isActive(task)) return true;
   return (task.status === 'plan_review' || task.status === 'review') && !isActive(task);

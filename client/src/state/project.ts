@@ -22,6 +22,13 @@ const [connection, setConnection] = createSignal<Connection>('connecting');
 
 export { connection, setConnection };
 
+/** Why actions are off right now: the studio cannot be reached (stopped or restarting). Null while it can. */
+export function offlineReason(): string | null {
+  return connection() === 'reconnecting'
+    ? 'The studio is not running or not reachable; this page reconnects by itself when it is back.'
+    : null;
+}
+
 export function setProjectInfo(info: ProjectInfo): void {
   const { config, problems, opencode, ...rest } = info;
   setProject('info', reconcile(rest));

@@ -1,9 +1,13 @@
+import { commentPlace } from '../../../shared/comment-place.js';
 import { guard, type LifecycleAction, moveRule, transitionFor } from '../../../shared/lifecycle.js';
 import type { Task, TaskStatus } from '../../../shared/task.js';
 import { api } from './api.js';
 import { currentTask, placeTask, removeTask, upsertTask } from './board.js';
+import { loadComments } from './comments.js';
+import { askConfirm } from './confirm.js';
+import { details } from './details.js';
 import { openPullRequest } from './github.js';
-import { project } from './project.js';
+import { offlineReason, project } from './project.js';
 import { attempt, errorReason, errorText, toast } from './toasts.js';
 
 function sentence(text: string): string {
@@ -17,6 +21,11 @@ function sentence(text: string): string {
 export async function moveTask(task: Task, status: TaskStatus, order: number | undefined): Promise<void> {
   const id = task.id;
   const before = { status: task.status, order: task.order };
+  const offline = offlineReason();
+  if (offline) {
+    toast(`Cannot move "${task.title}" now: ${offline}`, 'error');
+    return;
+  }
   if (status !== before.status) {
     // The same rule the server applies, checked first so an impossible drop snaps back at once.
     const rule = moveRule(before.status, status);
@@ -29,6 +38,7 @@ export async function moveTask(task: Task, status: TaskStatus, order: number | u
       toast(sentence(guarded.message), 'error');
       return;
     }
+    if (rule.action === 'merge' && !(await mergeDespiteComments(task))) return;
   }
   const target = { status, order: order ?? before.order };
   placeTask(id, target.status, target.order);
@@ -53,6 +63,7 @@ const DOING: Record<AgentAction, string> = {
 };
 
 export async function runAction(action: AgentAction, task: Task): Promise<boolean> {
+  if (action === 'merge' && !(await mergeDespiteComments(task))) return false;
   const updated = await attempt(`${DOING[action]} "${task.title}" failed`, () => api().tasks[action].mutate({ id: task.id }));
   if (updated) upsertTask(updated);
   return updated !== undefined;
@@ -106,4 +117,21 @@ export async function resolveConflict(task: Task, choices: Record<string, 'ours'
   );
   if (updated) upsertTask(updated);
   return updated !== undefined;
+}
+
+/**
+ * A merge with review comments still open asks first and names them, as a code host does;
+ * with none open it goes ahead. The comments are fetched when the drawer has not loaded them.
+ */
+export async function mergeDespiteComments(task: Task): Promise<boolean> {
+  if (details[task.id]?.comments === undefined) await loadComments(task.id);
+  const open = (details[task.id]?.comments ?? []).filter((c) => c.status === 'open' || c.status === 'outdated');
+  if (open.length === 0) return true;
+  return askConfirm({
+    title: 'Merge with open comments?',
+    body: `"${task.title}" has ${open.length} review comment${open.length === 1 ? '' : 's'} nobody resolved. Merge anyway, or cancel and send them to the agent with Request changes.`,
+    items: open.map((c) => `${commentPlace(c)}: ${c.body.length > 120 ? `${c.body.slice(0, 117)}…` : c.body}`),
+    confirm: 'Merge anyway',
+    danger: true,
+  });
 }
