@@ -4,6 +4,7 @@ import { ERROR_REASON_TEXT, ERROR_REASONS } from './errors.js';
 import { OpencodeState, Problem } from './events.js';
 import { AgentRequest } from './requests.js';
 import { Task, TaskId, TaskStatus } from './task.js';
+import { SlotState } from './task-env.js';
 
 export const IdInput = z.object({ id: TaskId });
 const DependsOn = z.array(TaskId).max(50, 'at most 50 dependencies');
@@ -83,6 +84,8 @@ export const ProjectInfo = z.object({
   problems: z.array(Problem),
   version: z.string(),
   demo: z.boolean(),
+  /** The warm worktree slots and their states (empty with warmSlots 0 or without an agent). */
+  slots: z.array(SlotState).default([]),
 });
 export type ProjectInfo = z.infer<typeof ProjectInfo>;
 

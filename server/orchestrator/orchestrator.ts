@@ -6,6 +6,7 @@ import type { AgentPhase, Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
+import { worktreeExists } from '../git/worktrees.js';
 import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-errors.js';
 import type { AgentActions } from '../services/agent-actions.js';
 import { assertAllowed, queuedRun, within } from '../services/lifecycle-check.js';
@@ -17,6 +18,7 @@ import type { AgentLink } from './agent-port.js';
 import { PhaseRunner } from './phase-runner.js';
 import { Slots } from './slots.js';
 import { TaskBranches } from './task-branches.js';
+import { TaskEnv } from './task-env.js';
 
 type Job = { phase: AgentPhase; controller: AbortController; done: Promise<void>; inPhase: boolean };
 
@@ -33,6 +35,8 @@ export class Orchestrator implements AgentActions {
   private readonly phases: PhaseRunner;
   private readonly branches: TaskBranches;
   readonly requests: RequestService;
+  /** Warm slots, ports, dev servers: started by `begin` (createAgent), so tests built on the bare class get none. */
+  readonly env: TaskEnv;
   private closed = false;
 
   constructor(
@@ -45,7 +49,27 @@ export class Orchestrator implements AgentActions {
     this.slots = new Slots(() => store.config.get().maxParallel);
     this.activityLog = new ActivityLog(store.paths, bus);
     this.requests = new RequestService(store, bus, this.activityLog, () => link.runner());
-    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests);
+    const gitLock = <T>(work: () => Promise<T>) => this.phases.gitLock(work);
+    this.env = new TaskEnv({
+      repo,
+      store,
+      bus,
+      gitLock,
+      shortOfAgents: () => this.slots.queued > 0 || this.slots.running >= store.config.get().maxParallel,
+      warm: (dir) => {
+        if (link.status().state === 'ready')
+          void link.runner().then(
+            (r) => r.warm?.(dir),
+            () => undefined,
+          );
+      },
+      locate: async (id) => {
+        const dir = await this.phases.locate(store.tasks.get(id));
+        return (await worktreeExists(repo, dir)) ? dir : null;
+      },
+      log,
+    });
+    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests, this.env);
     this.branches = new TaskBranches(repo, store, this.phases, bus);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();
@@ -173,7 +197,7 @@ export class Orchestrator implements AgentActions {
   private async sessionStillRuns(task: Task): Promise<boolean> {
     try {
       const runner = await this.link.runner();
-      return await runner.sessionBusy(this.phases.worktreeDir(task.id), task.run!.sessionId!);
+      return await runner.sessionBusy(await this.phases.locate(task), task.run!.sessionId!);
     } catch {
       return false;
     }
@@ -209,6 +233,7 @@ export class Orchestrator implements AgentActions {
     const job: Job = { phase: first, controller, done: Promise.resolve(), inPhase: false };
     job.done = this.runChain(id, first, job, resumeSession).finally(() => {
       if (this.jobs.get(id) === job) this.jobs.delete(id);
+      this.env.slots.pump();
     });
     this.jobs.set(id, job);
   }
@@ -281,6 +306,7 @@ export class Orchestrator implements AgentActions {
       for (const job of jobs) job.controller.abort(new PhaseAbortedError('the studio is shutting down'));
       await within(Promise.all(jobs.map((j) => j.done)), 5_000);
     }
+    await this.env.close();
     await this.link.close();
     await within(Promise.all(jobs.map((j) => j.done)), 5_000);
     await this.activityLog.flush();

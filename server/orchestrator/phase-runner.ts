@@ -3,6 +3,7 @@ import { afterPhase, PHASES, type PhaseOutcome } from '../../shared/lifecycle.js
 import type { AgentPhase, Task, TaskRun, TaskStatus } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { Repo } from '../git/repo.js';
+import { worktreeOfBranch } from '../git/slot-worktrees.js';
 import { abortMerge, concludeMerge, filesWithMarkers, mergeBaseInto } from '../git/update.js';
 import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
 import { STUDIO_MCP_NAME, studioMcpCommand } from '../mcp/studio-mcp.js';
@@ -16,6 +17,7 @@ import type { TaskPatch } from '../store/task-store.js';
 import type { ActivityLog } from './activity-log.js';
 import type { PhaseAgent } from './agent-port.js';
 import { buildPrompt, diffForReview, type PromptVars } from './prompts.js';
+import type { WorktreeEnv } from './task-env.js';
 import { parseVerdict } from './verdict.js';
 import { copiedFiles, prepareWorktree } from './worktree-setup.js';
 
@@ -27,7 +29,11 @@ export class PhaseRunner {
     private readonly activity: ActivityLog,
     private readonly log: (line: string) => void = () => {},
     private readonly requests?: RequestService,
+    private readonly env?: WorktreeEnv,
   ) {}
+
+  /** Tasks whose worktree is not at the default path (they took a warm slot). */
+  private readonly dirs = new Map<string, string>();
 
   private readonly lock = new KeyedLock();
   /** Tasks whose card shows OpenCode retrying; the next activity of any other kind clears it. */
@@ -42,9 +48,39 @@ export class PhaseRunner {
     return worktreePath(this.repo.root, this.store.config.get().worktreeDir, id);
   }
 
-  async ensureWorktree(task: Task): Promise<string> {
+  /** Where the task's worktree is: the warm slot it took, else the default path (which may not exist yet). */
+  async locate(task: Task): Promise<string> {
+    const known = this.dirs.get(task.id);
+    if (known) return known;
     const dir = this.worktreeDir(task.id);
-    if (await worktreeExists(this.repo, dir)) return dir;
+    if (!this.env || (await worktreeExists(this.repo, dir))) return dir;
+    const held = await worktreeOfBranch(this.repo, task.branch ?? `studio/${task.id}`);
+    if (held) this.dirs.set(task.id, held);
+    return held ?? dir;
+  }
+
+  /** The task's worktree is gone (merged or deleted). */
+  forget(id: string): void {
+    this.dirs.delete(id);
+  }
+
+  async ensureWorktree(task: Task): Promise<string> {
+    const located = await this.locate(task);
+    if (await worktreeExists(this.repo, located)) return located;
+    this.dirs.delete(task.id);
+    const slot = await this.env?.claim(task, task.branch ?? `studio/${task.id}`);
+    if (slot) {
+      this.dirs.set(task.id, slot);
+      this.activity.append(task.id, {
+        kind: 'phase',
+        at: now(),
+        phase: task.run?.phase ?? 'planning',
+        state: 'started',
+        message: `took the warm worktree ${slot}, set up and ready`,
+      });
+      return slot;
+    }
+    const dir = this.worktreeDir(task.id);
     this.activity.append(task.id, {
       kind: 'phase',
       at: now(),
@@ -183,6 +219,7 @@ export class PhaseRunner {
       copy: config.worktreeCopy,
       signal,
       emit: (entry) => this.activity.append(task.id, entry),
+      ...(this.env ? { env: await this.env.setupEnv(task.id), groups: this.env.groups } : {}),
       progress: (line) => {
         shown = true;
         this.showActivity(task.id, line);
@@ -225,6 +262,7 @@ export class PhaseRunner {
       diff: '',
       comments,
       tools: this.store.config.get().mcp,
+      port: (await this.env?.port(task.id)) ?? null,
       ...extra,
     };
     if (phase === 'review') {

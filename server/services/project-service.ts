@@ -25,6 +25,7 @@ export class ProjectService {
       problems: this.problems(),
       version: STUDIO_VERSION,
       demo: this.demo,
+      slots: this.agent.env?.slots.list() ?? [],
     };
   }
 
