@@ -74,7 +74,7 @@ describe('a studio killed with -9 while a dev server and a refill run', { timeou
         30_000,
       );
       const refill = await waitFor(
-        () => existsSync(setupPid) && Number(readFileSync(setupPid, 'utf8')),
+        () => (existsSync(setupPid) ? Number(readFileSync(setupPid, 'utf8')) : 0),
         'a refill in flight',
         60_000,
       );
