@@ -13,6 +13,7 @@ import { ActivityTab } from './ActivityTab.js';
 import { ChangesTab } from './ChangesTab.js';
 import { ConflictPanel } from './ConflictPanel.js';
 import { DescriptionTab } from './DescriptionTab.js';
+import { DevServerPanel } from './DevServerPanel.js';
 import { PlanTab } from './PlanTab.js';
 import { RequestPanel } from './RequestPanel.js';
 import { ReviewTab } from './ReviewTab.js';
@@ -87,6 +88,7 @@ function Drawer(props: { task: Task; tab: Tab }) {
       <ConflictPanel task={props.task} />
       <RequestPanel requests={requests[props.task.id] ?? []} />
       <TaskActions task={props.task} />
+      <DevServerPanel task={props.task} />
       <Tabs task={props.task} tab={props.tab} />
       <div class="tab-panel" role="tabpanel" aria-labelledby={`tab-${props.tab}`}>
         <Switch>
