@@ -132,7 +132,12 @@ export class AgentRunner {
    * studio's own preparation (worktree setup commands, the prompt); failures do not matter here.
    */
   warm(directory: string): void {
-    void this.#client.path.get({ directory }).catch(() => undefined);
+    void this.warmed(directory);
+  }
+
+  /** The same, settled once OpenCode has answered for the directory, i.e. its instance is up (a warm slot waits for it). */
+  async warmed(directory: string): Promise<void> {
+    await this.#client.path.get({ directory }).catch(() => undefined);
   }
 
   async sessionBusy(directory: string, sessionId: string): Promise<boolean> {

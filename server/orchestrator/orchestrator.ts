@@ -56,12 +56,10 @@ export class Orchestrator implements AgentActions {
       bus,
       gitLock,
       shortOfAgents: () => this.slots.queued > 0 || this.slots.running >= store.config.get().maxParallel,
-      warm: (dir) => {
-        if (link.status().state === 'ready')
-          void link.runner().then(
-            (r) => r.warm?.(dir),
-            () => undefined,
-          );
+      warm: async (dir) => {
+        if (link.status().state !== 'ready') return;
+        const runner = await link.runner().catch(() => null);
+        await runner?.warmed?.(dir);
       },
       locate: async (id) => {
         const dir = await this.phases.locate(store.tasks.get(id));

@@ -65,9 +65,16 @@ export class PhaseRunner {
   }
 
   async ensureWorktree(task: Task): Promise<string> {
-    const located = await this.locate(task);
-    if (await worktreeExists(this.repo, located)) return located;
+    const known = this.dirs.get(task.id);
+    if (known && (await worktreeExists(this.repo, known))) return known;
     this.dirs.delete(task.id);
+    const dir = this.worktreeDir(task.id);
+    if (await worktreeExists(this.repo, dir)) return dir;
+    const held = this.env ? await worktreeOfBranch(this.repo, task.branch ?? `studio/${task.id}`) : null;
+    if (held) {
+      this.dirs.set(task.id, held);
+      return held;
+    }
     const slot = await this.env?.claim(task, task.branch ?? `studio/${task.id}`);
     if (slot) {
       this.dirs.set(task.id, slot);
@@ -80,7 +87,6 @@ export class PhaseRunner {
       });
       return slot;
     }
-    const dir = this.worktreeDir(task.id);
     this.activity.append(task.id, {
       kind: 'phase',
       at: now(),

@@ -24,7 +24,7 @@ export interface TaskEnvDeps {
   bus: EventBus;
   gitLock: <T>(work: () => Promise<T>) => Promise<T>;
   shortOfAgents: () => boolean;
-  warm: (dir: string) => void;
+  warm: (dir: string) => Promise<void>;
   /** The task's worktree when it has one. */
   locate: (taskId: string) => Promise<string | null>;
   log: (line: string) => void;
@@ -58,6 +58,7 @@ export class TaskEnv implements WorktreeEnv {
       if (e.type === 'task.deleted') void this.taskGone(e.taskId);
       else if (e.type === 'task.updated' && e.task.status === 'done') void this.taskGone(e.task.id);
       else if (e.type === 'config.updated') this.slots.pump();
+      else if (e.type === 'opencode.status' && e.opencode.state === 'ready') this.slots.warmAll();
     });
     if (o.slots) this.slots.begin();
   }

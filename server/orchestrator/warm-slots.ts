@@ -37,7 +37,7 @@ export interface WarmSlotsDeps {
   /** True while tasks wait for, or hold every one of, the `maxParallel` agent slots: no refill then. */
   shortOfAgents: () => boolean;
   /** Starts OpenCode's instance for a directory, when OpenCode is ready. */
-  warm: (dir: string) => void;
+  warm: (dir: string) => Promise<void>;
   log: (line: string) => void;
   /** How often the base branch is checked when the file watch cannot see it move. */
   pollMs?: number;
@@ -129,6 +129,11 @@ export class WarmSlots {
     await this.save();
     this.pump();
     return slot.dir;
+  }
+
+  /** OpenCode (re)started: the ready spares' instances are started again, so the next Start finds them up. */
+  warmAll(): void {
+    for (const slot of this.file.slots) if (slot.state === 'ready') void this.d.warm(slot.dir);
   }
 
   /** Removes every spare (the CLI's `slots --clear`, or warmSlots turned down). */
@@ -266,11 +271,12 @@ export class WarmSlots {
       nice: true,
     });
     slot.inputs = await contentOf(this.d.repo, tip, config.worktreeSetupInputs);
+    // Ready means OpenCode's instance for the folder is up too: the first phase does not wait for it.
+    await this.d.warm(slot.dir);
     slot.setup = setupKey(config);
     slot.state = 'ready';
     slot.output = null;
     await this.save();
-    this.d.warm(slot.dir);
   }
 
   private async failed(slot: SlotRecord, err: unknown): Promise<void> {
