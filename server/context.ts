@@ -1,22 +1,7 @@
-import type { EventBus } from './events/event-bus.js';
-import type { AgentActions } from './services/agent-actions.js';
-import type { CommentService } from './services/comment-service.js';
-import type { ConflictService } from './services/conflict-service.js';
-import type { DependencyService } from './services/dependency-service.js';
-import type { ProjectService } from './services/project-service.js';
-import type { TaskService } from './services/task-service.js';
-import type { StudioStore } from './store/studio-store.js';
+import type { Services } from './services/services.js';
 
-export interface Services {
-  store: StudioStore;
-  bus: EventBus;
-  tasks: TaskService;
-  project: ProjectService;
-  agent: AgentActions;
-  conflicts: ConflictService;
-  comments: CommentService;
-  dependencies: DependencyService;
-}
+/** Declared beside createServices; named here too for the edges that build a context. */
+export type { Services };
 
 export interface Context {
   services: Services;

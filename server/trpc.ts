@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import type { ErrorReason } from '../shared/errors.js';
 import type { Context } from './context.js';
 import { InvalidFileError, InvalidInputError, NotFoundError, PreconditionError, reasonForCode } from './errors.js';
-import { describeZodIssues } from './store/canonical.js';
+import { describeZodIssues } from './lib/zod-issues.js';
 
 const t = initTRPC
   .context<Context>()

@@ -21,9 +21,11 @@ export const ERROR_REASONS = [
   'dirty-checkout',
   'wrong-checkout',
   'opencode-unavailable',
+  'opencode-unsupported',
   'studio-not-running',
   'empty-plan',
   'busy-file',
+  'git-locked',
   'setup-failed',
   'no-free-port',
   'no-dev-server',
@@ -57,10 +59,14 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'dirty-checkout': 'the main checkout has uncommitted changes that the merge would touch',
   'wrong-checkout': 'the main checkout is not on the base branch',
   'opencode-unavailable': 'OpenCode is not running or not reachable',
+  'opencode-unsupported':
+    'the OpenCode server is a version or kind the studio cannot drive; the message names the version found and the range supported',
   'studio-not-running':
     'no studio runs for this repo, so the agent cannot act; start it with `npx opencode-studio` (the CLI and MCP server then use it)',
   'empty-plan': 'the agent answered with an empty plan',
   'busy-file': 'the file kept changing under the write; try again',
+  'git-locked':
+    'another process holds one of git’s lock files (index.lock, a ref’s .lock) past the wait; the message names the lock and the process',
   'setup-failed': 'a worktree setup command (config worktreeSetup) failed; fix it and retry',
   'no-free-port': 'every port of config portRange is taken; widen the range or free a port',
   'no-dev-server': 'no dev server is set (config devServer), or the task has no worktree to run it in',

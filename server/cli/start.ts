@@ -32,6 +32,7 @@ export async function runStart(options: StartOptions): Promise<number> {
     dir = demo.root;
     agent = demo.agent;
   } else {
+    if (options.opencodeUrl) await refuseUnsupported(options.opencodeUrl);
     const { agentFactory } = await import('./agent-factory.js');
     agent = agentFactory({ opencodeUrl: options.opencodeUrl, log: say });
   }
@@ -54,6 +55,17 @@ export async function runStart(options: StartOptions): Promise<number> {
   if (options.open) openBrowser(studio.openUrl);
   await waitForSignal(studio);
   return 0;
+}
+
+/**
+ * A server given by --opencode-url that is not an OpenCode the studio can drive stops the start
+ * with what was found and what is supported; one that does not answer yet may come up later.
+ */
+async function refuseUnsupported(url: string): Promise<void> {
+  const { checkOpencodeServer, UnsupportedOpencodeError } = await import('../opencode/server-compat.js');
+  await checkOpencodeServer(url.replace(/\/+$/, ''), null).catch((err: unknown) => {
+    if (err instanceof UnsupportedOpencodeError) throw err;
+  });
 }
 
 function waitForSignal(studio: StudioServer): Promise<void> {

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { callOperation } from '../board/call.js';
-import { connectBoard } from '../board/connect.js';
-import { operation } from '../board/operations.js';
+import { callOperation } from '../access/call.js';
+import { connectBoard } from '../access/connect.js';
+import { operation } from '../access/operations.js';
 import { WorkspacePaths } from '../store/paths.js';
 
 export const TASK_HELP = `opencode-studio task: read and change the board from a terminal

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError, type SimpleGit, type SimpleGitOptions, simpleGit } from 'simple-git';
+import { waitForGitLocks } from './git-lock.js';
 
 export class NotAGitRepoError extends Error {
   override readonly name = 'NotAGitRepoError';
@@ -36,14 +37,20 @@ const rejectOnExitCode: SimpleGitOptions['errors'] = (error, result) => {
   return output.length ? output : Buffer.from(`git exited with code ${result.exitCode} and printed nothing`);
 };
 
-/** A simple-git instance for one directory (a checkout or a worktree). */
+/**
+ * A simple-git instance for one directory (a checkout or a worktree). Its `raw`, the one call
+ * the studio makes, waits for locks another process holds (git-lock.ts).
+ */
 export function gitAt(dir: string): SimpleGit {
-  return simpleGit({
+  const git = simpleGit({
     baseDir: dir,
     errors: rejectOnExitCode,
     // simple-git drops ambient GIT_* variables; these only choose who a commit is by.
     allowEnvironment: ['GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL'],
   });
+  const raw = git.raw.bind(git) as (...args: unknown[]) => Promise<string>;
+  git.raw = ((...args: unknown[]) => waitForGitLocks(() => raw(...args))) as SimpleGit['raw'];
+  return git;
 }
 
 /** `-c user.name=… -c user.email=…` for whatever identity the repository's config lacks. */

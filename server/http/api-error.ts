@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { ApiError } from '../../shared/api.js';
 import { ERROR_REASONS, type ErrorReason } from '../../shared/errors.js';
 import { reasonForCode } from '../errors.js';
-import { describeZodIssues } from '../store/canonical.js';
+import { describeZodIssues } from '../lib/zod-issues.js';
 
 type Issue = { path: readonly PropertyKey[]; message: string };
 

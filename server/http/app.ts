@@ -3,10 +3,10 @@ import path from 'node:path';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Context, Services } from '../context.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../lib/json-depth.js';
 import { appRouter } from '../routers/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { restBodies, restErrorBodies, sendError } from './api-error.js';
-import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import type { Guard } from './security.js';
 import { taskListFastPath } from './task-list-fast-path.js';
 

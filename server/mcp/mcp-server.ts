@@ -2,8 +2,8 @@ import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { callOperation } from '../board/call.js';
-import { OPERATIONS, type Operation } from '../board/operations.js';
+import { callOperation } from '../access/call.js';
+import { OPERATIONS, type Operation } from '../access/operations.js';
 import { openRepo } from '../git/repo.js';
 import { STUDIO_VERSION } from '../version.js';
 

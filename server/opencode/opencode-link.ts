@@ -7,6 +7,7 @@ import type { WorkspacePaths } from '../store/paths.js';
 import { forgetOpencodePid, readOpencodePid, recordOpencodePid } from '../store/runtime-file.js';
 import type { AgentRunner } from './agent-runner.js';
 import { signalGroup } from './process-reaper.js';
+import { checkOpencodeServer, UnsupportedOpencodeError } from './server-compat.js';
 import { OpencodeProcess, type OpencodeStatus } from './server-process.js';
 
 export type LinkMode =
@@ -41,6 +42,10 @@ export class OpencodeLink {
   private current: { url: string; runner: AgentRunner } | null = null;
   private waiters: Array<() => void> = [];
   private modelChecked = false;
+  /** The URL whose server passed the version and route check (server-compat.ts). */
+  private compatibleUrl: string | null = null;
+  /** Set while the server at hand is one the studio cannot drive: refusals then say so. */
+  private unsupported = false;
   private closing = false;
 
   constructor(private readonly options: LinkOptions) {
@@ -119,7 +124,7 @@ export class OpencodeLink {
         this.current = { url, runner: new AgentRunner({ url, authHeader }) };
       }
     }
-    const problem = await this.checkModel(url, authHeader);
+    const problem = (await this.checkServer(url, authHeader)) ?? (await this.checkModel(url, authHeader));
     if (problem) {
       this.update({ state: 'unavailable', url, reason: problem });
       this.options.log(problem);
@@ -127,6 +132,24 @@ export class OpencodeLink {
     }
     if (this.state.state !== 'ready') this.options.log(`OpenCode ready at ${url}`);
     this.update({ state: 'ready', url, reason: null });
+  }
+
+  /**
+   * null when the server is an OpenCode the studio can drive (once per URL: a restarted managed
+   * server gets a new one), else why not. Only an unsupported server is refused here; one that
+   * does not answer is left to the model check, which says it is not reachable.
+   */
+  private async checkServer(url: string, authHeader: string | null): Promise<string | null> {
+    if (this.compatibleUrl === url) return null;
+    try {
+      await checkOpencodeServer(url, authHeader);
+      this.compatibleUrl = url;
+      this.unsupported = false;
+      return null;
+    } catch (err) {
+      this.unsupported = err instanceof UnsupportedOpencodeError;
+      return this.unsupported ? (err as Error).message : null;
+    }
   }
 
   /** null when OpenCode can run a model, else what to do about it. */
@@ -158,15 +181,18 @@ export class OpencodeLink {
     if (this.state.state === 'unavailable' && this.current && this.modelChecked)
       await this.setReady(this.current.url, this.process?.authHeader() ?? null);
     if (this.state.state === 'starting') await this.waitReady();
-    if (this.state.state !== 'ready' || !this.current)
-      throw new PreconditionError(this.state.reason ?? 'OpenCode is not available', 'opencode-unavailable');
+    if (this.state.state !== 'ready' || !this.current) throw this.unavailable();
     return this.current.runner;
   }
 
   /** Whether actions can be accepted now (a start in progress counts: the run waits for it). */
   assertUsable(): void {
-    if (this.state.state === 'unavailable')
-      throw new PreconditionError(this.state.reason ?? 'OpenCode is not available', 'opencode-unavailable');
+    if (this.state.state === 'unavailable') throw this.unavailable();
+  }
+
+  private unavailable(): PreconditionError {
+    const reason = this.unsupported ? 'opencode-unsupported' : 'opencode-unavailable';
+    return new PreconditionError(this.state.reason ?? 'OpenCode is not available', reason);
   }
 
   private waitReady(): Promise<void> {

@@ -2,7 +2,7 @@ import { ZodError } from 'zod';
 import type { Task } from '../../shared/task.js';
 import { InvalidInputError, PreconditionError } from '../errors.js';
 import { gitAt } from '../git/repo.js';
-import { describeZodIssues } from '../store/canonical.js';
+import { describeZodIssues } from '../lib/zod-issues.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 

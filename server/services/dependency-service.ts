@@ -3,10 +3,10 @@ import type { StudioEvent } from '../../shared/events.js';
 import { refusal } from '../../shared/lifecycle.js';
 import { errorMessage, InvalidInputError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { ActivityLog } from '../orchestrator/activity-log.js';
+import type { AgentActions } from '../orchestrator/agent-actions.js';
+import { ActivityLog } from '../store/activity-log.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
-import type { AgentActions } from './agent-actions.js';
 
 /**
  * Dependencies between tasks: refuses unknown ones and cycles made through the API, reports

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Problem } from '../../shared/events.js';
 import { openRepo } from '../git/repo.js';
+import type { AgentActions } from '../orchestrator/agent-actions.js';
 import type { StudioStore } from '../store/studio-store.js';
 import { STUDIO_VERSION } from '../version.js';
-import type { AgentActions } from './agent-actions.js';
 
 export class ProjectService {
   constructor(

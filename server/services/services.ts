@@ -1,13 +1,24 @@
-import type { Services } from '../context.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
+import type { AgentActions } from '../orchestrator/agent-actions.js';
 import type { StudioStore } from '../store/studio-store.js';
-import type { AgentActions } from './agent-actions.js';
 import { CommentService } from './comment-service.js';
 import { ConflictService } from './conflict-service.js';
 import { DependencyService } from './dependency-service.js';
 import { ProjectService } from './project-service.js';
 import { TaskService } from './task-service.js';
+
+/** What the routers reach through their context. */
+export interface Services {
+  store: StudioStore;
+  bus: EventBus;
+  tasks: TaskService;
+  project: ProjectService;
+  agent: AgentActions;
+  conflicts: ConflictService;
+  comments: CommentService;
+  dependencies: DependencyService;
+}
 
 /** The services the routers call, for the studio and for the CLI and MCP server working on the files alone. */
 export function createServices(store: StudioStore, bus: EventBus, agent: AgentActions, repo: Repo, demo = false): Services {

@@ -10,10 +10,10 @@ import type {
 import { type LifecycleAction, moveRule, transitionFor } from '../../shared/lifecycle.js';
 import type { Task } from '../../shared/task.js';
 import { InvalidInputError, PreconditionError } from '../errors.js';
+import type { AgentActions } from '../orchestrator/agent-actions.js';
+import { assertAllowed } from '../orchestrator/lifecycle-check.js';
 import type { StudioStore } from '../store/studio-store.js';
-import type { AgentActions } from './agent-actions.js';
 import type { DependencyService } from './dependency-service.js';
-import { assertAllowed } from './lifecycle-check.js';
 
 /** Task rules a person or a script meets through the API; the agent's phases live in the orchestrator. */
 export class TaskService {

@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/json-depth.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../lib/json-depth.js';
 
 /** JSON the way we commit it: 2 spaces, fixed key order, unknown keys kept after the known ones, newline at the end. */
 export function canonicalJson(
@@ -24,11 +24,4 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   if (nestedDeeperThan(value, MAX_JSON_DEPTH)) throw new Error(`nested more than ${MAX_JSON_DEPTH} levels deep`);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('must be a JSON object');
   return value as Record<string, unknown>;
-}
-
-export function describeZodIssues(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>): string {
-  return issues
-    .slice(0, 3)
-    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
-    .join('; ');
 }

@@ -1,5 +1,6 @@
 import { CONFIG_KEY_ORDER, Config } from '../../shared/config.js';
-import { canonicalJson, describeZodIssues, parseJsonObject } from './canonical.js';
+import { describeZodIssues } from '../lib/zod-issues.js';
+import { canonicalJson, parseJsonObject } from './canonical.js';
 
 export class InvalidConfigError extends Error {
   override name = 'InvalidConfigError';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TASK_KEY_ORDER, Task } from '../../shared/task.js';
-import { canonicalJson, describeZodIssues, parseJsonObject } from './canonical.js';
+import { describeZodIssues } from '../lib/zod-issues.js';
+import { canonicalJson, parseJsonObject } from './canonical.js';
 import { hasConflictMarkers, splitConflictMarkers } from './conflict-markers.js';
 import { mergeFields, TASK_MERGE_RULES } from './task-merge.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { branchDiff } from '../../server/git/diff.js';
 import { openRepo } from '../../server/git/repo.js';
 import type { StudioServer, StudioServerOptions } from '../../server/index.js';
-import { NoAgent } from '../../server/services/no-agent.js';
+import { NoAgent } from '../../server/orchestrator/no-agent.js';
 import type { ActivityEntry } from '../../shared/activity.js';
 import type { Task, TaskRun } from '../../shared/task.js';
 import { git } from '../helpers/temp-repo.js';

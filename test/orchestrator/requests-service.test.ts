@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InvalidInputError, NotFoundError, PreconditionError } from '../../server/errors.js';
 import type { AskedRequest, RequestAnswers } from '../../server/opencode/request-channel.js';
-import { RequestService } from '../../server/services/requests.js';
+import { RequestService } from '../../server/orchestrator/requests.js';
 import type { ActivityEntry } from '../../shared/activity.js';
 import { failureOf } from '../helpers/failure.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';

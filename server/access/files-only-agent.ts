@@ -1,8 +1,8 @@
 import type { ActivityEntry } from '../../shared/activity.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
-import { ActivityLog } from '../orchestrator/activity-log.js';
-import { NoAgent } from '../services/no-agent.js';
+import { NoAgent } from '../orchestrator/no-agent.js';
+import { ActivityLog } from '../store/activity-log.js';
 import type { StudioStore } from '../store/studio-store.js';
 
 /**

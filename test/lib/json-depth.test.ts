@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonDepth, MAX_JSON_DEPTH, nestedDeeperThan } from '../../server/http/json-depth.js';
+import { jsonDepth, MAX_JSON_DEPTH, nestedDeeperThan } from '../../server/lib/json-depth.js';
 import { parseJsonObject } from '../../server/store/canonical.js';
 
 const nested = (levels: number) => `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`;

@@ -2,9 +2,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ActivityEntry } from '../../shared/activity.js';
 import type { EventBus } from '../events/event-bus.js';
-import { appendLine, readTextOrNull } from '../store/atomic-file.js';
-import { KeyedLock } from '../store/keyed-lock.js';
-import type { WorkspacePaths } from '../store/paths.js';
+import { appendLine, readTextOrNull } from './atomic-file.js';
+import { KeyedLock } from './keyed-lock.js';
+import type { WorkspacePaths } from './paths.js';
 
 /** Activity logs grow with a run; far past any other file the studio reads, but still bounded. */
 const MAX_LOG_BYTES = 64 * 1024 * 1024;

@@ -12,10 +12,3 @@ export function assertAllowed(action: LifecycleAction, task: Parameters<typeof r
 export function queuedRun(phase: AgentPhase, feedback: string | null = null): TaskRun {
   return { phase, state: 'queued', sessionId: null, startedAt: null, activity: 'waiting for a free agent slot', feedback };
 }
-
-/** Wait for `work`, but no longer than `ms`; the timer never holds the process open. */
-export async function within(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}

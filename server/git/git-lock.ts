@@ -1,0 +1,78 @@
+/**
+ * git's own lock files (`index.lock`, `HEAD.lock`, a ref's `.lock`) held by another process: an
+ * editor in `git commit`, a `git gc`, the user's own git in the same repository. The studio's
+ * git steps wait for them with backoff, up to a bound, then fail naming the lock and the
+ * process that holds it (read from /proc), so the person knows what to close or remove.
+ */
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { PreconditionError } from '../errors.js';
+
+/** How long a git step waits for another process's lock before it fails. */
+export const GIT_LOCK_WAIT_MS = 10_000;
+const LOCK_HELD = /Unable to create '([^']+\.lock)': File exists/;
+
+export class GitLockedError extends PreconditionError {
+  override name = 'GitLockedError';
+  constructor(
+    readonly lock: string,
+    holder: string | null,
+    waitedMs: number,
+  ) {
+    super(
+      holder
+        ? `git's lock file ${lock} is held by ${holder}; the studio waited ${Math.round(waitedMs / 1000)} s for it. Let that finish (or close the editor it opened), then try again`
+        : `git's lock file ${lock} exists but no running process holds it, so a git command probably stopped half-way; if no git command is running in this repository, remove it (rm '${lock}') and try again`,
+      'git-locked',
+    );
+  }
+}
+
+/** The lock file a git failure names, or null when it failed for another reason. */
+export function heldLock(err: unknown): string | null {
+  return LOCK_HELD.exec(err instanceof Error ? err.message : String(err))?.[1] ?? null;
+}
+
+/** Runs a git step, again and again with backoff while another process holds one of git's locks. */
+export async function waitForGitLocks<T>(step: () => Promise<T>, waitMs = GIT_LOCK_WAIT_MS): Promise<T> {
+  const started = Date.now();
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      return await step();
+    } catch (err) {
+      const lock = heldLock(err);
+      if (!lock) throw err;
+      if (Date.now() - started + delay > waitMs) throw new GitLockedError(lock, await lockHolder(lock), Date.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/**
+ * Who holds a lock file: the process that has it open, else a git process running in that
+ * repository (it may be about to take it again). Linux's /proc; null where there is none.
+ */
+export async function lockHolder(lock: string): Promise<string | null> {
+  const repo = lock.slice(0, Math.max(0, lock.indexOf(`${path.sep}.git${path.sep}`))) || path.dirname(lock);
+  let gitInRepo: string | null = null;
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')) === lock) return describe(pid);
+    if (!gitInRepo) {
+      const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+      if (cwd.startsWith(repo) && (await commandOf(pid)).split(' ')[0]?.endsWith('git')) gitInRepo = pid;
+    }
+  }
+  return gitInRepo ? describe(gitInRepo) : null;
+}
+
+async function commandOf(pid: string): Promise<string> {
+  const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return raw.split('\0').filter(Boolean).join(' ');
+}
+
+async function describe(pid: string): Promise<string> {
+  const command = await commandOf(pid);
+  return `process ${pid}${command ? ` (${command.length > 120 ? `${command.slice(0, 117)}…` : command})` : ''}`;
+}

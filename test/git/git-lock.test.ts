@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commitAll } from '../../server/git/commit.js';
+import { GIT_LOCK_WAIT_MS, GitLockedError } from '../../server/git/git-lock.js';
+import { openRepo } from '../../server/git/repo.js';
+import { git, makeRepo, useTempRepos, write } from './helpers.js';
+
+useTempRepos();
+
+const holders: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of holders.splice(0)) child.kill('SIGKILL');
+});
+
+/** A real process that creates a lock file and keeps it open, as git does while it writes. */
+async function holdLock(lock: string): Promise<ChildProcess> {
+  const child = spawn('/bin/sh', ['-c', 'exec 3>"$1"; echo held; exec sleep 60', 'lock-holder', lock], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  holders.push(child);
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  return child;
+}
+
+/** What git does when it is done with a lock: the holder goes, and so does the file. */
+function release(child: ChildProcess, lock: string): void {
+  child.kill('SIGKILL');
+  rmSync(lock, { force: true });
+}
+
+describe("git's lock files held by another process", () => {
+  it('a commit waits for a held index.lock and goes through once it is released', async () => {
+    const root = makeRepo();
+    const lock = path.join(root, '.git/index.lock');
+    const holder = await holdLock(lock);
+    write(root, { 'src/app.ts': 'export const a = 2;\n' });
+    const started = Date.now();
+    const committing = commitAll(root, 'while locked');
+    setTimeout(() => release(holder, lock), 1_500);
+    const sha = await committing;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+    expect(sha).toBe(git(root, 'rev-parse', 'HEAD'));
+    expect(git(root, 'log', '-1', '--format=%s')).toBe('while locked');
+  });
+
+  it('a lock held past the wait fails naming the lock and the process that holds it, and changes nothing', async () => {
+    const root = makeRepo();
+    const before = git(root, 'rev-parse', 'HEAD');
+    const lock = path.join(root, '.git/HEAD.lock');
+    const holder = await holdLock(lock);
+    const repo = await openRepo(root);
+    const started = Date.now();
+    const err = await repo.git.raw(['commit', '--allow-empty', '--quiet', '-m', 'blocked']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitLockedError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(GIT_LOCK_WAIT_MS - 1_100);
+    expect((err as GitLockedError).reason).toBe('git-locked');
+    expect((err as Error).message).toContain(lock);
+    expect((err as Error).message).toContain(`process ${holder.pid} (sleep 60)`);
+    expect(git(root, 'rev-parse', 'HEAD')).toBe(before);
+    expect(existsSync(lock)).toBe(true);
+  }, 30_000);
+
+  it('a lock that nobody holds (a git that crashed) is named with how to remove it, never removed by the studio', async () => {
+    const root = makeRepo();
+    const lock = path.join(root, '.git/index.lock');
+    const holder = await holdLock(lock);
+    holder.kill('SIGKILL');
+    await new Promise((resolve) => holder.once('exit', resolve));
+    write(root, { 'src/app.ts': 'export const a = 3;\n' });
+    const err = await commitAll(root, 'stale').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitLockedError);
+    expect((err as Error).message).toMatch(/no running process holds it/);
+    expect((err as Error).message).toContain(`rm '${lock}'`);
+    expect(existsSync(lock)).toBe(true);
+  }, 30_000);
+});
