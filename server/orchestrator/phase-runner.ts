@@ -15,9 +15,9 @@ import type { TaskPatch } from '../store/task-store.js';
 import type { PhaseAgent } from './agent-port.js';
 import { queuedRun } from './lifecycle-check.js';
 import { buildPrompt, diffForReview, type PromptVars } from './prompts.js';
-import type { WorktreeEnv } from './task-env.js';
 import type { RequestService } from './requests.js';
 import { STUDIO_MCP_NAME, studioMcpCommand } from './studio-mcp.js';
+import type { WorktreeEnv } from './task-env.js';
 import { parseVerdict } from './verdict.js';
 import { copiedFiles, prepareWorktree } from './worktree-setup.js';
 
