@@ -50,4 +50,21 @@ describe("a task's dev server from the drawer, with real OpenCode and a real Nod
     expect(await link.count()).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
   });
+
+  it('the settings panel lists each warm slot with its state, and a failed one with its output', async () => {
+    const { studio, client } = await startAgentStudio({ warmSlots: true });
+    const board = await session.open(studio);
+    const { page } = board;
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const list = page.getByTestId('slot-list');
+    await list.locator('li[data-state="ready"]', { hasText: 'slot-1' }).waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Escape');
+    // A setup that fails: the spare is replaced by one that fails, shown live with its output.
+    await client.config.update.mutate({ worktreeSetup: ['echo "cannot install" >&2; exit 4'] });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const failed = list.locator('li[data-state="failed"]', { hasText: 'slot-2' });
+    await failed.waitFor({ timeout: 60_000 });
+    expect(await failed.textContent()).toContain('cannot install');
+    await screenshot(page, 'settings-warm-slots');
+  });
 });
