@@ -15,8 +15,8 @@ export interface DevServersDeps {
   groups: ProcessGroups;
   /** The task's worktree, or null when it has none yet. */
   locate: (taskId: string) => Promise<string | null>;
-  /** Throws when the repository's `devServer` command is not trusted by this user (the trust records). */
-  assertTrusted?: (setting: 'devServer') => void;
+  /** Rejects when this user has not trusted the repository's settings (its `devServer` command among them). */
+  assertTrusted: () => Promise<void>;
 }
 
 type Running = {
@@ -60,7 +60,7 @@ export class DevServers {
         'no dev server is set: add the command to the settings (devServer), e.g. npm run dev -- --port $PORT',
         'no-dev-server',
       );
-    this.d.assertTrusted?.('devServer');
+    await this.d.assertTrusted();
     const dir = await this.d.locate(taskId);
     if (!dir)
       throw new PreconditionError('the task has no worktree yet, so there is nothing to serve: start it first', 'no-dev-server');

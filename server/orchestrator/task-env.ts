@@ -40,13 +40,21 @@ export class TaskEnv implements WorktreeEnv {
   readonly slots: WarmSlots;
   readonly devServers: DevServers;
   private unsubscribe: (() => void) | null = null;
+  /** Set by the composition root once trust records exist; until then every setting counts as trusted. */
+  private trustCheck: () => Promise<void> = async () => {};
 
   constructor(private readonly d: TaskEnvDeps) {
     const paths = d.store.paths;
     this.groups = new ProcessGroups(paths.children);
     this.ports = new Ports(paths.ports, () => d.store.config.get().portRange);
-    this.slots = new WarmSlots({ ...d, ports: this.ports, groups: this.groups });
-    this.devServers = new DevServers({ ...d, ports: this.ports, groups: this.groups });
+    const assertTrusted = () => this.trustCheck();
+    const trusted = () =>
+      assertTrusted().then(
+        () => true,
+        () => false,
+      );
+    this.slots = new WarmSlots({ ...d, ports: this.ports, groups: this.groups, trusted });
+    this.devServers = new DevServers({ ...d, ports: this.ports, groups: this.groups, assertTrusted });
   }
 
   /** After a start: what a killed studio left running is stopped, ports of finished tasks freed, spares kept ready. */
@@ -61,6 +69,12 @@ export class TaskEnv implements WorktreeEnv {
       else if (e.type === 'opencode.status' && e.opencode.state === 'ready') this.slots.warmAll();
     });
     if (o.slots) this.slots.begin();
+  }
+
+  /** The check that refuses (reason untrusted-settings) while the repository's settings are not trusted. */
+  useTrust(check: () => Promise<void>): void {
+    this.trustCheck = check;
+    this.slots.pump();
   }
 
   claim(task: Task, branch: string): Promise<string | null> {

@@ -36,6 +36,8 @@ export interface WarmSlotsDeps {
   gitLock: <T>(work: () => Promise<T>) => Promise<T>;
   /** True while tasks wait for, or hold every one of, the `maxParallel` agent slots: no refill then. */
   shortOfAgents: () => boolean;
+  /** Whether this user trusts the repository's settings: a spare's setup runs the repository's commands. */
+  trusted: () => Promise<boolean>;
   /** Starts OpenCode's instance for a directory, when OpenCode is ready. */
   warm: (dir: string) => Promise<void>;
   log: (line: string) => void;
@@ -187,6 +189,8 @@ export class WarmSlots {
         continue;
       }
       if (!tip || this.d.shortOfAgents()) return;
+      // Nothing from the repository runs before its settings are trusted (config.updated pumps again).
+      if (config.worktreeSetup.length > 0 && !(await this.d.trusted())) return;
       // A change of worktreeSetup or worktreeCopy: the spare is set up afresh.
       const stale = slots.find((s) => s.setup !== key);
       if (stale) {
