@@ -78,6 +78,9 @@ describe('a studio killed with -9 while a dev server and a refill run', { timeou
         'a refill in flight',
         60_000,
       );
+      // The refill runs at low CPU priority: nice 10 (field 19 of /proc/<pid>/stat).
+      const stat = readFileSync(`/proc/${refill}/stat`, 'utf8');
+      expect(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]).toBe('10');
       const half = (await call<ProjectInfo>('project.info', {}, 'query')).slots;
       expect(half).toEqual([expect.objectContaining({ state: 'setting-up' })]);
       leftovers.push(dev.pid!, refill, ...opencodeChildren(studio.pid));
