@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { assertBranchName, gitAt, type Repo } from './repo.js';
 import { findWorktree, listWorktrees } from './worktree-list.js';
@@ -36,8 +37,10 @@ export async function contentOf(repo: Repo, commit: string, files: readonly stri
   return (await repo.git.raw(['ls-tree', '-r', commit, '--', ...files])).trim();
 }
 
+/** Removes a spare the studio made; its folder goes too, even when a kill left it before git registered it. */
 export async function removeSpare(repo: Repo, dir: string): Promise<void> {
   await repo.git.raw(['worktree', 'prune']);
   if (await findWorktree(repo, dir)) await repo.git.raw(['worktree', 'remove', '--force', '--force', dir]);
+  await rm(dir, { recursive: true, force: true });
   await repo.git.raw(['worktree', 'prune']);
 }

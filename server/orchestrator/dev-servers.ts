@@ -117,20 +117,16 @@ export class DevServers {
     await Promise.all([...this.servers.keys()].map((id) => this.stop(id)));
   }
 
-  /** Polls the port until something accepts a connection, then shows the link. */
+  /** Polls the port (IPv4 and IPv6 loopback: `localhost` may be either) until it accepts a connection, then shows the link. */
   private probe(entry: Running): void {
-    entry.probe = setTimeout(() => {
+    entry.probe = setTimeout(async () => {
       entry.probe = null;
       if (entry.state.state !== 'starting') return;
-      const socket = net.connect({ port: entry.state.port!, host: '127.0.0.1' });
-      const done = (open: boolean) => {
-        socket.destroy();
-        if (entry.state.state !== 'starting') return;
-        if (open) this.change(entry, { state: 'listening', url: `http://localhost:${entry.state.port}` });
-        else this.probe(entry);
-      };
-      socket.once('connect', () => done(true));
-      socket.once('error', () => done(false));
+      const port = entry.state.port!;
+      const open = (await accepts(port, '127.0.0.1')) || (await accepts(port, '::1'));
+      if (entry.state.state !== 'starting') return;
+      if (open) this.change(entry, { state: 'listening', url: `http://localhost:${port}` });
+      else this.probe(entry);
     }, PROBE_MS);
   }
 
@@ -152,6 +148,18 @@ export class DevServers {
     this.d.bus.emit({ type: 'devserver.updated', server, output: entry.pending });
     entry.pending = '';
   }
+}
+
+function accepts(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 function stopped(taskId: string): DevServerState {

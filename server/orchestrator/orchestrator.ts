@@ -127,6 +127,8 @@ export class Orchestrator implements AgentActions {
     this.assertIdle(id);
     assertAllowed('merge', task);
     const row = transitionFor('merge', task.status)!;
+    // Its worktree goes with the merge: the dev server serving it stops first.
+    await this.env.devServers.stop(id);
     await this.branches.merge(task);
     return this.store.tasks.patch(id, { status: row.to, run: null, error: null });
   }
@@ -166,6 +168,7 @@ export class Orchestrator implements AgentActions {
       job.controller.abort(new PhaseAbortedError('the task is being deleted'));
       await within(job.done, 15_000);
     }
+    await this.env.devServers.stop(id);
     await this.branches.remove(this.store.tasks.get(id));
     await this.activityLog.remove(id);
   }

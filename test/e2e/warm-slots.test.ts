@@ -174,6 +174,20 @@ describe('warm worktree slots and dev servers, with real OpenCode', { timeout: 2
     await expect(fetch(`http://127.0.0.1:${runA.port}/`)).rejects.toThrow();
     expect(await (await fetch(`http://127.0.0.1:${runB.port}/`)).text()).toBe(`task ${b!.id} on ${runB.port}`);
 
+    // The task that started warm keeps the slot's folder as its worktree: deleting it removes that folder.
+    const warmDir = git(root, 'worktree', 'list', '--porcelain')
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('worktree ') &&
+          l.includes('slot-') &&
+          git(l.slice(9), 'rev-parse', '--abbrev-ref', 'HEAD') === `studio/${a!.id}`,
+      )
+      ?.slice(9);
+    expect(warmDir).toBeDefined();
+    await studio.client.tasks.delete.mutate({ id: a!.id, force: true });
+    await expect(fs.access(warmDir!)).rejects.toThrow();
+
     // Deleting the task stops its dev server and frees its port.
     await studio.client.tasks.delete.mutate({ id: b!.id, force: true });
     await waitFor(
