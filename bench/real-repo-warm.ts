@@ -84,15 +84,23 @@ async function readySlot(studio: Studio, timeoutMs = 300_000): Promise<void> {
   }
 }
 
-/** Start -> the first request OpenCode sends to the model, through the timing proxy. */
-async function startToFirstRequest(studio: Studio, intervals: Array<[number, number]>, tag: string): Promise<number> {
+type Step = { what: string; at: number };
+
+/** Start -> the first request OpenCode sends to the model, through the timing proxy; with the timeline on, the steps on the way. */
+async function startToFirstRequest(
+  studio: Studio,
+  intervals: Array<[number, number]>,
+  tag: string,
+): Promise<{ ms: number; steps: Step[] }> {
   const { id } = await studio.client.tasks.create.mutate({ title: `Bench first request ${tag}` });
   const before = intervals.length;
+  timeline.length = 0;
   const t0 = performance.now();
   await studio.client.tasks.start.mutate({ id });
   await waitTask(studio, id, (t) => t.status === 'plan_review' && !t.run, 'reach Plan review');
-  const sent = intervals.slice(before).map(([a]) => a);
-  return Math.min(...sent) - t0;
+  const first = Math.min(...intervals.slice(before).map(([a]) => a));
+  const steps = timeline.filter((l) => l.t >= t0 && l.t <= first).map((l) => ({ what: l.what, at: l.t - t0 }));
+  return { ms: first - t0, steps: [...steps.sort((a, b) => a.at - b.at), { what: 'first model request', at: first - t0 }] };
 }
 
 /** Start -> Plan review: the planning phase's wall time. */
@@ -128,7 +136,7 @@ export async function measureWarm(ctx: BenchContext, root: string, o: WarmOption
     ctx.log('cold: warm-up task, then Start -> first model request without a slot');
     await timedRun(studio, proxy.intervals, 1, 'warm-up', toReview);
     const cold: number[] = [];
-    for (let i = 0; i < o.runs; i++) cold.push(await startToFirstRequest(studio, proxy.intervals, `cold ${i + 1}`));
+    for (let i = 0; i < o.runs; i++) cold.push((await startToFirstRequest(studio, proxy.intervals, `cold ${i + 1}`)).ms);
 
     ctx.log('a refill in flight vs none, during a planning phase');
     const alone: number[] = [];
@@ -145,13 +153,16 @@ export async function measureWarm(ctx: BenchContext, root: string, o: WarmOption
 
     ctx.log('warm: Start -> first model request and Start -> Review from a ready slot');
     await studio.client.config.update.mutate({ warmSlots: 1 });
-    const warm: number[] = [];
+    const off = markBusEvents(studio);
+    const firsts: Array<{ ms: number; steps: Step[] }> = [];
     for (let i = 0; i < o.runs; i++) {
       await readySlot(studio);
-      warm.push(await startToFirstRequest(studio, proxy.intervals, `warm ${i + 1}`));
+      firsts.push(await startToFirstRequest(studio, proxy.intervals, `warm ${i + 1}`));
     }
+    firsts.sort((a, b) => a.ms - b.ms);
+    const warm = firsts.map((f) => f.ms);
+    const warmSteps = firsts[Math.floor(firsts.length / 2)]!.steps;
     const reviews: Array<{ wall: number; overhead: number; lines: typeof timeline }> = [];
-    const off = markBusEvents(studio);
     for (let i = 0; i < o.runs; i++) {
       await readySlot(studio);
       timeline.length = 0;
@@ -160,7 +171,7 @@ export async function measureWarm(ctx: BenchContext, root: string, o: WarmOption
       reviews.push({ wall: run.wallMs, overhead: run.wallMs - run.modelMs, lines: [...timeline].sort((a, b) => a.t - b.t) });
     }
     off();
-    return { cold, warm, alone, withRefill, overlapped, reviews: reviews.sort((a, b) => a.overhead - b.overhead) };
+    return { cold, warm, warmSteps, alone, withRefill, overlapped, reviews: reviews.sort((a, b) => a.overhead - b.overhead) };
   } finally {
     await stopStudios();
     await stopModels();
@@ -198,6 +209,11 @@ export function warmFigures(r: Awaited<ReturnType<typeof measureWarm>>, runs: nu
   ];
   const details = [
     `Setup command: \`${SETUP}\` of a lockfile of ${SETUP_PACKAGES.length} of the studio's own dependencies (from the local npm cache), with \`worktreeSetupInputs: ["package-lock.json"]\`. ${runs} runs of each.`,
+    'The median warm Start -> first model request, step by step (ms after Start):',
+    markdownTable(
+      ['step', 'at'],
+      r.warmSteps.map((step) => [step.what, ms(step.at)]),
+    ),
     'Where the time of the median warm Start -> Review went:',
     markdownTable(
       ['who', 'time', 'share'],

@@ -138,6 +138,10 @@ export class AgentRunner {
   /** The same, settled once OpenCode has answered for the directory, i.e. its instance is up (a warm slot waits for it). */
   async warmed(directory: string): Promise<void> {
     await this.#client.path.get({ directory }).catch(() => undefined);
+    // The first session in a directory pays for more than the instance: make one and drop it.
+    const made = await this.#client.session.create({ directory, title: 'studio warm-up' }).catch(() => null);
+    const id = made?.data?.id;
+    if (id) await this.#client.session.delete({ sessionID: id, directory }).catch(() => undefined);
   }
 
   async sessionBusy(directory: string, sessionId: string): Promise<boolean> {
