@@ -11,6 +11,7 @@ import { createApp } from './http/app.js';
 import { Guard } from './http/security.js';
 import { attachWebSocket } from './http/ws.js';
 import type { AgentActions } from './orchestrator/agent-actions.js';
+import { AgentCredentials } from './orchestrator/agent-credentials.js';
 import { NoAgent } from './orchestrator/no-agent.js';
 import { createServices } from './services/services.js';
 import { claimRuntime, releaseRuntime, writeServerInfo } from './store/runtime-file.js';
@@ -23,7 +24,11 @@ export interface StudioServerOptions {
   port?: number;
   host?: string;
   /** Build the agent side (the orchestrator) once the store exists; without it agent actions are refused. Its `begin`, if any, runs once the studio listens. */
-  agent?: (store: StudioStore, bus: EventBus) => Promise<AgentActions & { close?(): Promise<void>; begin?(): void }>;
+  agent?: (
+    store: StudioStore,
+    bus: EventBus,
+    credentials: AgentCredentials,
+  ) => Promise<AgentActions & { close?(): Promise<void>; begin?(): void }>;
   demo?: boolean;
   /** Progress lines for long steps. */
   log?: (line: string) => void;
@@ -41,6 +46,8 @@ export interface StudioServer {
   /** Null when the task-file merge driver is set up in .git/config; else why it could not be. */
   mergeDriverProblem: string | null;
   services: Services;
+  /** Issues the credentials of the studio's own agent sessions (principal agent(taskId)). */
+  credentials: AgentCredentials;
   close(): Promise<void>;
 }
 
@@ -70,7 +77,9 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
     const store = await StudioStore.open(repo.root, bus, { watch: true });
     cleanups.push(() => store.close());
     const mergeDriverProblem = await mergeDriver;
-    const agent = options.agent ? await options.agent(store, bus) : new NoAgent();
+    // The agent sessions' credentials: issued by the orchestrator, accepted by the HTTP edge as agent(taskId).
+    const credentials = new AgentCredentials();
+    const agent = options.agent ? await options.agent(store, bus, credentials) : new NoAgent();
     if ('close' in agent && agent.close) cleanups.push(() => agent.close!());
     const services = createServices(store, bus, agent, repo, options.demo ?? false);
     const unwatch = [services.dependencies.watch(bus), services.comments.watch(bus)];
@@ -79,7 +88,7 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
       await Promise.all([services.dependencies.idle(), services.comments.idle()]);
     });
     const token = randomBytes(24).toString('base64url');
-    const guard = new Guard(token, host);
+    const guard = new Guard(token, host, credentials);
     const server = http.createServer(createApp(services, guard));
     server.headersTimeout = 30_000;
     server.requestTimeout = 120_000;
@@ -107,6 +116,7 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
       mergeDriverProblem,
       portNote: wanted !== 0 && port !== wanted ? `port ${wanted} is busy; using ${port}` : null,
       services,
+      credentials,
       close: cleanup,
     };
   } catch (err) {

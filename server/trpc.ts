@@ -6,9 +6,19 @@ import type { Context } from './context.js';
 import { InvalidFileError, InvalidInputError, NotFoundError, PreconditionError, reasonForCode } from './errors.js';
 import { describeZodIssues } from './lib/zod-issues.js';
 
+/**
+ * What an agent session may do with a procedure (a person may do everything):
+ * - `person` (the default, so a procedure that says nothing is closed to agents): nothing;
+ * - `read`: call it;
+ * - `own-task`: call it on its own task only (the input's `id`);
+ * - `follow-up`: call it; the router makes the result a follow-up of its task (tasks.create).
+ */
+export type Access = 'person' | 'read' | 'own-task' | 'follow-up';
+export type StudioMeta = OpenApiMeta & { access?: Access };
+
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta>()
+  .meta<StudioMeta>()
   .create({
     isDev: false,
     errorFormatter({ shape, error }) {
@@ -51,11 +61,39 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-const requireToken = t.middleware(({ ctx, next }) => {
-  if (!ctx.authed) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid token is required' });
-  return next();
+/** A refusal of an agent outside its scope: FORBIDDEN with the reason `agent-not-allowed`. */
+export class AgentNotAllowedError extends Error {
+  override name = 'AgentNotAllowedError';
+  readonly reason: ErrorReason = 'agent-not-allowed';
+}
+
+/**
+ * Every call proves who makes it (the edges set the principal from the token), and an agent
+ * gets only what the procedure's `access` grants. Runs before the procedure, so a refused call
+ * changes nothing.
+ */
+const checkPrincipal = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+  const principal = ctx.principal;
+  if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid token is required' });
+  if (principal.kind === 'person') return next();
+  const access = meta?.access ?? 'person';
+  if (access === 'read' || access === 'follow-up') return next();
+  if (access === 'own-task') {
+    const raw = (await getRawInput()) as { id?: unknown } | undefined;
+    if (raw?.id === principal.taskId) return next();
+    throw transportError(
+      'FORBIDDEN',
+      new AgentNotAllowedError(`${path}: an agent working on ${principal.taskId} may do this on its own task only`),
+    );
+  }
+  throw transportError(
+    'FORBIDDEN',
+    new AgentNotAllowedError(
+      `${path} is for a person: an agent working on ${principal.taskId} may read the board, create follow-ups of its task and comment on it`,
+    ),
+  );
 });
 
 export const router = t.router;
-/** Every procedure needs the token: the studio's API is as sensitive as a shell. */
-export const procedure = t.procedure.use(mapErrors).use(requireToken);
+/** Every procedure needs a token and checks the principal: the studio's API is as sensitive as a shell. */
+export const procedure = t.procedure.use(mapErrors).use(checkPrincipal);

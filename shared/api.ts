@@ -5,6 +5,7 @@ import { OpencodeState, Problem } from './events.js';
 import { AgentRequest } from './requests.js';
 import { Task, TaskId, TaskStatus } from './task.js';
 import { SlotState } from './task-env.js';
+import { TrustState } from './trust.js';
 
 export const IdInput = z.object({ id: TaskId });
 const DependsOn = z.array(TaskId).max(50, 'at most 50 dependencies');
@@ -82,6 +83,8 @@ export const ProjectInfo = z.object({
   opencode: OpencodeState,
   config: Config,
   problems: z.array(Problem),
+  /** Whether the repo's settings that run commands or loosen the agent are trusted here (shared/trust.ts). */
+  trust: TrustState,
   version: z.string(),
   demo: z.boolean(),
   /** The warm worktree slots and their states (empty with warmSlots 0 or without an agent). */

@@ -25,7 +25,7 @@ export const ReviewComment = z.looseObject({
   body,
   status: CommentStatus.default('open'),
   /** `ai`: a finding of the latest AI review that names `path:line`; replaced by the next review. */
-  author: z.enum(['person', 'ai']).default('person'),
+  author: z.enum(['person', 'ai', 'agent']).default('person'),
   /** The commented lines as they were when the comment was made (or last moved). */
   quote: z.array(z.string()).default([]),
   /** The branch commit the line numbers refer to. */

@@ -31,6 +31,8 @@ export const ERROR_REASONS = [
   'no-dev-server',
   'blocked',
   'dependency-cycle',
+  'untrusted-settings',
+  'agent-not-allowed',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
@@ -72,5 +74,9 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'no-dev-server': 'no dev server is set (config devServer), or the task has no worktree to run it in',
   blocked: 'the task depends on tasks that are not Done yet; the message names them',
   'dependency-cycle': 'the dependencies would form a cycle; the message names it',
+  'untrusted-settings':
+    'config.json sets commands or agent permissions you have not trusted here; the message names them and how to trust them',
+  'agent-not-allowed':
+    'this is for a person: an agent session may read the board, file follow-ups of its own task and comment on it',
   internal: 'an unexpected error; the studio’s log has the details',
 };

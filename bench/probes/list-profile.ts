@@ -33,7 +33,7 @@ async function time(fn: () => unknown): Promise<{ min: number; median: number }>
 const studio = await createStudioServer({ root, port: 0 });
 try {
   const store = studio.services.store;
-  const caller = appRouter.createCaller({ services: studio.services, authed: true });
+  const caller = appRouter.createCaller({ services: studio.services, principal: { kind: 'person' as const } });
   const list = store.tasks.list();
   const rank = new Map(TASK_STATUSES.map((s, i) => [s, i]));
   const shuffled = [...list].sort(() => Math.random() - 0.5);

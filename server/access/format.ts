@@ -76,6 +76,7 @@ export function projectText(info: ProjectInfo): string {
     `${info.name} (${info.root}), studio ${info.version}`,
     `branch ${info.branch ?? '(detached)'}, base branch ${info.baseBranch}`,
     `agent: ${info.opencode.state}${info.opencode.reason ? ` (${info.opencode.reason})` : ''}`,
+    `settings that need trust: ${info.trust.state === 'not-needed' ? 'none' : `${info.trust.settings.map((s) => s.key).join(', ')} (${info.trust.state})`}`,
     ...info.problems.map((p) => `problem: ${p.path}: ${p.reason}`),
   ];
   return lines.join('\n');

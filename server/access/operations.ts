@@ -9,6 +9,7 @@ import {
   UpdatePlanInput,
   UpdateTaskInput,
 } from '../../shared/api.js';
+import { AddCommentInput } from '../../shared/comments.js';
 import { TRANSITIONS } from '../../shared/lifecycle.js';
 import type { StudioApi } from './connect.js';
 import { activityText, diffText, projectText, taskDetail, taskLine, taskTable } from './format.js';
@@ -21,6 +22,12 @@ import { activityText, diffText, projectText, taskDetail, taskLine, taskTable } 
 export interface Operation<S extends z.ZodObject = z.ZodObject, R = unknown> {
   name: string;
   description: string;
+  /**
+   * Which tool sets offer it: `read` every one, `agent` also the studio's own agent sessions
+   * (their follow-ups and comments on their own task), `person` only the full set. The server
+   * checks the caller again: a tool set is a convenience, not the boundary.
+   */
+  scope: 'read' | 'agent' | 'person';
   input: S;
   /** For a result that is a list: the key it goes under in the MCP answer's structured content (an object). */
   listKey?: string;
@@ -37,6 +44,7 @@ const NEEDS_STUDIO = 'Needs a running studio (npx opencode-studio); without one 
 export const OPERATIONS: Operation[] = [
   op({
     name: 'task_list',
+    scope: 'read',
     description:
       'List the board’s tasks in board order (column, then position). Filter by status (todo, planning, plan_review, in_progress, ai_review, review, done), by a label, or by a search text matched against id, title and description.',
     input: ListTasksInput,
@@ -46,6 +54,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'project_info',
+    scope: 'read',
     description:
       'The repo and its board: name, branch, base branch, the config, whether the agent (OpenCode) is available, and files under .opencode-studio/ that have a mistake.',
     input: z.object({}).strict(),
@@ -54,6 +63,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'task_get',
+    scope: 'read',
     description: 'One task with its plan and latest AI review.',
     input: IdInput,
     run: (api, input) => api.tasks.get.query(input),
@@ -61,6 +71,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'task_create',
+    scope: 'agent',
     description:
       'Create a task in Todo. To split a large task into follow-ups, create each with `parent` set to the id of the task it comes from. `dependsOn` lists tasks that must be Done (merged) before it may start (a cycle is refused, reason dependency-cycle); with `autoStart` it starts by itself when the last of them is merged.',
     input: CreateTaskInput,
@@ -69,6 +80,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'task_update',
+    scope: 'person',
     description:
       'Change a task’s title, description, labels, dependsOn or autoStart (lists replace the old ones). Its status does not change.',
     input: UpdateTaskInput,
@@ -77,6 +89,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'task_move',
+    scope: 'person',
     description: `Move a task to another column, as a drag on the board does: ${DRAGS}; the same column with an order reorders it. Other moves are refused with the reason.`,
     input: MoveTaskInput,
     run: (api, input) => api.tasks.move.mutate(input),
@@ -84,6 +97,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'task_delete',
+    scope: 'person',
     description:
       'Delete a task with its plan and review. A task whose branch or worktree holds the agent’s work needs force: true (reason needs-force), which removes them too.',
     input: DeleteTaskInput,
@@ -92,6 +106,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'plan_get',
+    scope: 'read',
     description: 'The plan of a task as markdown (plan is null before the agent or a person has written one).',
     input: IdInput,
     run: async (api, input) => ({ id: input.id, plan: (await api.tasks.get.query(input)).plan }),
@@ -99,6 +114,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'plan_update',
+    scope: 'person',
     description:
       'Replace the plan of a task with this markdown (.opencode-studio/plans/<id>.md). Approving the plan later implements it as it is then.',
     input: UpdatePlanInput,
@@ -128,6 +144,7 @@ export const OPERATIONS: Operation[] = [
   ).map(([name, action, description]) =>
     op({
       name,
+      scope: 'person',
       description: `${description} ${NEEDS_STUDIO}`,
       input: IdInput,
       run: (api, input) => api.tasks[action].mutate(input),
@@ -136,6 +153,7 @@ export const OPERATIONS: Operation[] = [
   ),
   op({
     name: 'task_request_changes',
+    scope: 'person',
     description: `Send feedback on a task: from Plan review the agent plans again with it, from Review it fixes its work. ${NEEDS_STUDIO}`,
     input: RequestChangesInput,
     run: (api, input) => api.tasks.requestChanges.mutate(input),
@@ -143,6 +161,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'task_activity',
+    scope: 'read',
     description: 'What the agent did for a task: phases, tool calls, text and errors, oldest first.',
     input: IdInput,
     listKey: 'entries',
@@ -151,12 +170,28 @@ export const OPERATIONS: Operation[] = [
   }),
   op({
     name: 'task_diff',
+    scope: 'read',
     description: `The task branch against its merge base: changed files and the unified patch. ${NEEDS_STUDIO}`,
     input: IdInput,
     run: (api, input) => api.tasks.diff.query(input),
     text: diffText,
   }),
+  op({
+    name: 'task_comment',
+    scope: 'agent',
+    description:
+      'Comment on a line (or lines) of a task’s diff: path, side ("new" for the branch, "old" for the base), line, optional endLine, body. An agent session may comment on its own task only.',
+    input: AddCommentInput,
+    run: (api, input) => api.comments.add.mutate(input),
+    text: (comment) => `Commented on ${comment.path}:${comment.line} (${comment.id}).`,
+  }),
 ];
+
+/** The tools of each MCP mode: a user's client gets all (or the read tools), an agent session of the studio its own. */
+export function operationsFor(mode: 'person' | 'read-only' | 'agent'): Operation[] {
+  const allowed = { person: ['read', 'agent', 'person'], 'read-only': ['read'], agent: ['read', 'agent'] }[mode];
+  return OPERATIONS.filter((o) => allowed.includes(o.scope));
+}
 
 export function operation(name: string): Operation {
   const found = OPERATIONS.find((o) => o.name === name);

@@ -23,6 +23,9 @@ Usage:
                                    list the warm worktree slots (config warmSlots), or remove them all
   opencode-studio mcp [dir]        an MCP server over stdio with the board's tools, for agents
                                    (OpenCode, Claude Code…); it uses the running studio if any
+    --read-only                    offer the read tools only
+  opencode-studio trust [dir]      show the repo's settings that run commands or loosen the agent
+                                   and trust them (y/N); --yes for scripts, --revoke to forget
   opencode-studio merge-driver <base> <ours> <theirs> <path>
                                    git's merge driver for task files (installed by init and each start)
   opencode-studio --help | --version
@@ -37,10 +40,19 @@ async function main(argv: string[]): Promise<number> {
     const { runSlots } = await import('./slots.js');
     return runSlots(argv.slice(1));
   }
-  if (argv[0] === 'mcp' && !argv.slice(1).some((a) => a.startsWith('-'))) {
-    if (argv.length > 2) throw new UsageError('mcp takes at most one directory');
+  if (argv[0] === 'trust') {
+    const { runTrust } = await import('./trust.js');
+    return runTrust(argv.slice(1));
+  }
+  if (argv[0] === 'mcp') {
+    const { values, positionals } = parseArgs({
+      args: argv.slice(1),
+      allowPositionals: true,
+      options: { 'read-only': { type: 'boolean' } },
+    });
+    if (positionals.length > 1) throw new UsageError('mcp takes at most one directory');
     const { runMcp } = await import('../mcp/mcp-server.js');
-    return runMcp(argv[1] ?? process.cwd());
+    return runMcp(positionals[0] ?? process.cwd(), { readOnly: values['read-only'] ?? false });
   }
   const { values, positionals } = parseArgs({
     args: argv,
@@ -89,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
-const isUsageError = (err: unknown) => err instanceof UsageError || (err as Error).name === 'TaskUsageError';
+const isUsageError = (err: unknown) => err instanceof UsageError || /UsageError$/.test((err as Error).name ?? '');
 
 main(process.argv.slice(2)).then(
   (code) => {

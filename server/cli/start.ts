@@ -51,6 +51,11 @@ export async function runStart(options: StartOptions): Promise<number> {
       : MERGE_DRIVER_NOTE,
   );
   if (studio.portNote) say(`Note: ${studio.portNote}.`);
+  const trust = await studio.services.trust.state();
+  if (trust.state === 'untrusted')
+    say(
+      `This repository's config sets ${trust.settings.map((s) => s.key).join(', ')}, which run commands or loosen the agent: the agent stays off until you trust them (the board's banner, or "opencode-studio trust ${studio.root}").`,
+    );
   say(`OpenCode Studio ready at ${studio.openUrl}`);
   if (options.open) openBrowser(studio.openUrl);
   await waitForSignal(studio);

@@ -41,12 +41,13 @@ export async function prepareDemo(say: (line: string) => void): Promise<{ root: 
   say('Demo: OpenCode will use a scripted model (no API key needed); its answers are canned.');
   return {
     root,
-    agent: async (store, bus) => {
+    agent: async (store, bus, credentials) => {
       if (store.tasks.size === 0) for (const task of SAMPLE_TASKS) await store.tasks.create(task);
       const orchestrator = await createAgent(store, bus, {
         mode: { kind: 'managed', env: isolatedOpencodeEnv(home), configContent: scriptedOpencodeConfig(model.baseUrl) },
         demo: true,
         log: say,
+        credentials,
       });
       const close = orchestrator.close.bind(orchestrator);
       orchestrator.close = async () => {

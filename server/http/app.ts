@@ -46,7 +46,8 @@ export function createApp(services: Services, guard: Guard) {
     }
     next();
   };
-  const createContext = (): Context => ({ services, authed: true });
+  // The token middleware above refused a request without a valid token; this says whose it is.
+  const createContext = ({ req }: { req: Request }): Context => ({ services, principal: guard.principalOf(req) });
 
   const fastList = taskListFastPath(services.store);
   app.use(

@@ -1,5 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Principal } from '../lib/principal.js';
+import type { AgentCredentials } from '../orchestrator/agent-credentials.js';
 
 /**
  * The three checks every request passes. Host stops DNS rebinding (a hostile page whose name
@@ -13,6 +15,7 @@ export class Guard {
   constructor(
     readonly token: string,
     private readonly bindHost: string,
+    private readonly agents: AgentCredentials | null = null,
   ) {}
 
   /** Call once the port is known. */
@@ -39,10 +42,22 @@ export class Guard {
   }
 
   bearerOk(req: IncomingMessage): boolean {
+    return this.principalOf(req) !== null;
+  }
+
+  /** Who the request's bearer token proves: the person, an agent bound to its task, or nobody (null). */
+  principalOf(req: IncomingMessage, connectionToken?: unknown): Principal | null {
     const header = req.headers.authorization;
     // The scheme is case-insensitive (RFC 9110 §11.1).
-    const token = typeof header === 'string' ? /^bearer +(\S+) *$/i.exec(header)?.[1] : undefined;
-    return token !== undefined && this.tokenOk(token);
+    const bearer = typeof header === 'string' ? /^bearer +(\S+) *$/i.exec(header)?.[1] : undefined;
+    return this.principalOfToken(bearer) ?? this.principalOfToken(connectionToken);
+  }
+
+  principalOfToken(candidate: unknown): Principal | null {
+    if (typeof candidate !== 'string') return null;
+    if (this.tokenOk(candidate)) return { kind: 'person' };
+    const taskId = this.agents?.taskOf(candidate) ?? null;
+    return taskId === null ? null : { kind: 'agent', taskId };
   }
 
   tokenOk(candidate: unknown): boolean {

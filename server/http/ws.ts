@@ -27,9 +27,9 @@ export function attachWebSocket(server: Server, services: Services, guard: Guard
     router: appRouter,
     keepAlive: { enabled: true, pingMs: 20_000, pongWaitMs: 10_000 },
     createContext: ({ req, info }): Context => {
-      if (!guard.bearerOk(req) && !guard.tokenOk(info.connectionParams?.token))
-        throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid token is required' });
-      return { services, authed: true };
+      const principal = guard.principalOf(req, info.connectionParams?.token);
+      if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid token is required' });
+      return { services, principal };
     },
   });
   return {

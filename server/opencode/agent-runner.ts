@@ -9,6 +9,9 @@ import { type PhaseResult, type SessionMessage, SessionWatch, sessionIdOf, settl
 export { OpencodeUnreachableError, PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
 export type { PhaseResult } from './session-watch.js';
 
+/** A local MCP server for a session: its command, and environment for it alone (e.g. an agent's credential). */
+export type StudioMcp = { name: string; command: string[]; environment?: Record<string, string> };
+
 export interface RunPhaseInput {
   directory: string;
   agent: 'plan' | 'build';
@@ -22,7 +25,7 @@ export interface RunPhaseInput {
   onActivity?: (e: ActivityEntry) => void;
   onSession?: (sessionId: string) => void;
   /** A local MCP server (name and command) whose tools the session gets, e.g. the studio's own. */
-  mcp?: { name: string; command: string[] } | null;
+  mcp?: StudioMcp | null;
   /** Permission requests and questions go here; without it they are refused (nobody would answer). */
   onRequest?: (signal: RequestSignal) => void;
   /** An OpenCode permission ruleset for the new session. */
@@ -161,10 +164,15 @@ export class AgentRunner {
   }
 
   /** OpenCode keeps one instance per directory: the MCP server is added to it once, for every later session there. */
-  async #addMcp(directory: string, mcp: { name: string; command: string[] }): Promise<void> {
-    const key = `${directory}\0${mcp.name}`;
+  async #addMcp(directory: string, mcp: StudioMcp): Promise<void> {
+    const key = `${directory}\0${mcp.name}\0${mcp.environment ? JSON.stringify(mcp.environment) : ''}`;
     if (this.#mcpAdded.has(key)) return;
-    const config = { type: 'local' as const, command: mcp.command, enabled: true };
+    const config = {
+      type: 'local' as const,
+      command: mcp.command,
+      enabled: true,
+      ...(mcp.environment ? { environment: mcp.environment } : {}),
+    };
     await request(`start the MCP server "${mcp.name}"`, this.#client.mcp.add({ directory, name: mcp.name, config }));
     this.#mcpAdded.add(key);
   }

@@ -2,6 +2,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { Repo } from '../git/repo.js';
 import { type LinkMode, OpencodeLink } from '../opencode/opencode-link.js';
 import type { StudioStore } from '../store/studio-store.js';
+import type { AgentCredentials } from './agent-credentials.js';
 import { Orchestrator } from './orchestrator.js';
 
 export interface AgentOptions {
@@ -12,6 +13,8 @@ export interface AgentOptions {
   deferStart?: boolean;
   /** Keep warm worktree slots (config warmSlots); default true. Tests that expect each task's worktree at its default path turn it off. */
   warmSlots?: boolean;
+  /** The credentials the studio's HTTP edge accepts from the agent sessions' MCP servers (createStudioServer passes them). */
+  credentials?: AgentCredentials;
 }
 
 export type Agent = Orchestrator & { begin(): void };
@@ -28,7 +31,7 @@ export async function createAgent(store: StudioStore, bus: EventBus, options: Ag
     demo: options.demo ?? false,
     log: options.log ?? (() => {}),
   });
-  const orchestrator = new Orchestrator(repo, store, bus, link);
+  const orchestrator = new Orchestrator(repo, store, bus, link, () => {}, options.credentials);
   let begun = false;
   const begin = () => {
     if (begun) return;

@@ -13,6 +13,7 @@ import { ActivityLog } from '../store/activity-log.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import type { AgentActions } from './agent-actions.js';
+import type { AgentCredentials } from './agent-credentials.js';
 import type { AgentLink } from './agent-port.js';
 import { assertAllowed, queuedRun } from './lifecycle-check.js';
 import { PhaseRunner } from './phase-runner.js';
@@ -46,6 +47,7 @@ export class Orchestrator implements AgentActions {
     bus: EventBus,
     private readonly link: AgentLink,
     log: (line: string) => void = () => {},
+    credentials?: AgentCredentials,
   ) {
     this.slots = new Slots(() => store.config.get().maxParallel);
     this.activityLog = new ActivityLog(store.paths, bus);
@@ -68,7 +70,7 @@ export class Orchestrator implements AgentActions {
       },
       log,
     });
-    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests, this.env);
+    this.phases = new PhaseRunner(repo, store, this.activityLog, log, this.requests, credentials, this.env);
     this.branches = new TaskBranches(repo, store, this.phases, bus);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();

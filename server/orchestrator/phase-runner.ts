@@ -6,12 +6,14 @@ import type { Repo } from '../git/repo.js';
 import { worktreeOfBranch } from '../git/slot-worktrees.js';
 import { abortMerge, concludeMerge, filesWithMarkers, mergeBaseInto } from '../git/update.js';
 import { branchDiff, commitAll, createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
-import type { PhaseResult } from '../opencode/agent-runner.js';
+import type { PhaseResult, StudioMcp } from '../opencode/agent-runner.js';
 import { permissionRules } from '../opencode/request-channel.js';
 import type { ActivityLog } from '../store/activity-log.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
+import { TrustBook, trustStateOf, untrustedError } from '../store/trust-book.js';
+import { AGENT_TOKEN_ENV, AgentCredentials } from './agent-credentials.js';
 import type { PhaseAgent } from './agent-port.js';
 import { queuedRun } from './lifecycle-check.js';
 import { buildPrompt, diffForReview, type PromptVars } from './prompts.js';
@@ -29,6 +31,7 @@ export class PhaseRunner {
     private readonly activity: ActivityLog,
     private readonly log: (line: string) => void = () => {},
     private readonly requests?: RequestService,
+    private readonly credentials = new AgentCredentials(),
     private readonly env?: WorktreeEnv,
   ) {}
 
@@ -36,6 +39,7 @@ export class PhaseRunner {
   private readonly dirs = new Map<string, string>();
 
   private readonly lock = new KeyedLock();
+  private readonly trust = new TrustBook();
   /** Tasks whose card shows OpenCode retrying; the next activity of any other kind clears it. */
   private readonly retrying = new Set<string>();
 
@@ -114,6 +118,9 @@ export class PhaseRunner {
     signal: AbortSignal,
     resumeSession?: string,
   ): Promise<AgentPhase | null> {
+    // Checked again as each phase begins: a pull or an edit may have changed the settings since Start.
+    const trust = await trustStateOf(this.repo.root, this.store.config.get(), this.trust);
+    if (trust.state === 'untrusted') throw untrustedError(this.repo.root, trust);
     const task = await this.store.tasks.patch(id, {
       run: { ...this.runOf(id, phase), state: 'running', startedAt: now(), activity: null },
     });
@@ -155,7 +162,7 @@ export class PhaseRunner {
           title: `${task.title} · ${phase}`,
           prompt,
           model: this.modelFor(phase),
-          mcp: this.store.config.get().mcp ? { name: STUDIO_MCP_NAME, command: studioMcpCommand(this.repo.root) } : null,
+          mcp: this.store.config.get().mcp ? this.studioMcp(id) : null,
           permission: permissionRules(this.store.config.get().permission),
           signal,
           onActivity,
@@ -165,6 +172,15 @@ export class PhaseRunner {
         });
     this.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
     return result;
+  }
+
+  /** The studio's MCP server for a task's session: its tools act as `agent(id)`, through a credential bound to the task. */
+  private studioMcp(id: string): StudioMcp {
+    return {
+      name: STUDIO_MCP_NAME,
+      command: studioMcpCommand(this.repo.root),
+      environment: { [AGENT_TOKEN_ENV]: this.credentials.issue(id) },
+    };
   }
 
   /**

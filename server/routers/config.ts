@@ -6,7 +6,7 @@ import { rest } from './meta.js';
 
 export const configRouter = router({
   get: procedure
-    .meta(rest('GET', '/config', 'Read the project settings', 'config', { refuses: false }))
+    .meta(rest('GET', '/config', 'Read the project settings', 'config', { refuses: false, access: 'read' }))
     .input(z.object({}).optional())
     .output(Config)
     .query(({ ctx }) => ctx.services.store.config.get()),
@@ -14,5 +14,5 @@ export const configRouter = router({
     .meta(rest('PATCH', '/config', 'Change some project settings', 'config'))
     .input(UpdateConfigInput)
     .output(Config)
-    .mutation(({ ctx, input }) => ctx.services.store.config.update(input)),
+    .mutation(({ ctx, input }) => ctx.services.trust.updateConfig(input)),
 });

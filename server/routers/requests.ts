@@ -10,7 +10,8 @@ import {
 import { procedure, router } from '../trpc.js';
 import { rest } from './meta.js';
 
-const meta = (method: 'GET' | 'POST', path: `/${string}`, summary: string) => rest(method, path, summary, 'requests');
+const meta = (method: 'GET' | 'POST', path: `/${string}`, summary: string) =>
+  rest(method, path, summary, 'requests', method === 'GET' ? { access: 'read' } : {});
 
 /** The agent's permission requests and questions, and a person's answers to them. */
 export const requestsRouter = router({

@@ -14,6 +14,7 @@ import {
   UpdateTaskInput,
 } from '../../shared/api.js';
 import { Task } from '../../shared/task.js';
+import { asFollowUp } from '../services/follow-up.js';
 import { procedure, router } from '../trpc.js';
 import { agentProcedures } from './agent.js';
 import { rest } from './meta.js';
@@ -22,7 +23,7 @@ const meta = (
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: `/${string}`,
   summary: string,
-  options?: { refuses?: boolean },
+  options?: Parameters<typeof rest>[4],
 ) => rest(method, path, summary, 'tasks', options);
 
 export const tasksRouter = router({
@@ -30,26 +31,35 @@ export const tasksRouter = router({
     .meta(
       meta('GET', '/tasks', 'List tasks in board order, optionally one column, one label or those matching a search', {
         refuses: false,
+        access: 'read',
       }),
     )
     .input(ListTasksInput.optional())
     .output(z.array(Task))
     .query(({ ctx, input }) => ctx.services.tasks.list(input)),
   snapshot: procedure
-    .meta(meta('GET', '/board', 'All tasks in board order, with the id of the last event they include (subscribe from it)'))
+    .meta(
+      meta('GET', '/board', 'All tasks in board order, with the id of the last event they include (subscribe from it)', {
+        access: 'read',
+      }),
+    )
     .input(z.object({}).strict().optional())
     .output(TasksSnapshot)
     .query(({ ctx }) => ctx.services.tasks.snapshot()),
   get: procedure
-    .meta(meta('GET', '/tasks/{id}', 'A task with its plan and latest review'))
+    .meta(meta('GET', '/tasks/{id}', 'A task with its plan and latest review', { access: 'read' }))
     .input(IdInput)
     .output(TaskDetail)
     .query(({ ctx, input }) => ctx.services.tasks.get(input.id)),
   create: procedure
-    .meta(meta('POST', '/tasks', 'Create a task in Todo'))
+    .meta(
+      meta('POST', '/tasks', 'Create a task in Todo (an agent session creates a follow-up of its own task)', {
+        access: 'follow-up',
+      }),
+    )
     .input(CreateTaskInput)
     .output(Task)
-    .mutation(({ ctx, input }) => ctx.services.tasks.create(input)),
+    .mutation(({ ctx, input }) => ctx.services.tasks.create(asFollowUp(ctx.principal, input))),
   update: procedure
     .meta(meta('PATCH', '/tasks/{id}', 'Change a task title, description, labels or order'))
     .input(UpdateTaskInput)
@@ -80,12 +90,12 @@ export const tasksRouter = router({
     .output(Task)
     .mutation(({ ctx, input }) => ctx.services.conflicts.resolve(input.id, input.choices)),
   diff: procedure
-    .meta(meta('GET', '/tasks/{id}/diff', 'The task branch against its merge base: files and unified patch'))
+    .meta(meta('GET', '/tasks/{id}/diff', 'The task branch against its merge base: files and unified patch', { access: 'read' }))
     .input(IdInput)
     .output(TaskDiff)
     .query(({ ctx, input }) => ctx.services.agent.diff(input.id)),
   activity: procedure
-    .meta(meta('GET', '/tasks/{id}/activity', 'What the agent did for this task'))
+    .meta(meta('GET', '/tasks/{id}/activity', 'What the agent did for this task', { access: 'read' }))
     .input(IdInput)
     .output(z.array(ActivityEntry))
     .query(({ ctx, input }) => ctx.services.agent.activity(input.id)),

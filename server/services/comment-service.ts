@@ -56,7 +56,8 @@ export class CommentService {
     return this.store.comments.list(id);
   }
 
-  async add(input: z.infer<typeof AddCommentInput>): Promise<ReviewComment> {
+  /** `author` is `agent` when one of the studio's agent sessions comments on its own task. */
+  async add(input: z.infer<typeof AddCommentInput>, author: 'person' | 'agent' = 'person'): Promise<ReviewComment> {
     const task = this.store.tasks.get(input.id);
     const place = await this.place(task);
     if (!place.files.has(input.path))
@@ -76,7 +77,7 @@ export class CommentService {
       endLine: input.endLine ?? null,
       body: input.body,
       status: 'open',
-      author: 'person',
+      author,
       quote: lines.slice(input.line - 1, end),
       commit: place.head,
       createdAt: now,

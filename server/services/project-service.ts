@@ -4,11 +4,13 @@ import { openRepo } from '../git/repo.js';
 import type { AgentActions } from '../orchestrator/agent-actions.js';
 import type { StudioStore } from '../store/studio-store.js';
 import { STUDIO_VERSION } from '../version.js';
+import type { TrustService } from './trust-service.js';
 
 export class ProjectService {
   constructor(
     private readonly store: StudioStore,
     private readonly agent: AgentActions,
+    private readonly trust: TrustService,
     private readonly demo: boolean,
   ) {}
 
@@ -23,6 +25,7 @@ export class ProjectService {
       opencode: this.agent.status(),
       config,
       problems: this.problems(),
+      trust: await this.trust.state(),
       version: STUDIO_VERSION,
       demo: this.demo,
       slots: this.agent.env?.slots.list() ?? [],

@@ -60,6 +60,6 @@ describe('a diff too big to show whole', { timeout: 120_000 }, () => {
     git(root, 'switch', '--quiet', 'main');
     const diff = await branchDiff(await openRepo(root), { branch: 'studio/small', base: 'main' });
     expect(diff.truncated).toBe(false);
-    expect(diff.patch).toBe(git(root, 'diff', '--no-color', '--src-prefix=a/', '--dst-prefix=b/', 'main', 'studio/small') + '\n');
+    expect(diff.patch).toBe(`${git(root, 'diff', '--no-color', '--src-prefix=a/', '--dst-prefix=b/', 'main', 'studio/small')}\n`);
   });
 });

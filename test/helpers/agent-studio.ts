@@ -48,8 +48,9 @@ export async function startAgentStudio(options: AgentStudioOptions = {}) {
   if (options.opencodePermission) configContent.permission = options.opencodePermission;
   const started = await startStudio({
     root,
-    agent: async (store, bus) => {
+    agent: async (store, bus, credentials) => {
       orchestrator = await createAgent(store, bus, {
+        credentials,
         mode: { kind: 'managed', env: isolatedOpencodeEnv(opencodeHome), configContent },
         warmSlots: options.warmSlots ?? false,
       });

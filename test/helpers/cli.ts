@@ -16,7 +16,7 @@ export type CliRun = { code: number | null; stdout: string; stderr: string };
 /** Run the CLI from source to completion. */
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; built?: boolean } = {},
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; built?: boolean; input?: string } = {},
 ): Promise<CliRun> {
   const [cmd, ...pre] = options.built ? [process.execPath, BUILT_CLI] : [TSX, MAIN];
   return new Promise((resolve, reject) => {
@@ -28,6 +28,8 @@ export function runCli(
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
+    // What a person types at a prompt; without it, stdin closes at once (as with `< /dev/null`).
+    child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.on('error', reject);
     child.on('close', (code) => {

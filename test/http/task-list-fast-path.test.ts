@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { PERSON } from '../../server/lib/principal.js';
 import { appRouter } from '../../server/routers/index.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';
@@ -11,7 +12,7 @@ describe('tasks.list served from the store cache', () => {
     const { client, studio } = await startStudio();
     const a = await client.tasks.create.mutate({ title: 'A', labels: ['x'] });
     await client.tasks.create.mutate({ title: 'B' });
-    const caller = appRouter.createCaller({ services: studio.services, authed: true });
+    const caller = appRouter.createCaller({ services: studio.services, principal: PERSON });
     const cached = vi.spyOn(studio.services.store.tasks, 'listJson');
     const headers = { authorization: `Bearer ${studio.token}` };
     const viaTrpc = await caller.tasks.list();
@@ -37,7 +38,7 @@ describe('tasks.list served from the store cache', () => {
     const { client, studio } = await startStudio();
     const a = await client.tasks.create.mutate({ title: 'A' });
     await client.tasks.create.mutate({ title: 'B', labels: ['x'] });
-    const caller = appRouter.createCaller({ services: studio.services, authed: true });
+    const caller = appRouter.createCaller({ services: studio.services, principal: PERSON });
     const cached = vi.spyOn(studio.services.store.tasks, 'listJson');
     const headers = { authorization: `Bearer ${studio.token}` };
     const expected = JSON.parse(JSON.stringify(await caller.tasks.snapshot()));

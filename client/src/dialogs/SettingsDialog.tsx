@@ -74,7 +74,13 @@ export function SettingsDialog(props: { onClose(): void }) {
         review: m.review.trim() || null,
       },
     };
-    const saved = await attempt('Saving the settings failed', () => api().config.update.mutate(patch));
+    // Only what changed: a value the studio needs your trust for is trusted because you set it, not because the panel resent it.
+    const changed = Object.fromEntries(
+      Object.entries(patch).filter(
+        ([key, value]) => JSON.stringify(value) !== JSON.stringify(config?.[key as keyof ConfigPatch]),
+      ),
+    ) as ConfigPatch;
+    const saved = await attempt('Saving the settings failed', () => api().config.update.mutate(changed));
     setBusy(false);
     if (!saved) return;
     setConfig(saved);

@@ -63,8 +63,8 @@ function CommentItem(props: { task: Task; comment: ReviewComment; onJump(to: Jum
         <button type="button" class="link" onClick={() => props.onJump({ path: c().path, side: c().side, line: c().line })}>
           {commentPlace(c())}
         </button>
-        <Show when={c().author === 'ai'}>
-          <span class="meta-chip">AI review</span>
+        <Show when={c().author !== 'person'}>
+          <span class="meta-chip">{c().author === 'ai' ? 'AI review' : 'Agent'}</span>
         </Show>
         <span class={`meta-chip chip-${c().status}`}>{STATUS_TEXT[c().status]}</span>
         <span class="spacer" />

@@ -1,6 +1,7 @@
 import { For, Match, Show, Switch } from 'solid-js';
 import { project } from '../state/project.js';
 import { Icon } from '../ui/Icon.js';
+import { TrustBanner } from './TrustBanner.js';
 
 /** File problems stay on screen until the file is fixed: the watcher reports the recovery. */
 export function Banners() {
@@ -11,6 +12,7 @@ export function Banners() {
           Demo: scripted model, sample repo. Nothing here calls a real model or touches your code.
         </div>
       </Show>
+      <TrustBanner />
       <For each={project.problems}>
         {(problem) => (
           <div class="banner banner-problem" role="alert" data-testid="problem-banner">

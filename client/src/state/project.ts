@@ -4,6 +4,7 @@ import type { ProjectInfo } from '../../../shared/api.js';
 import type { Config } from '../../../shared/config.js';
 import type { OpencodeState, Problem } from '../../../shared/events.js';
 import type { SlotState } from '../../../shared/task-env.js';
+import type { TrustState } from '../../../shared/trust.js';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
@@ -28,6 +29,10 @@ export function setProjectInfo(info: ProjectInfo): void {
   setProject('config', reconcile(config));
   setProject('opencode', reconcile(opencode));
   setProject('problems', reconcile(problems, { key: 'path' }));
+}
+
+export function setTrust(trust: TrustState): void {
+  if (project.info) setProject('info', 'trust', reconcile(trust));
 }
 
 export function setConfig(config: Config): void {
