@@ -12,7 +12,8 @@ export interface TaskEnvActions {
     run(taskId: string): Promise<DevServerState>;
     stop(taskId: string): Promise<DevServerState>;
   };
-  slots: { list(): SlotState[] };
+  /** `pump`: look again now (after the settings were trusted). */
+  slots: { list(): SlotState[]; pump(): void };
 }
 
 /** What the orchestrator offers the task service and the routers. */

@@ -2,6 +2,7 @@ import type { Task } from '../../shared/task.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
 import type { StudioStore } from '../store/studio-store.js';
+import { TrustBook, trustStateOf, untrustedError } from '../store/trust-book.js';
 import { DevServers } from './dev-servers.js';
 import { Ports } from './ports.js';
 import { ProcessGroups } from './process-groups.js';
@@ -40,14 +41,17 @@ export class TaskEnv implements WorktreeEnv {
   readonly slots: WarmSlots;
   readonly devServers: DevServers;
   private unsubscribe: (() => void) | null = null;
-  /** Set by the composition root once trust records exist; until then every setting counts as trusted. */
-  private trustCheck: () => Promise<void> = async () => {};
+  private readonly trust = new TrustBook();
 
   constructor(private readonly d: TaskEnvDeps) {
     const paths = d.store.paths;
     this.groups = new ProcessGroups(paths.children);
     this.ports = new Ports(paths.ports, () => d.store.config.get().portRange);
-    const assertTrusted = () => this.trustCheck();
+    // A spare's setup and a dev server run the repository's commands: only once this user trusted them.
+    const assertTrusted = async () => {
+      const state = await trustStateOf(d.repo.root, d.store.config.get(), this.trust);
+      if (state.state === 'untrusted') throw untrustedError(d.repo.root, state);
+    };
     const trusted = () =>
       assertTrusted().then(
         () => true,
@@ -65,16 +69,13 @@ export class TaskEnv implements WorktreeEnv {
     this.unsubscribe = this.d.bus.on((e) => {
       if (e.type === 'task.deleted') void this.taskGone(e.taskId);
       else if (e.type === 'task.updated' && e.task.status === 'done') void this.taskGone(e.task.id);
-      else if (e.type === 'config.updated') this.slots.pump();
-      else if (e.type === 'opencode.status' && e.opencode.state === 'ready') this.slots.warmAll();
+      else if (e.type === 'config.updated') {
+        this.slots.pump();
+        // A value set through the settings is trusted just after its change event: look again then.
+        setTimeout(() => this.slots.pump(), 1_000).unref();
+      } else if (e.type === 'opencode.status' && e.opencode.state === 'ready') this.slots.warmAll();
     });
     if (o.slots) this.slots.begin();
-  }
-
-  /** The check that refuses (reason untrusted-settings) while the repository's settings are not trusted. */
-  useTrust(check: () => Promise<void>): void {
-    this.trustCheck = check;
-    this.slots.pump();
   }
 
   claim(task: Task, branch: string): Promise<string | null> {

@@ -13,7 +13,9 @@ function devServers(ctx: Context) {
 
 export const devServerRouter = router({
   get: procedure
-    .meta(rest('GET', '/tasks/{id}/dev-server', "The task's dev server: state, port, link and log", 'dev server'))
+    .meta(
+      rest('GET', '/tasks/{id}/dev-server', "The task's dev server: state, port, link and log", 'dev server', { access: 'read' }),
+    )
     .input(IdInput)
     .output(DevServerState)
     .query(({ ctx, input }) => devServers(ctx).state(input.id)),

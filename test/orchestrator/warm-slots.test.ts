@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openRepo } from '../../server/git/repo.js';
 import type { RunPhaseInput } from '../../server/opencode/agent-runner.js';
@@ -59,5 +61,34 @@ describe('warm slots refill only when an agent slot is free', () => {
       30_000,
     );
     expect(ready.dir).toBe(`${root}.worktrees/slot-1`);
+  });
+
+  it('a setup command from the repository that this user has not trusted never runs in a spare', async () => {
+    let orchestrator: Orchestrator | null = null;
+    const { client, root } = await startStudio({
+      agent: async (store, bus) => {
+        orchestrator = new Orchestrator(await openRepo(store.paths.root), store, bus, new FakeLink(new FakeAgent()));
+        return orchestrator;
+      },
+    });
+    made.push(root);
+    const marker = path.join(root, '..', `${path.basename(root)}-setup-ran`);
+    const file = path.join(root, '.opencode-studio', 'config.json');
+    const config = JSON.parse(await fs.readFile(file, 'utf8'));
+    await fs.writeFile(file, `${JSON.stringify({ ...config, worktreeSetup: [`touch '${marker}'`] }, null, 2)}\n`);
+    await waitFor(async () => (await client.config.get.query()).worktreeSetup.length === 1, 'the hand edit to load');
+    const slots = orchestrator!.env.slots;
+    orchestrator!.env.begin({ slots: true });
+    await waitFor(async () => (await client.project.info.query()).trust.state === 'untrusted', 'the setting to be untrusted');
+    slots.pump();
+    await slots.idle();
+    expect(slots.list()).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
+
+    // The same command set by this user through the settings is trusted: the spare is set up.
+    await client.config.update.mutate({ worktreeSetup: [`touch '${marker}'`] });
+    await waitFor(() => slots.list().find((s) => s.state === 'ready'), 'a ready spare', 30_000);
+    expect(existsSync(marker)).toBe(true);
+    await fs.rm(marker, { force: true });
   });
 });
