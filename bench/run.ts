@@ -29,6 +29,7 @@ import {
 import { ms } from './lib/stats.js';
 import { lifecycle } from './lifecycle.js';
 import { realRepo } from './real-repo.js';
+import { realRepoWarm } from './real-repo-warm.js';
 import { startup } from './startup.js';
 
 const MEASUREMENTS: Measurement[] = [
@@ -41,6 +42,7 @@ const MEASUREMENTS: Measurement[] = [
   board,
   backlogCompare,
   realRepo,
+  realRepoWarm,
 ];
 
 /** CPU time in seconds: the whole machine (busy and stolen by the hypervisor), and this process with the children it reaped. */

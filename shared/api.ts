@@ -5,6 +5,7 @@ import { OpencodeState, Problem } from './events.js';
 import { GithubLinkInfo } from './github.js';
 import { AgentRequest } from './requests.js';
 import { Task, TaskId, TaskStatus } from './task.js';
+import { SlotState } from './task-env.js';
 import { TrustState } from './trust.js';
 
 export const IdInput = z.object({ id: TaskId });
@@ -89,6 +90,8 @@ export const ProjectInfo = z.object({
   demo: z.boolean(),
   /** The link to GitHub: repo, API base, whether a token was found, and what stands in the way. */
   github: GithubLinkInfo,
+  /** The warm worktree slots and their states (empty with warmSlots 0 or without an agent). */
+  slots: z.array(SlotState).default([]),
 });
 export type ProjectInfo = z.infer<typeof ProjectInfo>;
 

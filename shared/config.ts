@@ -23,6 +23,24 @@ export const PermissionPolicy = z.union([
   z.record(z.string().min(1), z.union([PermissionAction, z.record(z.string().min(1), PermissionAction)])),
 ]);
 export type PermissionPolicy = z.infer<typeof PermissionPolicy>;
+/** Files whose content decides whether a warm slot's setup runs again when the base moves, e.g. `package-lock.json`. */
+export const WorktreeSetupInputs = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1, 'a file name must not be empty')
+      .max(500)
+      .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), 'a path is relative to the repository and has no ".."'),
+  )
+  .max(50);
+/** The ports handed to tasks, both ends included. */
+export const PortRange = z
+  .array(z.number().int().min(1024).max(65535))
+  .length(2, 'portRange is two ports: [low, high]')
+  .refine(([low = 0, high = 0]) => low <= high, 'portRange is [low, high] with low <= high');
+/** The command that serves a task's worktree to try it, e.g. `npm run dev -- --port $PORT`. */
+export const DevServer = z.string().trim().min(1, 'the dev server command must not be empty').max(2000).nullable();
 /** Shell commands run in order in each new worktree before its first phase, e.g. `npm ci`. */
 export const WorktreeSetup = z.array(z.string().trim().min(1, 'a setup command must not be empty').max(2000)).max(50);
 /** Globs of untracked files copied from the checkout into each new worktree, e.g. `.env`. */
@@ -81,6 +99,12 @@ export const Config = z.looseObject({
   remote: RemoteName.default('origin'),
   github: GithubSettings.default({ repo: null, apiUrl: null }),
   landing: Landing.default('merge'),
+  /** Spare worktrees kept ready at the base tip, set up, their OpenCode instance started; 0 turns them off. */
+  warmSlots: z.number().int().min(0).max(8).default(1),
+  /** When the base moves, a spare's setup runs again only if one of these files changed (none named: always). */
+  worktreeSetupInputs: WorktreeSetupInputs.default([]),
+  portRange: PortRange.default([4200, 4299]),
+  devServer: DevServer.default(null),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -100,6 +124,10 @@ export const CONFIG_KEY_ORDER = [
   'remote',
   'github',
   'landing',
+  'warmSlots',
+  'worktreeSetupInputs',
+  'portRange',
+  'devServer',
 ] as const;
 
 export const ConfigPatch = z
@@ -118,6 +146,10 @@ export const ConfigPatch = z
     remote: RemoteName.optional(),
     github: GithubSettings.partial().optional(),
     landing: Landing.optional(),
+    warmSlots: z.number().int().min(0).max(8).optional(),
+    worktreeSetupInputs: WorktreeSetupInputs.optional(),
+    portRange: PortRange.optional(),
+    devServer: DevServer.optional(),
   })
   .strict();
 export type ConfigPatch = z.infer<typeof ConfigPatch>;

@@ -27,6 +27,8 @@ export const ERROR_REASONS = [
   'busy-file',
   'git-locked',
   'setup-failed',
+  'no-free-port',
+  'no-dev-server',
   'blocked',
   'dependency-cycle',
   'github-not-linked',
@@ -104,6 +106,8 @@ export const ERROR_REASON_STATUS: Record<ErrorReason, ErrorStatus> = {
   'model-unauthorized': 412,
   'model-rate-limited': 412,
   'model-error': 412,
+  'no-free-port': 412,
+  'no-dev-server': 412,
   internal: 500,
 };
 
@@ -136,6 +140,8 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
   'git-locked':
     'another process holds one of git’s lock files (index.lock, a ref’s .lock) past the wait; the message names the lock and the process',
   'setup-failed': 'a worktree setup command (config worktreeSetup) failed; fix it and retry',
+  'no-free-port': 'every port of config portRange is taken; widen the range or free a port',
+  'no-dev-server': 'no dev server is set (config devServer), or the task has no worktree to run it in',
   blocked: 'the task depends on tasks that are not Done yet; the message names them',
   'dependency-cycle': 'the dependencies would form a cycle; the message names it',
   'github-not-linked':

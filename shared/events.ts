@@ -4,6 +4,7 @@ import { ReviewComment } from './comments.js';
 import { Config } from './config.js';
 import { AgentRequest, RequestOutcome } from './requests.js';
 import { Task } from './task.js';
+import { DevServerState, SlotState } from './task-env.js';
 
 /**
  * Whether the model answers, apart from whether OpenCode is up: learned from OpenCode's provider
@@ -70,6 +71,9 @@ export const StudioEventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('opencode.status'), opencode: OpencodeState }),
   z.object({ type: z.literal('request.asked'), taskId: z.string(), request: AgentRequest }),
   z.object({ type: z.literal('request.replied'), taskId: z.string(), request: AgentRequest, outcome: RequestOutcome }),
+  z.object({ type: z.literal('slots.updated'), slots: z.array(SlotState) }),
+  /** A dev server's state changed or it printed `output` (the log itself is in devServer.get). */
+  z.object({ type: z.literal('devserver.updated'), server: DevServerState.omit({ log: true }), output: z.string() }),
   z.object({ type: z.literal('resync'), reason: z.string() }),
 ]);
 export type StudioEventBody = z.infer<typeof StudioEventBody>;

@@ -27,6 +27,11 @@ export const SETTINGS_NEEDING_TRUST: SettingNeedingTrust[] = [
     needsTrust: (config) => config.worktreeSetup.length > 0,
   },
   {
+    key: 'devServer',
+    why: 'a shell command the drawer’s Run starts in a task’s worktree',
+    needsTrust: (config) => config.devServer !== null,
+  },
+  {
     key: 'mcp',
     why: 'gives the agent the studio’s own tools',
     needsTrust: (config) => config.mcp,

@@ -21,6 +21,8 @@ Usage:
   opencode-studio init [dir]       create .opencode-studio/ in the repo (and its git merge driver) and exit
   opencode-studio task <command>   list, show, create, move, start, approve, merge… tasks
                                    from a terminal ("opencode-studio task --help" lists them)
+  opencode-studio slots [--clear] [dir]
+                                   list the warm worktree slots (config warmSlots), or remove them all
   opencode-studio mcp [dir]        an MCP server over stdio with the board's tools, for agents
                                    (OpenCode, Claude Code…); it uses the running studio if any
     --read-only                    offer the read tools only
@@ -35,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'task') {
     const { runTask } = await import('./task.js');
     return runTask(argv.slice(1));
+  }
+  if (argv[0] === 'slots') {
+    const { runSlots } = await import('./slots.js');
+    return runSlots(argv.slice(1));
   }
   if (argv[0] === 'trust') {
     const { runTrust } = await import('./trust.js');

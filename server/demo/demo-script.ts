@@ -25,10 +25,18 @@ const PHASE_SECTIONS: ReadonlyArray<readonly [AgentPhase, RegExp]> = [
 
 export function phaseOf(req: ScriptRequest): DemoPhase {
   const directory = /^\s*Working directory: (.+?)\s*$/m.exec(req.system)?.[1];
+  const title = /^# Task: (.+?)\s*$/m.exec(req.userText)?.[1] ?? 'the task';
+  const folder = directory ? path.basename(directory) : 'task';
+  // A task that started in a warm slot works in a neutral folder (slot-3): name its notes after the title.
+  const slug =
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'task';
   return {
     phase: PHASE_SECTIONS.find(([, section]) => section.test(req.userText))?.[0] ?? null,
-    taskId: directory ? path.basename(directory) : 'task',
-    title: /^# Task: (.+?)\s*$/m.exec(req.userText)?.[1] ?? 'the task',
+    taskId: /^slot-\d+$/.test(folder) ? slug : folder,
+    title,
   };
 }
 

@@ -2,6 +2,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TASK_ID_PATTERN } from '../../shared/task.js';
 import { assertBranchName, type Repo } from './repo.js';
+import { worktreeParent } from './slot-worktrees.js';
 import { canonicalPath, findWorktree, isMissing, listWorktrees, type WorktreeEntry } from './worktree-list.js';
 
 // The rest of the worktree lifecycle lives beside this file; callers import it all from here.
@@ -16,8 +17,7 @@ export class WorktreeError extends Error {
 /** Where a task's worktree lives: by default a sibling folder `<root>.worktrees/<id>`, outside the repo. */
 export function worktreePath(root: string, worktreeDir: string | null, id: string): string {
   if (!TASK_ID_PATTERN.test(id)) throw new WorktreeError(`"${id}" is not a task id, so it cannot name a worktree folder`);
-  const parent = worktreeDir ? path.resolve(root, worktreeDir) : `${path.resolve(root)}.worktrees`;
-  return path.join(parent, id);
+  return path.join(worktreeParent(root, worktreeDir), id);
 }
 
 export async function worktreeExists(repo: Repo, dir: string): Promise<boolean> {

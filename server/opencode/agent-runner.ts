@@ -135,7 +135,16 @@ export class AgentRunner {
    * studio's own preparation (worktree setup commands, the prompt); failures do not matter here.
    */
   warm(directory: string): void {
-    void this.#client.path.get({ directory }).catch(() => undefined);
+    void this.warmed(directory);
+  }
+
+  /** The same, settled once OpenCode has answered for the directory, i.e. its instance is up (a warm slot waits for it). */
+  async warmed(directory: string): Promise<void> {
+    await this.#client.path.get({ directory }).catch(() => undefined);
+    // The first session in a directory pays for more than the instance: make one and drop it.
+    const made = await this.#client.session.create({ directory, title: 'studio warm-up' }).catch(() => null);
+    const id = made?.data?.id;
+    if (id) await this.#client.session.delete({ sessionID: id, directory }).catch(() => undefined);
   }
 
   async sessionBusy(directory: string, sessionId: string): Promise<boolean> {

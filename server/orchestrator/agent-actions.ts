@@ -2,7 +2,19 @@ import type { ActivityEntry } from '../../shared/activity.js';
 import type { TaskDiff } from '../../shared/api.js';
 import type { OpencodeState } from '../../shared/events.js';
 import type { Task } from '../../shared/task.js';
+import type { DevServerState, SlotState } from '../../shared/task-env.js';
 import type { RequestBook } from './requests.js';
+
+/** A task's dev server and the warm slots: present when the studio drives an agent. */
+export interface TaskEnvActions {
+  devServers: {
+    state(taskId: string): Promise<DevServerState>;
+    run(taskId: string): Promise<DevServerState>;
+    stop(taskId: string): Promise<DevServerState>;
+  };
+  /** `pump`: look again now (after the settings were trusted). */
+  slots: { list(): SlotState[]; pump(): void };
+}
 
 /** What the orchestrator offers the task service and the routers. */
 export interface AgentActions {
@@ -25,4 +37,5 @@ export interface AgentActions {
   readonly requests: RequestBook;
   /** "provider/model" ids OpenCode offers, for the settings panel. */
   models(): Promise<string[]>;
+  readonly env?: TaskEnvActions;
 }

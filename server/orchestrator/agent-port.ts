@@ -5,7 +5,7 @@ import type { RequestAnswers } from '../opencode/request-channel.js';
 
 /** What a phase needs of an agent: the real one is `AgentRunner` on OpenCode; tests inject their own. */
 export type PhaseAgent = Pick<AgentRunner, 'runPhase' | 'resume' | 'sessionBusy'> &
-  Partial<Pick<AgentRunner, 'warm'>> & { requests: RequestAnswers };
+  Partial<Pick<AgentRunner, 'warm' | 'warmed'>> & { requests: RequestAnswers };
 
 /** What the orchestrator needs of its link to OpenCode (`OpencodeLink` in production). */
 export interface AgentLink {

@@ -11,6 +11,8 @@ export interface AgentOptions {
   log?: (line: string) => void;
   /** Leave starting OpenCode and the recovery of interrupted work to `begin()` (the CLI calls it once it listens). */
   deferStart?: boolean;
+  /** Keep warm worktree slots (config warmSlots); default true. Tests that expect each task's worktree at its default path turn it off. */
+  warmSlots?: boolean;
   /** The credentials the studio's HTTP edge accepts from the agent sessions' MCP servers (createStudioServer passes them). */
   credentials?: AgentCredentials;
 }
@@ -35,6 +37,7 @@ export async function createAgent(store: StudioStore, bus: EventBus, options: Ag
     if (begun) return;
     begun = true;
     link.start();
+    orchestrator.env.begin({ slots: options.warmSlots ?? true });
     void orchestrator.recover().catch((err) => console.error('could not recover interrupted tasks:', err));
   };
   if (!options.deferStart) begin();

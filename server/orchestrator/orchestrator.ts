@@ -6,6 +6,7 @@ import { type AgentPhase, branchOf, type Task } from '../../shared/task.js';
 import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
+import { worktreeExists } from '../git/worktrees.js';
 import { within } from '../lib/within.js';
 import { ModelFailedError } from '../opencode/model-errors.js';
 import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-errors.js';
@@ -19,6 +20,7 @@ import { PhaseRunner } from './phase-runner.js';
 import { RequestService } from './requests.js';
 import { Slots } from './slots.js';
 import { TaskBranches } from './task-branches.js';
+import { TaskEnv } from './task-env.js';
 
 type Job = { phase: AgentPhase; controller: AbortController; done: Promise<void>; inPhase: boolean };
 
@@ -34,6 +36,8 @@ export class Orchestrator implements AgentActions {
   private readonly phases: PhaseRunner;
   private readonly branches: TaskBranches;
   readonly requests: RequestService;
+  /** Warm slots, ports, dev servers: started by `begin` (createAgent), so tests built on the bare class get none. */
+  readonly env: TaskEnv;
   private closed = false;
 
   constructor(
@@ -46,7 +50,25 @@ export class Orchestrator implements AgentActions {
   ) {
     this.slots = new Slots(() => store.config.get().maxParallel);
     this.requests = new RequestService(store, bus, () => link.runner());
-    this.phases = new PhaseRunner(repo, store, log, this.requests, credentials);
+    const gitLock = <T>(work: () => Promise<T>) => this.phases.gitLock(work);
+    this.env = new TaskEnv({
+      repo,
+      store,
+      bus,
+      gitLock,
+      shortOfAgents: () => this.slots.queued > 0 || this.slots.running >= store.config.get().maxParallel,
+      warm: async (dir) => {
+        if (link.status().state !== 'ready') return;
+        const runner = await link.runner().catch(() => null);
+        await runner?.warmed?.(dir);
+      },
+      locate: async (id) => {
+        const dir = await this.phases.locate(store.tasks.get(id));
+        return (await worktreeExists(repo, dir)) ? dir : null;
+      },
+      log,
+    });
+    this.phases = new PhaseRunner(repo, store, log, this.requests, credentials, this.env);
     this.branches = new TaskBranches(repo, store, this.phases, bus);
     bus.on((e) => {
       if (e.type === 'config.updated') this.slots.pump();
@@ -105,6 +127,8 @@ export class Orchestrator implements AgentActions {
     this.assertIdle(id);
     assertAllowed('merge', task);
     const row = transitionFor('merge', task.status)!;
+    // Its worktree goes with the merge: the dev server serving it stops first.
+    await this.env.devServers.stop(id);
     const mergeCommit = await this.branches.merge(task);
     return this.store.tasks.patch(id, { status: row.to, run: null, error: null, mergeCommit });
   }
@@ -144,6 +168,7 @@ export class Orchestrator implements AgentActions {
       job.controller.abort(new PhaseAbortedError('the task is being deleted'));
       await within(job.done, 15_000);
     }
+    await this.env.devServers.stop(id);
     await this.branches.remove(this.store.tasks.get(id));
     await this.store.activity.remove(id);
   }
@@ -174,7 +199,7 @@ export class Orchestrator implements AgentActions {
   private async sessionStillRuns(task: Task): Promise<boolean> {
     try {
       const runner = await this.link.runner();
-      return await runner.sessionBusy(this.phases.worktreeDir(task.id), task.run!.sessionId!);
+      return await runner.sessionBusy(await this.phases.locate(task), task.run!.sessionId!);
     } catch {
       return false;
     }
@@ -210,6 +235,7 @@ export class Orchestrator implements AgentActions {
     const job: Job = { phase: first, controller, done: Promise.resolve(), inPhase: false };
     job.done = this.runChain(id, first, job, resumeSession).finally(() => {
       if (this.jobs.get(id) === job) this.jobs.delete(id);
+      this.env.slots.pump();
     });
     this.jobs.set(id, job);
   }
@@ -288,6 +314,7 @@ export class Orchestrator implements AgentActions {
       for (const job of jobs) job.controller.abort(new PhaseAbortedError('the studio is shutting down'));
       await within(Promise.all(jobs.map((j) => j.done)), 5_000);
     }
+    await this.env.close();
     await this.link.close();
     await within(Promise.all(jobs.map((j) => j.done)), 5_000);
     await this.store.activity.flush();

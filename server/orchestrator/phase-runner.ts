@@ -2,6 +2,7 @@ import type { ActivityEntry } from '../../shared/activity.js';
 import { afterPhase, PHASES } from '../../shared/lifecycle.js';
 import { type AgentPhase, branchOf, type Task, type TaskRun, type TaskStatus } from '../../shared/task.js';
 import type { Repo } from '../git/repo.js';
+import { worktreeOfBranch } from '../git/slot-worktrees.js';
 import { createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
 import type { PhaseResult, StudioMcp } from '../opencode/agent-runner.js';
 import { permissionRules } from '../opencode/request-channel.js';
@@ -15,6 +16,7 @@ import { PHASE_STEPS, type PhaseContext } from './phase-steps.js';
 import { buildPrompt, type PromptVars } from './prompts.js';
 import type { RequestService } from './requests.js';
 import { STUDIO_MCP_NAME, studioMcpCommand } from './studio-mcp.js';
+import type { WorktreeEnv } from './task-env.js';
 import { prepareWorktree } from './worktree-setup.js';
 
 /** Runs one phase of one task and decides what comes next. Knows prompts, git and transitions; not queues. */
@@ -25,7 +27,11 @@ export class PhaseRunner {
     private readonly log: (line: string) => void = () => {},
     private readonly requests?: RequestService,
     private readonly credentials = new AgentCredentials(),
+    private readonly env?: WorktreeEnv,
   ) {}
+
+  /** Tasks whose worktree is not at the default path (they took a warm slot). */
+  private readonly dirs = new Map<string, string>();
 
   private readonly lock = new KeyedLock();
   private readonly trust = new TrustBook();
@@ -41,9 +47,45 @@ export class PhaseRunner {
     return worktreePath(this.repo.root, this.store.config.get().worktreeDir, id);
   }
 
+  /** Where the task's worktree is: the warm slot it took, else the default path (which may not exist yet). */
+  async locate(task: Task): Promise<string> {
+    const known = this.dirs.get(task.id);
+    if (known) return known;
+    const dir = this.worktreeDir(task.id);
+    if (!this.env || (await worktreeExists(this.repo, dir))) return dir;
+    const held = await worktreeOfBranch(this.repo, branchOf(task));
+    if (held) this.dirs.set(task.id, held);
+    return held ?? dir;
+  }
+
+  /** The task's worktree is gone (merged or deleted). */
+  forget(id: string): void {
+    this.dirs.delete(id);
+  }
+
   async ensureWorktree(task: Task): Promise<string> {
+    const known = this.dirs.get(task.id);
+    if (known && (await worktreeExists(this.repo, known))) return known;
+    this.dirs.delete(task.id);
     const dir = this.worktreeDir(task.id);
     if (await worktreeExists(this.repo, dir)) return dir;
+    const held = this.env ? await worktreeOfBranch(this.repo, branchOf(task)) : null;
+    if (held) {
+      this.dirs.set(task.id, held);
+      return held;
+    }
+    const slot = await this.env?.claim(task, branchOf(task));
+    if (slot) {
+      this.dirs.set(task.id, slot);
+      this.store.activity.append(task.id, {
+        kind: 'phase',
+        at: now(),
+        phase: task.run?.phase ?? 'planning',
+        state: 'started',
+        message: `took the warm worktree ${slot}, set up and ready`,
+      });
+      return slot;
+    }
     this.store.activity.append(task.id, {
       kind: 'phase',
       at: now(),
@@ -167,6 +209,7 @@ export class PhaseRunner {
       copy: config.worktreeCopy,
       signal,
       emit: (entry) => this.store.activity.append(task.id, entry),
+      ...(this.env ? { env: await this.env.setupEnv(task.id), groups: this.env.groups } : {}),
       progress: (line) => {
         shown = true;
         this.showActivity(task.id, line);
@@ -202,6 +245,7 @@ export class PhaseRunner {
       feedback: task.run?.feedback ?? null,
       diff: '',
       tools: this.store.config.get().mcp,
+      port: (await this.env?.port(task.id)) ?? null,
       ...extra,
     };
     return buildPrompt(this.store.paths.prompts, phase, vars);

@@ -16,6 +16,8 @@ export type PromptVars = {
   conflicts?: readonly string[];
   base?: string;
   comments?: readonly ReviewComment[];
+  /** The task's port (config portRange), for a prompt that starts a server: `{{port}}`. */
+  port?: number | null;
 };
 
 const TEMPLATES: Record<AgentPhase, string> = {
@@ -104,6 +106,7 @@ export async function buildPrompt(promptsDir: string, phase: AgentPhase, vars: P
     conflicts: (vars.conflicts ?? []).map((f) => `- ${f}`).join('\n') || '(none)',
     base: vars.base ?? '',
     comments: commentsForPrompt(vars.comments ?? []),
+    port: vars.port ? String(vars.port) : '',
   };
   return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }

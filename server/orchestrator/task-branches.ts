@@ -87,12 +87,12 @@ export class TaskBranches {
 
   async exist(task: Task): Promise<boolean> {
     if (task.branch && (await this.repo.branchExists(task.branch))) return true;
-    return worktreeExists(this.repo, this.phases.worktreeDir(task.id));
+    return worktreeExists(this.repo, await this.phases.locate(task));
   }
 
-  remove(task: Task): Promise<void> {
-    return this.phases.gitLock(() =>
-      removeWorktree(this.repo, { dir: this.phases.worktreeDir(task.id), branch: branchOf(task), deleteBranch: true }),
-    );
+  async remove(task: Task): Promise<void> {
+    const dir = await this.phases.locate(task);
+    await this.phases.gitLock(() => removeWorktree(this.repo, { dir, branch: branchOf(task), deleteBranch: true }));
+    this.phases.forget(task.id);
   }
 }

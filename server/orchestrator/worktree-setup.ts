@@ -5,6 +5,7 @@ import type { ActivityEntry } from '../../shared/activity.js';
 import type { AgentPhase } from '../../shared/task.js';
 import { PreconditionError } from '../errors.js';
 import { gitAt } from '../git/repo.js';
+import type { ProcessGroups } from './process-groups.js';
 
 export interface SetupInput {
   /** The main checkout, where untracked files are copied from. */
@@ -19,6 +20,11 @@ export interface SetupInput {
   emit: (entry: ActivityEntry) => void;
   /** One line for the card while a command runs. */
   progress: (line: string) => void;
+  /** Added to the commands' environment (`PORT`). */
+  env?: Record<string, string>;
+  /** Started through the studio's process groups (recorded, reaped after a kill -9) and, with `nice`, at low CPU priority. */
+  groups?: ProcessGroups;
+  nice?: boolean;
 }
 
 const TAIL_LINES = 20;
@@ -41,6 +47,11 @@ export async function prepareWorktree(i: SetupInput): Promise<string[]> {
   for (const [n, command] of i.commands.entries()) await runCommand(i, command, n + 1);
   await fs.writeFile(marker, `${JSON.stringify({ copied, at: new Date().toISOString() })}\n`);
   return copied;
+}
+
+/** Makes the next `prepareWorktree` of `dir` copy and run the setup again (a warm slot whose inputs changed). */
+export async function forgetSetup(dir: string): Promise<void> {
+  await fs.rm(await markerPath(dir), { force: true });
 }
 
 /** The paths `prepareWorktree` copied into `dir` (also after a failed setup); [] when none. */
@@ -100,12 +111,10 @@ function runCommand(i: SetupInput, command: string, step: number): Promise<void>
   i.emit(row('running', null));
   i.progress(`setting up the worktree: ${command} (${step} of ${of})`);
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      cwd: i.dir,
-      env: { ...process.env, STUDIO_ROOT: i.root, STUDIO_WORKTREE: i.dir, STUDIO_TASK_ID: i.taskId },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const env = { ...process.env, STUDIO_ROOT: i.root, STUDIO_WORKTREE: i.dir, STUDIO_TASK_ID: i.taskId, ...i.env };
+    const child = i.groups
+      ? i.groups.spawn(command, { cwd: i.dir, env, nice: i.nice ?? false, what: `setup "${command}" in ${i.dir}` })
+      : spawn('/bin/sh', ['-c', command], { cwd: i.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let tail = '';
     let pending = '';
     let timer: NodeJS.Timeout | null = null;

@@ -1,6 +1,7 @@
 import { router } from '../trpc.js';
 import { commentsRouter } from './comments.js';
 import { configRouter } from './config.js';
+import { devServerRouter } from './dev-server.js';
 import { eventsRouter } from './events.js';
 import { healthProcedure } from './health.js';
 import { plansRouter } from './plans.js';
@@ -16,6 +17,7 @@ export const appRouter = router({
   plans: plansRouter,
   requests: requestsRouter,
   comments: commentsRouter,
+  devServer: devServerRouter,
   events: eventsRouter,
 });
 

@@ -31,5 +31,10 @@ export const projectRouter = router({
     )
     .input(z.object({ hash: z.string().min(1).max(100) }))
     .output(TrustState)
-    .mutation(({ ctx, input }) => ctx.services.trust.trust(input.hash)),
+    .mutation(async ({ ctx, input }) => {
+      const state = await ctx.services.trust.trust(input.hash);
+      // Spares wait for trust before running the setup: they may start now.
+      ctx.services.agent.env?.slots.pump();
+      return state;
+    }),
 });

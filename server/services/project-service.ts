@@ -32,6 +32,7 @@ export class ProjectService {
       version: STUDIO_VERSION,
       demo: this.demo,
       github,
+      slots: this.agent.env?.slots.list() ?? [],
     };
   }
 

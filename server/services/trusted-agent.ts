@@ -34,4 +34,8 @@ export class TrustedAgent implements AgentActions {
   get requests(): AgentActions['requests'] {
     return this.agent.requests;
   }
+  /** Warm slots and dev servers check trust themselves: a dev server's Run refuses while `devServer` is untrusted. */
+  get env(): AgentActions['env'] {
+    return this.agent.env;
+  }
 }

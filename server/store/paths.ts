@@ -44,6 +44,18 @@ export class WorkspacePaths {
   get opencodePid(): string {
     return path.join(this.runtime, 'opencode.pid');
   }
+  /** The warm worktree slots and their states. */
+  get slots(): string {
+    return path.join(this.runtime, 'slots.json');
+  }
+  /** Which task (or spare slot) holds which port of config portRange. */
+  get ports(): string {
+    return path.join(this.runtime, 'ports.json');
+  }
+  /** Process groups the studio started (dev servers, slot setups): the next start reaps those a killed studio left. */
+  get children(): string {
+    return path.join(this.runtime, 'children.json');
+  }
 
   task(id: string): string {
     return path.join(this.tasks, `${assertId(id)}.json`);

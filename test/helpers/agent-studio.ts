@@ -30,6 +30,8 @@ export interface AgentStudioOptions {
   opencodePermission?: Record<string, string>;
   /** Laid over the scripted model's OpenCode config, e.g. `{ snapshot: true }`. */
   opencodeConfig?: Record<string, unknown>;
+  /** Keep warm worktree slots (off by default here, so each task's worktree is at its default path). */
+  warmSlots?: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function startAgentStudio(options: AgentStudioOptions = {}) {
       orchestrator = await createAgent(store, bus, {
         credentials,
         mode: { kind: 'managed', env: isolatedOpencodeEnv(opencodeHome), configContent },
+        warmSlots: options.warmSlots ?? false,
       });
       return orchestrator;
     },

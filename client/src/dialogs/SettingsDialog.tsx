@@ -28,6 +28,11 @@ export function SettingsDialog(props: { onClose(): void }) {
   const [unattended, setUnattended] = createSignal(config?.unattended ?? false);
   const [setup, setSetup] = createSignal((config?.worktreeSetup ?? []).join('\n'));
   const [copy, setCopy] = createSignal((config?.worktreeCopy ?? []).join('\n'));
+  const [warmSlots, setWarmSlots] = createSignal(config?.warmSlots ?? 1);
+  const [inputs, setInputs] = createSignal((config?.worktreeSetupInputs ?? []).join('\n'));
+  const [portLow, setPortLow] = createSignal(config?.portRange[0] ?? 4200);
+  const [portHigh, setPortHigh] = createSignal(config?.portRange[1] ?? 4299);
+  const [devServer, setDevServer] = createSignal(config?.devServer ?? '');
   const [busy, setBusy] = createSignal(false);
   // OpenCode's provider list; the inputs stay free text, so a model it does not list can still be typed.
   const [offered] = createResource(async () => {
@@ -59,6 +64,10 @@ export function SettingsDialog(props: { onClose(): void }) {
       unattended: unattended(),
       worktreeSetup: lines(setup()),
       worktreeCopy: lines(copy()),
+      warmSlots: warmSlots(),
+      worktreeSetupInputs: lines(inputs()),
+      portRange: [portLow(), portHigh()],
+      devServer: devServer().trim() || null,
       models: {
         planning: m.planning.trim() || null,
         implementation: m.implementation.trim() || null,
@@ -191,6 +200,58 @@ export function SettingsDialog(props: { onClose(): void }) {
             onInput={setCopy}
           />
         </fieldset>
+        <fieldset class="fieldset">
+          <legend>Warm slots and dev server</legend>
+          <NumberField
+            name="warmSlots"
+            label="Warm slots"
+            hint="spare worktrees kept set up for an instant Start; each is a full checkout plus what setup installs; 0: off"
+            min={0}
+            max={8}
+            value={warmSlots()}
+            onInput={setWarmSlots}
+          />
+          <LinesField
+            name="worktreeSetupInputs"
+            label="Setup inputs"
+            hint="one file a line; when the base moves, a slot's setup runs again only if one changed (none: always)"
+            placeholder="package-lock.json"
+            value={inputs()}
+            onInput={setInputs}
+          />
+          <NumberField
+            name="portLow"
+            label="Ports from"
+            hint="each task gets one ($PORT)"
+            min={1024}
+            max={65535}
+            value={portLow()}
+            onInput={setPortLow}
+          />
+          <NumberField
+            name="portHigh"
+            label="Ports to"
+            hint="included"
+            min={1024}
+            max={65535}
+            value={portHigh()}
+            onInput={setPortHigh}
+          />
+          <label class="field">
+            <span>
+              Dev server <small>run from a task's drawer, in its worktree, with $PORT</small>
+            </span>
+            <input
+              name="devServer"
+              value={devServer()}
+              placeholder="npm run dev -- --port $PORT"
+              spellcheck={false}
+              autocomplete="off"
+              onInput={(e) => setDevServer(e.currentTarget.value)}
+            />
+          </label>
+          <SlotList />
+        </fieldset>
         <Show when={project.info}>
           {(info) => (
             <p class="hint">
@@ -267,5 +328,26 @@ function NumberField(props: {
         onInput={(e) => props.onInput(e.currentTarget.valueAsNumber)}
       />
     </label>
+  );
+}
+
+const SLOT_TEXT = { ready: 'ready', 'setting-up': 'setting up', updating: 'updating', failed: 'failed' } as const;
+
+/** Each warm slot's state; a failed one shows its setup's output. */
+function SlotList() {
+  const slots = () => project.info?.slots ?? [];
+  return (
+    <Show when={slots().length > 0}>
+      <ul class="slot-list" data-testid="slot-list">
+        <For each={slots()}>
+          {(slot) => (
+            <li data-state={slot.state}>
+              <code>{slot.name}</code> {SLOT_TEXT[slot.state]}
+              <Show when={slot.output}>{(output) => <pre class="slot-output">{output()}</pre>}</Show>
+            </li>
+          )}
+        </For>
+      </ul>
+    </Show>
   );
 }

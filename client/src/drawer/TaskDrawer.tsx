@@ -14,6 +14,7 @@ import { ActivityTab } from './ActivityTab.js';
 import { ChangesTab } from './ChangesTab.js';
 import { ConflictPanel } from './ConflictPanel.js';
 import { DescriptionTab } from './DescriptionTab.js';
+import { DevServerPanel } from './DevServerPanel.js';
 import { PlanTab } from './PlanTab.js';
 import { PullRequestPanel } from './PullRequestPanel.js';
 import { RequestPanel } from './RequestPanel.js';
@@ -105,6 +106,7 @@ function Drawer(props: { task: Task; tab: Tab }) {
       <RequestPanel requests={requests[props.task.id] ?? []} />
       <TaskActions task={props.task} />
       <PullRequestPanel task={props.task} />
+      <DevServerPanel task={props.task} />
       <Tabs task={props.task} tab={props.tab} />
       <div class="tab-panel" role="tabpanel" aria-labelledby={`tab-${props.tab}`}>
         <Switch>

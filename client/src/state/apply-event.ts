@@ -1,8 +1,9 @@
 import type { StudioEvent } from '../../../shared/events.js';
 import { currentTask, removeTask, upsertTask } from './board.js';
 import { appendActivity, forgetDetail, setDetail } from './details.js';
+import { applyDevServer } from './dev-servers.js';
 import { notify } from './notify.js';
-import { addProblem, clearProblem, setConfig, setOpencode } from './project.js';
+import { addProblem, clearProblem, setConfig, setOpencode, setSlots } from './project.js';
 import { addRequest, removeRequest } from './requests.js';
 
 /** Folds one server event into the stores; `resync` is handled by the caller (it needs the API). */
@@ -52,6 +53,12 @@ export function applyEvent(event: StudioEvent): void {
       return;
     case 'opencode.status':
       setOpencode(event.opencode);
+      return;
+    case 'slots.updated':
+      setSlots(event.slots);
+      return;
+    case 'devserver.updated':
+      applyDevServer(event.server, event.output);
       return;
     case 'resync':
       return;

@@ -3,6 +3,7 @@ import { createStore, reconcile } from 'solid-js/store';
 import type { ProjectInfo } from '../../../shared/api.js';
 import type { Config } from '../../../shared/config.js';
 import type { OpencodeState, Problem } from '../../../shared/events.js';
+import type { SlotState } from '../../../shared/task-env.js';
 import type { TrustState } from '../../../shared/trust.js';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -43,6 +44,10 @@ export function setTrust(trust: TrustState): void {
 
 export function setConfig(config: Config): void {
   setProject('config', reconcile(config));
+}
+
+export function setSlots(slots: SlotState[]): void {
+  if (project.info) setProject('info', 'slots', reconcile(slots, { key: 'name' }));
 }
 
 export function setOpencode(state: OpencodeState): void {

@@ -1,0 +1,46 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { assertBranchName, gitAt, type Repo } from './repo.js';
+import { findWorktree, listWorktrees } from './worktree-list.js';
+
+/** The folder that holds task worktrees and warm slots: `worktreeDir`, or the sibling `<repo>.worktrees`. */
+export function worktreeParent(root: string, worktreeDir: string | null): string {
+  return worktreeDir ? path.resolve(root, worktreeDir) : `${path.resolve(root)}.worktrees`;
+}
+
+/** A new worktree on a detached HEAD at `commit`: a spare no branch belongs to yet. */
+export async function addDetachedWorktree(repo: Repo, dir: string, commit: string): Promise<void> {
+  await repo.git.raw(['worktree', 'prune']);
+  await repo.git.raw(['worktree', 'add', '--detach', dir, commit]);
+}
+
+/** Moves a spare to `commit`, dropping changes to tracked files; untracked ones (what setup installed) stay. */
+export async function moveDetached(dir: string, commit: string): Promise<void> {
+  await gitAt(dir).raw(['checkout', '--detach', '--force', commit]);
+}
+
+/** The spare becomes a task's worktree: its branch starts here, at the commit the spare sits on. */
+export async function branchHere(dir: string, branch: string): Promise<void> {
+  assertBranchName(branch);
+  await gitAt(dir).raw(['checkout', '-b', branch]);
+}
+
+/** The linked worktree that has `branch` checked out, if any (the main checkout, listed first, never counts). */
+export async function worktreeOfBranch(repo: Repo, branch: string): Promise<string | null> {
+  const [, ...linked] = await listWorktrees(repo);
+  return linked.find((w) => w.branch === branch && !w.prunable)?.path ?? null;
+}
+
+/** A fingerprint of `files` at `commit` (their blob ids): equal fingerprints, equal contents. */
+export async function contentOf(repo: Repo, commit: string, files: readonly string[]): Promise<string> {
+  if (files.length === 0) return '';
+  return (await repo.git.raw(['ls-tree', '-r', commit, '--', ...files])).trim();
+}
+
+/** Removes a spare the studio made; its folder goes too, even when a kill left it before git registered it. */
+export async function removeSpare(repo: Repo, dir: string): Promise<void> {
+  await repo.git.raw(['worktree', 'prune']);
+  if (await findWorktree(repo, dir)) await repo.git.raw(['worktree', 'remove', '--force', '--force', dir]);
+  await rm(dir, { recursive: true, force: true });
+  await repo.git.raw(['worktree', 'prune']);
+}

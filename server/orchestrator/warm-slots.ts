@@ -1,0 +1,366 @@
+import { type FSWatcher, watch } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Config } from '../../shared/config.js';
+import type { Task } from '../../shared/task.js';
+import { SlotState } from '../../shared/task-env.js';
+import { errorMessage } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Repo } from '../git/repo.js';
+import { addDetachedWorktree, branchHere, contentOf, moveDetached, removeSpare, worktreeParent } from '../git/slot-worktrees.js';
+import { findWorktree } from '../git/worktree-list.js';
+import type { WorkspacePaths } from '../store/paths.js';
+import { readRuntimeJson, writeRuntimeJson } from '../store/runtime-json.js';
+import type { StudioStore } from '../store/studio-store.js';
+import { Ports } from './ports.js';
+import type { ProcessGroups } from './process-groups.js';
+import { forgetSetup, prepareWorktree } from './worktree-setup.js';
+
+const SlotRecord = SlotState.extend({
+  /** Fingerprint of the `worktreeSetupInputs` files the setup last ran with. */
+  inputs: z.string().nullable(),
+  /** The setup settings it last ran with: a change to them makes the spare stale. */
+  setup: z.string().nullable(),
+});
+type SlotRecord = z.infer<typeof SlotRecord>;
+const SlotFile = z.object({ next: z.number().int().min(1), slots: z.array(SlotRecord) });
+type SlotFile = z.infer<typeof SlotFile>;
+
+export interface WarmSlotsDeps {
+  repo: Repo;
+  store: StudioStore;
+  bus: EventBus;
+  ports: Ports;
+  groups: ProcessGroups;
+  /** The lock every command that changes the shared .git takes. */
+  gitLock: <T>(work: () => Promise<T>) => Promise<T>;
+  /** True while tasks wait for, or hold every one of, the `maxParallel` agent slots: no refill then. */
+  shortOfAgents: () => boolean;
+  /** Whether this user trusts the repository's settings: a spare's setup runs the repository's commands. */
+  trusted: () => Promise<boolean>;
+  /** Starts OpenCode's instance for a directory, when OpenCode is ready. */
+  warm: (dir: string) => Promise<void>;
+  log: (line: string) => void;
+  /** How often the base branch is checked when the file watch cannot see it move. */
+  pollMs?: number;
+}
+
+const OUTPUT_CHARS = 4_000;
+
+/**
+ * Spare worktrees at the tip of the base branch, on a detached HEAD, with `worktreeSetup` run and
+ * `worktreeCopy` applied, kept ready for the next Start (config `warmSlots`). Refilled in the
+ * background one at a time under `nice`; brought to the new tip when the base moves; recorded
+ * in `runtime/slots.json`, so they outlive a restart. Only a `ready` spare at the current tip is
+ * ever handed to a task.
+ */
+export class WarmSlots {
+  private file: SlotFile = { next: 1, slots: [] };
+  private loaded: Promise<void> | null = null;
+  private working: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+  private readonly stop = new AbortController();
+  private readonly watchers: FSWatcher[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+
+  constructor(private readonly d: WarmSlotsDeps) {}
+
+  /** Loads the slots a previous run left, drops half-made ones, and starts keeping them ready. */
+  begin(): void {
+    this.loaded ??= this.load().catch((err) => this.d.log(`could not read the warm slots: ${errorMessage(err)}`));
+    this.watchBase();
+    this.timer = setInterval(() => this.pump(), this.d.pollMs ?? 15_000);
+    this.timer.unref();
+    this.pump();
+  }
+
+  list(): SlotState[] {
+    return this.file.slots.map(({ inputs: _i, setup: _s, ...state }) => state);
+  }
+
+  /** Asks for a round of upkeep (fill, update, drop); rounds never overlap. */
+  pump(): void {
+    if (this.closed || !this.loaded) return;
+    if (this.working) {
+      this.again = true;
+      return;
+    }
+    this.working = (async () => {
+      await this.loaded;
+      do {
+        this.again = false;
+        await this.round().catch((err) => console.error(`warm slots: ${errorMessage(err)}`));
+      } while (this.again && !this.closed);
+    })().finally(() => {
+      this.working = null;
+    });
+  }
+
+  /** Settles once no round is under way (for tests and the bench). */
+  async idle(): Promise<void> {
+    while (this.working) await this.working;
+  }
+
+  /**
+   * Turns a ready spare at the base tip into the task's worktree: the task branch is created
+   * there and the slot's port goes with it. Null when none is ready, so Start works as before.
+   */
+  async claim(task: Task, branch: string): Promise<string | null> {
+    const config = this.config();
+    if (config.warmSlots === 0 || !this.loaded) return null;
+    await this.loaded;
+    const [tip, existing] = await this.d.repo.branchHeads([config.baseBranch, branch]);
+    if (!tip || existing) return null;
+    const slot = this.file.slots.find((s) => s.state === 'ready' && s.base === tip && s.setup === setupKey(config));
+    if (!slot) return null;
+    // Out of the list before the first await: a round running meanwhile cannot touch it.
+    this.file.slots = this.file.slots.filter((s) => s !== slot);
+    try {
+      await this.d.gitLock(() => branchHere(slot.dir, branch));
+    } catch (err) {
+      this.d.log(`could not hand ${slot.name} to "${task.title}": ${errorMessage(err)}`);
+      await this.d.gitLock(() => removeSpare(this.d.repo, slot.dir)).catch(() => undefined);
+      await this.d.ports.release(slot.name);
+      await this.save();
+      this.pump();
+      return null;
+    }
+    await this.d.ports.transfer(slot.name, task.id);
+    await this.save();
+    this.pump();
+    return slot.dir;
+  }
+
+  /** OpenCode (re)started: the ready spares' instances are started again, so the next Start finds them up. */
+  warmAll(): void {
+    for (const slot of this.file.slots) if (slot.state === 'ready') void this.d.warm(slot.dir);
+  }
+
+  /** Removes every spare (the CLI's `slots --clear`, or warmSlots turned down). */
+  async clear(): Promise<void> {
+    await this.loaded;
+    for (const slot of [...this.file.slots]) await this.drop(slot);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stop.abort(new Error('the studio is shutting down'));
+    for (const w of this.watchers.splice(0)) w.close();
+    if (this.timer) clearInterval(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+    await this.idle();
+  }
+
+  private config(): Config {
+    return this.d.store.config.get();
+  }
+
+  private async load(): Promise<void> {
+    this.file = await readSlotFile(this.d.store.paths);
+    for (const slot of [...this.file.slots]) {
+      const entry = await findWorktree(this.d.repo, slot.dir);
+      const whole = slot.state === 'ready' || slot.state === 'failed';
+      if (whole && entry && !entry.prunable && entry.branch === null) continue;
+      if (entry?.branch) {
+        // A task took it just before a kill: the worktree is the task's now.
+        this.file.slots = this.file.slots.filter((s) => s !== slot);
+        continue;
+      }
+      // Killed while it was being set up or updated: half-made, so it is removed, never handed out.
+      this.d.log(`removing the half-made warm slot ${slot.name}`);
+      await this.drop(slot);
+    }
+    await this.save();
+  }
+
+  /** One unit of upkeep at a time: drop what is too many or stale, update one spare, or fill one. */
+  private async round(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      // Read afresh each step: the settings or the base may change while a setup runs.
+      const config = this.config();
+      const [tip] = await this.d.repo.branchHeads([config.baseBranch]);
+      const key = setupKey(config);
+      const slots = this.file.slots;
+      if (slots.length > config.warmSlots) {
+        await this.drop(slots.find((s) => s.state !== 'ready') ?? slots[slots.length - 1]!);
+        continue;
+      }
+      if (!tip || this.d.shortOfAgents()) return;
+      // Nothing from the repository runs before its settings are trusted (config.updated pumps again).
+      if (config.worktreeSetup.length > 0 && !(await this.d.trusted())) return;
+      // A change of worktreeSetup or worktreeCopy: the spare is set up afresh.
+      const stale = slots.find((s) => s.setup !== key);
+      if (stale) {
+        await this.drop(stale);
+        continue;
+      }
+      const behind = slots.find((s) => s.base !== tip && (s.state === 'ready' || s.state === 'failed'));
+      if (behind) {
+        await this.update(behind, tip);
+        continue;
+      }
+      if (slots.length < config.warmSlots) {
+        await this.fill(tip);
+        continue;
+      }
+      return;
+    }
+  }
+
+  private async fill(tip: string): Promise<void> {
+    const config = this.config();
+    const name = `slot-${this.file.next}`;
+    const slot: SlotRecord = {
+      name,
+      dir: path.join(worktreeParent(this.d.repo.root, config.worktreeDir), name),
+      state: 'setting-up',
+      base: null,
+      output: null,
+      inputs: null,
+      setup: setupKey(config),
+    };
+    this.file.next += 1;
+    this.file.slots.push(slot);
+    // Recorded before git makes the folder: a kill in between leaves a slot the next start removes.
+    await this.save();
+    try {
+      await this.d.gitLock(() => addDetachedWorktree(this.d.repo, slot.dir, tip));
+      slot.base = tip;
+      await this.setUp(slot, tip);
+    } catch (err) {
+      await this.failed(slot, err);
+    }
+  }
+
+  private async update(slot: SlotRecord, tip: string): Promise<void> {
+    const config = this.config();
+    const wasFailed = slot.state === 'failed';
+    slot.state = 'updating';
+    slot.output = null;
+    await this.save();
+    try {
+      await this.d.gitLock(() => moveDetached(slot.dir, tip));
+      slot.base = tip;
+      const inputs = await contentOf(this.d.repo, tip, config.worktreeSetupInputs);
+      const rerun = wasFailed || config.worktreeSetupInputs.length === 0 || inputs !== slot.inputs;
+      if (rerun) await forgetSetup(slot.dir);
+      await this.setUp(slot, tip);
+    } catch (err) {
+      await this.failed(slot, err);
+    }
+  }
+
+  /** `worktreeCopy` and `worktreeSetup` (skipped when already done for this checkout), then OpenCode's instance. */
+  private async setUp(slot: SlotRecord, tip: string): Promise<void> {
+    const config = this.config();
+    const port = await this.d.ports.assign(slot.name);
+    let output = '';
+    await prepareWorktree({
+      root: this.d.repo.root,
+      dir: slot.dir,
+      taskId: '',
+      phase: 'planning',
+      commands: config.worktreeSetup,
+      copy: config.worktreeCopy,
+      signal: this.stop.signal,
+      emit: (entry) => {
+        if (entry.kind === 'output') output = (output + entry.text).slice(-OUTPUT_CHARS);
+      },
+      progress: () => {},
+      env: { PORT: String(port) },
+      groups: this.d.groups,
+      nice: true,
+    });
+    slot.inputs = await contentOf(this.d.repo, tip, config.worktreeSetupInputs);
+    // Ready means OpenCode's instance for the folder is up too: the first phase does not wait for it.
+    await this.d.warm(slot.dir);
+    slot.setup = setupKey(config);
+    slot.state = 'ready';
+    slot.output = null;
+    await this.save();
+  }
+
+  private async failed(slot: SlotRecord, err: unknown): Promise<void> {
+    if (this.closed) return; // a setup cut short by the shutdown: the next start removes the slot
+    slot.state = 'failed';
+    slot.output = errorMessage(err).slice(-OUTPUT_CHARS);
+    this.d.log(`the warm slot ${slot.name} could not be set up: ${slot.output.split('\n')[0]}`);
+    await this.save();
+  }
+
+  private async drop(slot: SlotRecord): Promise<void> {
+    this.file.slots = this.file.slots.filter((s) => s !== slot);
+    await this.d
+      .gitLock(() => removeSpare(this.d.repo, slot.dir))
+      .catch((err) => {
+        this.d.log(`could not remove the warm slot ${slot.dir}: ${errorMessage(err)}`);
+      });
+    await this.d.ports.release(slot.name);
+    await this.save();
+  }
+
+  private async save(): Promise<void> {
+    await writeRuntimeJson(this.d.store.paths.slots, this.file);
+    this.d.bus.emit({ type: 'slots.updated', slots: this.list() });
+  }
+
+  /** A commit on the base moves a ref file in the repo's git folder: look again soon after. */
+  private watchBase(): void {
+    void (async () => {
+      const common = (await this.d.repo.git.raw(['rev-parse', '--git-common-dir'])).trim();
+      const gitDir = path.resolve(this.d.repo.root, common);
+      const base = () => this.config().baseBranch;
+      const places: Array<[string, (name: string) => boolean]> = [
+        [gitDir, (name) => name === 'packed-refs'],
+        [path.join(gitDir, 'refs', 'heads'), (name) => name === base().split('/')[0]],
+      ];
+      for (const [dir, matters] of places) {
+        if (this.closed) return;
+        try {
+          const w = watch(dir, (_event, name) => {
+            if (name && matters(String(name))) this.soon();
+          });
+          w.on('error', () => w.close());
+          this.watchers.push(w);
+        } catch {
+          // no watch there: the timer still looks every pollMs
+        }
+      }
+    })().catch(() => undefined);
+  }
+
+  private soon(): void {
+    if (this.debounce || this.closed) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.pump();
+    }, 300);
+  }
+}
+
+/**
+ * `opencode-studio slots --clear`, with no studio running: removes every spare worktree the
+ * studio recorded and frees their ports. Returns the folders removed.
+ */
+export async function clearSlotsOffline(repo: Repo, paths: WorkspacePaths): Promise<string[]> {
+  const file = await readSlotFile(paths);
+  const ports = new Ports(paths.ports, () => [0, 0]);
+  for (const slot of file.slots) {
+    await removeSpare(repo, slot.dir);
+    await ports.release(slot.name);
+  }
+  await writeRuntimeJson(paths.slots, { next: file.next, slots: [] });
+  return file.slots.map((s) => s.dir);
+}
+
+export function readSlotFile(paths: WorkspacePaths): Promise<SlotFile> {
+  return readRuntimeJson(paths.slots, SlotFile, { next: 1, slots: [] });
+}
+
+/** The settings a spare's setup depends on, besides the inputs' content. */
+function setupKey(config: Config): string {
+  return JSON.stringify([config.worktreeSetup, config.worktreeCopy, config.worktreeDir]);
+}

@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openRepo } from '../../server/git/repo.js';
+import type { RunPhaseInput } from '../../server/opencode/agent-runner.js';
+import { Orchestrator } from '../../server/orchestrator/orchestrator.js';
+import { FakeAgent, FakeLink } from '../helpers/fake-agent.js';
+import { startStudio, stopStudios } from '../helpers/studio.js';
+import { removeTempDirs } from '../helpers/temp-repo.js';
+import { waitFor } from '../helpers/wait.js';
+
+const made: string[] = [];
+afterEach(stopStudios);
+afterAll(async () => {
+  for (const root of made) await fs.rm(`${root}.worktrees`, { recursive: true, force: true });
+  await removeTempDirs();
+});
+
+/** Planning waits until the test opens the gate: the task holds its agent slot meanwhile. */
+class GatedAgent extends FakeAgent {
+  private open!: () => void;
+  readonly gate = new Promise<void>((resolve) => {
+    this.open = resolve;
+  });
+  release(): void {
+    this.open();
+  }
+  override async runPhase(input: RunPhaseInput) {
+    if (input.phase === 'planning') await this.gate;
+    return super.runPhase(input);
+  }
+}
+
+describe('warm slots refill only when an agent slot is free', () => {
+  it('with every agent slot busy no spare is made; once the phase ends, one is', async () => {
+    const agent = new GatedAgent();
+    let orchestrator: Orchestrator | null = null;
+    const { client, root } = await startStudio({
+      agent: async (store, bus) => {
+        orchestrator = new Orchestrator(await openRepo(store.paths.root), store, bus, new FakeLink(agent));
+        return orchestrator;
+      },
+    });
+    made.push(root);
+    const slots = orchestrator!.env.slots;
+    await client.config.update.mutate({ maxParallel: 1, warmSlots: 0 });
+    orchestrator!.env.begin({ slots: true });
+    const task = await client.tasks.create.mutate({ title: 'Holds the only agent slot' });
+    await client.tasks.start.mutate({ id: task.id });
+    await waitFor(async () => (await client.tasks.get.query({ id: task.id })).task.run?.state === 'running', 'the phase to run');
+
+    await client.config.update.mutate({ warmSlots: 1 });
+    await slots.idle();
+    expect(slots.list()).toEqual([]);
+
+    agent.release();
+    const ready = await waitFor(
+      () => slots.list().find((s) => s.state === 'ready'),
+      'a spare once the agent slot is free',
+      30_000,
+    );
+    expect(ready.dir).toBe(`${root}.worktrees/slot-1`);
+  });
+
+  it('a setup command from the repository that this user has not trusted never runs in a spare', async () => {
+    let orchestrator: Orchestrator | null = null;
+    const { client, root } = await startStudio({
+      agent: async (store, bus) => {
+        orchestrator = new Orchestrator(await openRepo(store.paths.root), store, bus, new FakeLink(new FakeAgent()));
+        return orchestrator;
+      },
+    });
+    made.push(root);
+    const marker = path.join(root, '..', `${path.basename(root)}-setup-ran`);
+    const file = path.join(root, '.opencode-studio', 'config.json');
+    const config = JSON.parse(await fs.readFile(file, 'utf8'));
+    await fs.writeFile(file, `${JSON.stringify({ ...config, worktreeSetup: [`touch '${marker}'`] }, null, 2)}\n`);
+    await waitFor(async () => (await client.config.get.query()).worktreeSetup.length === 1, 'the hand edit to load');
+    const slots = orchestrator!.env.slots;
+    orchestrator!.env.begin({ slots: true });
+    await waitFor(async () => (await client.project.info.query()).trust.state === 'untrusted', 'the setting to be untrusted');
+    slots.pump();
+    await slots.idle();
+    expect(slots.list()).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
+
+    // The same command set by this user through the settings is trusted: the spare is set up.
+    await client.config.update.mutate({ worktreeSetup: [`touch '${marker}'`] });
+    await waitFor(() => slots.list().find((s) => s.state === 'ready'), 'a ready spare', 30_000);
+    expect(existsSync(marker)).toBe(true);
+    await fs.rm(marker, { force: true });
+  });
+});
