@@ -20,6 +20,7 @@ const AGENT_ACCESS: Record<string, string> = {
   'project.info': 'read',
   'project.models': 'read',
   'config.get': 'read',
+  'devServer.get': 'read',
   'tasks.list': 'read',
   'tasks.snapshot': 'read',
   'tasks.get': 'read',
