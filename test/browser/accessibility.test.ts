@@ -91,6 +91,8 @@ describe('axe-core finds no violation on any screen', () => {
     const pages = [];
     for (const colorScheme of SCHEMES) pages.push(await openBoard(session.browser, studio, { colorScheme }));
     session.pages.push(...pages);
+    // Live first: a page whose event socket never connected says "Connecting…", not the outage.
+    for (const { page } of pages) await page.getByTestId('connection').waitFor({ state: 'detached' });
     await studio.close();
     for (const { page, allow } of pages) {
       allow(/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/);
