@@ -1,11 +1,10 @@
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { startGithubStudio, stopStandIns } from '../helpers/github.js';
 import { git } from '../helpers/temp-repo.js';
 import { useBoardBrowser } from './board-session.js';
+import { cardNamed } from './browser.js';
 
 const chromium = useBoardBrowser(stopStandIns);
-const card = (page: Page, title: string) => page.getByRole('article', { name: title, exact: true });
 
 describe('working through GitHub on the board (Chromium, stand-in GitHub, bare remote)', () => {
   it('imports an issue, opens its PR from the drawer, shows the badge and checks, and moves to Done when merged on GitHub', async () => {
@@ -22,12 +21,12 @@ describe('working through GitHub on the board (Chromium, stand-in GitHub, bare r
     await page.getByTestId('import-github').click();
     const dialog = page.getByTestId('import-issues');
     await dialog.getByRole('button', { name: 'Import' }).click();
-    await card(page, 'Say hello').waitFor();
+    await cardNamed(page, 'Say hello').waitFor();
     const task = (await s.client.tasks.list.query()).find((t) => t.title === 'Say hello')!;
     await s.client.tasks.start.mutate({ id: task.id });
     await s.settled(task.id, 'review');
 
-    await card(page, 'Say hello').click();
+    await cardNamed(page, 'Say hello').click();
     const panel = page.getByTestId('pr-panel');
     await panel.getByTestId('open-pr').click();
     await panel.getByTestId('pr-link').waitFor();
@@ -35,7 +34,7 @@ describe('working through GitHub on the board (Chromium, stand-in GitHub, bare r
     expect(await panel.getByTestId('pr-link').textContent()).toBe(`Pull request #${number}`);
     expect(git(s.bare, 'rev-parse', `refs/heads/studio/${task.id}`)).toBe(git(s.root, 'rev-parse', `studio/${task.id}`));
     expect(s.standIn.pulls[0]!.body).toContain('Closes #21');
-    const badge = card(page, 'Say hello').getByTestId('pr-badge');
+    const badge = cardNamed(page, 'Say hello').getByTestId('pr-badge');
     expect(await badge.textContent()).toContain(`PR #${number}`);
 
     const head = s.standIn.branchSha(`studio/${task.id}`)!;
@@ -45,7 +44,7 @@ describe('working through GitHub on the board (Chromium, stand-in GitHub, bare r
     ]);
     await panel.getByRole('button', { name: 'Refresh' }).click();
     await page.waitForFunction(() => document.querySelector('[data-testid="card-checks"]')?.textContent?.includes('failing'));
-    expect(await card(page, 'Say hello').getByTestId('card-checks').textContent()).toBe('checks failing 1/2');
+    expect(await cardNamed(page, 'Say hello').getByTestId('card-checks').textContent()).toBe('checks failing 1/2');
     expect(await panel.getByTestId('pr-checks').locator('li').allInnerTexts()).toEqual([
       expect.stringContaining('build'),
       expect.stringContaining('unit tests'),
@@ -53,10 +52,7 @@ describe('working through GitHub on the board (Chromium, stand-in GitHub, bare r
     expect(await panel.getByRole('button', { name: 'Fix failing checks' }).isVisible()).toBe(true);
 
     s.standIn.merge(number);
-    await page
-      .locator('[data-column="done"]')
-      .getByRole('article', { name: 'Say hello', exact: true })
-      .waitFor({ timeout: 20_000 });
+    await cardNamed(page.locator('[data-column="done"]'), 'Say hello').waitFor({ timeout: 20_000 });
     await page.waitForFunction(() => document.querySelector('[data-testid="pr-badge"]')?.getAttribute('data-state') === 'merged');
     expect(s.standIn.violations).toEqual([]);
   }, 90_000);
