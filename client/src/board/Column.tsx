@@ -27,8 +27,10 @@ export function Column(props: ColumnProps) {
   const headingId = `column-${props.status}`;
   return (
     <section
-      class={`column drop-${props.dropState}`}
-      classList={{ 'is-empty': loaded() && total() === 0 }}
+      class="column"
+      // One classList for both: a changing `class` string would overwrite what classList set, so the
+      // drop state's change at a drag's start dropped is-empty and every column's width jumped.
+      classList={{ [`drop-${props.dropState}`]: true, 'is-empty': loaded() && total() === 0 }}
       data-column={props.status}
       data-testid={`column-${props.status}`}
       aria-labelledby={headingId}
