@@ -242,6 +242,13 @@ beforeAll(async () => {
   git(state.root, 'commit', '-q', '-m', 'initial');
   mkdirSync(path.join(state.sandbox, 'neighbour'));
   writeFileSync(path.join(state.sandbox, 'neighbour', 'keep.txt'), 'outside the repo\n');
+  // No warm spare: it would be (re)made, as designed, in whatever worktreeDir the fuzzer sets,
+  // and this suite checks that bad input writes nothing outside the repo (issue 22's slots have their own tests).
+  mkdirSync(path.join(state.root, '.opencode-studio'));
+  writeFileSync(
+    path.join(state.root, '.opencode-studio/config.json'),
+    `${JSON.stringify({ version: 1, baseBranch: 'main', warmSlots: 0 }, null, 2)}\n`,
+  );
   state.studio = await launchStudio(state.root);
   for (let i = 0; i < 5; i++) {
     const t = await trpc<Task>(studio(), 'tasks.create', { title: `seed ${i}` });
