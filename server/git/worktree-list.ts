@@ -50,7 +50,8 @@ export async function canonicalPath(p: string): Promise<string> {
   }
 }
 
+/** No such path; a name too long for the file system cannot exist either (a hand-set worktreeDir). */
 export function isMissing(error: unknown): boolean {
   const code = error instanceof Error && 'code' in error ? error.code : undefined;
-  return code === 'ENOENT' || code === 'ENOTDIR';
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG';
 }
