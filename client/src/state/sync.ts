@@ -14,9 +14,9 @@ import { errorText, isUnauthorized, toast } from './toasts.js';
  * they include (tasks.snapshot, answered from the server's cache; the first one main.ts sent
  * before this script had loaded) while the WebSocket connects;
  * the board paints at once, and the event subscription then starts from that id, so the server
- * replays whatever happened in between. Events that arrive during a later load (after a
- * `resync`) are held and applied on top of it. After a drop, wsLink resubscribes with the last
- * event id and the server replays what was missed (or says `resync`).
+ * replays whatever happened in between. Events that arrive before the whole load (snapshot,
+ * requests and project info) is in are held and applied on top of it. After a drop, wsLink
+ * resubscribes with the last event id and the server replays what was missed (or says `resync`).
  */
 export function startSync(api: Api, onUnauthorized: () => void, first: Promise<TasksSnapshot | null> | null = null): () => void {
   let held: StudioEvent[] | null = [];
@@ -28,12 +28,13 @@ export function startSync(api: Api, onUnauthorized: () => void, first: Promise<T
   const load = async (): Promise<void> => {
     held ??= [];
     try {
-      // The header's project info comes in its own request: the board does not wait for git.
-      const info = api.project.info.query().then(setProjectInfo, (err: unknown) => err);
       // The first load takes the snapshot main.ts asked for early, unless that request failed.
-      const early = await first;
+      const snapshotting = first ? first.then((early) => early ?? api.tasks.snapshot.query()) : api.tasks.snapshot.query();
       first = null;
-      const snapshot = early ?? (await api.tasks.snapshot.query());
+      // The header's project info comes in its own request, asked after the snapshot (so the events
+      // replayed from the snapshot's id cover it): the board does not wait for git.
+      const info = api.project.info.query().then(setProjectInfo, (err: unknown) => err);
+      const snapshot = await snapshotting;
       performance.mark('studio:data');
       batch(() => {
         replaceTasks(snapshot.tasks);
@@ -45,17 +46,19 @@ export function startSync(api: Api, onUnauthorized: () => void, first: Promise<T
       // Pending requests are read after the snapshot: the events replayed from its id then cover any
       // change in between (applying one twice changes nothing).
       const pending = await api.requests.list.query();
-      batch(() => {
-        replaceRequests(pending);
-        for (const event of held ?? []) applyEvent(event);
-      });
-      held = null;
+      replaceRequests(pending);
       if (!sub) {
         cursor = snapshot.lastEventId;
         sub = subscribe();
       }
+      // Events wait for the project info too: its file problems may be older than an event that
+      // arrived first, and applying them on top keeps a banner the info's list did not have yet.
       const failed = await info;
       if (failed) throw failed;
+      batch(() => {
+        for (const event of held ?? []) applyEvent(event);
+      });
+      held = null;
     } catch (err) {
       if (isUnauthorized(err)) return onUnauthorized();
       toast(`Loading the board failed: ${errorText(err)}`, 'error');
