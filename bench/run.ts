@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- --only startup,fanout] [-- --keep]`: runs the measurements, prints a table and
- * writes bench/results.md. Separate from `npm test`: figures depend on the machine.
+ * writes bench/results.md. Separate from `npm test`: figures depend on the machine. Each result is
+ * also kept in bench/results.json, so a subset run replaces its own sections and keeps the others
+ * (each section says when and at which commit it ran).
  */
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -15,7 +17,7 @@ import { fanout } from './fanout.js';
 import { handEdit } from './hand-edit.js';
 import { makeStudioRepo } from './lib/fixtures.js';
 import { machineInfo } from './lib/machine.js';
-import { RESULTS_FILE, ROOT } from './lib/paths.js';
+import { RESULTS_DATA_FILE, RESULTS_FILE, ROOT } from './lib/paths.js';
 import { cpuSecondsOf, killAll } from './lib/processes.js';
 import {
   type BenchContext,
@@ -110,17 +112,36 @@ async function runOne(m: Measurement, base: Omit<BenchContext, 'signal' | 'log'>
   return result;
 }
 
-function renderResults(
-  results: MeasurementResult[],
-  versions: Map<string, string>,
-  only: string[] | null,
-  totalMs: number,
-): string {
-  const machine = [...machineInfo(), ...versions.entries()];
+/** A measurement's result as kept in results.json: with when, and at which commit, it ran. */
+type KeptResult = MeasurementResult & { ranAt: string; commit: string };
+type KeptResults = { results: KeptResult[]; versions: Record<string, string> };
+
+async function readKept(): Promise<KeptResults> {
+  try {
+    return JSON.parse(await fs.readFile(RESULTS_DATA_FILE, 'utf8')) as KeptResults;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { results: [], versions: {} };
+    throw new Error(
+      `${path.relative(ROOT, RESULTS_DATA_FILE)} cannot be read (${(err as Error).message}); delete it and run the whole bench`,
+    );
+  }
+}
+
+/** This run's results over the kept ones, in the order of MEASUREMENTS. */
+function merge(kept: KeptResults, fresh: KeptResult[], versions: Map<string, string>): KeptResults {
+  const byId = new Map(kept.results.map((r) => [r.id, r]));
+  for (const r of fresh) byId.set(r.id, r);
+  const results = MEASUREMENTS.map((m) => byId.get(m.id)).filter((r): r is KeptResult => r !== undefined);
+  return { results, versions: { ...kept.versions, ...Object.fromEntries(versions) } };
+}
+
+function renderResults(all: KeptResults, only: string[] | null, totalMs: number): string {
+  const machine = [...machineInfo(), ...Object.entries(all.versions)];
+  const results = all.results;
   const out = [
     '# Benchmark results',
     '',
-    `Written by \`npm run bench\`${only ? ` (subset: \`--only ${only.join(',')}\`)` : ''} on ${new Date().toISOString()}, in ${ms(totalMs)}.`,
+    `Written by \`npm run bench\`${only ? ` (subset: \`--only ${only.join(',')}\`; the other sections are kept from earlier runs)` : ''} on ${new Date().toISOString()}, in ${ms(totalMs)}.`,
     'Figures are medians and p99 over the samples said (or min/median/max over repeated runs); PASS/MISS compares them with the budgets set in the issues.',
     `Run it with \`npm run bench\` (builds first), or a subset with \`npm run bench -- --only ${MEASUREMENTS.map((m) => m.id).join(',')}\`. The machine is shared: each section says how much CPU other processes took while it ran.`,
     '',
@@ -138,7 +159,7 @@ function renderResults(
     out.push('## Misses', '', ...misses.map((m) => `- ${m}`), '', 'Causes are in the section of each measurement below.', '');
   }
   for (const r of results) {
-    out.push(`## ${r.title}`, '', `Ran in ${ms(r.durationMs)}.`, '');
+    out.push(`## ${r.title}`, '', `Ran in ${ms(r.durationMs)} on ${r.ranAt} (commit ${r.commit}).`, '');
     for (const note of r.notes) out.push(`- ${note}`);
     if (r.notes.length) out.push('');
     for (const d of r.details) out.push(d, '');
@@ -205,8 +226,19 @@ async function main(): Promise<void> {
     if (!values.keep) await fs.rm(tmp, { recursive: true, force: true });
     else log(`kept ${tmp}`);
   }
-  const text = renderResults(results, base.versions, only, performance.now() - started);
-  await fs.writeFile(RESULTS_FILE, text);
+  const commit =
+    machineInfo()
+      .find(([key]) => key === 'opencode-studio')?.[1]
+      .replace(/^.*\(commit /, '')
+      .replace(/\)$/, '') ?? '?';
+  const ranAt = new Date().toISOString();
+  const all = merge(
+    only ? await readKept() : { results: [], versions: {} },
+    results.map((r) => ({ ...r, ranAt, commit })),
+    base.versions,
+  );
+  await fs.writeFile(RESULTS_DATA_FILE, `${JSON.stringify(all, null, 2)}\n`);
+  await fs.writeFile(RESULTS_FILE, renderResults(all, only, performance.now() - started));
   process.stdout.write(`\n${consoleTable(results)}\n\nWrote ${path.relative(ROOT, RESULTS_FILE)}\n`);
 }
 

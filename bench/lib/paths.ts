@@ -6,3 +6,5 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/server/cli/main.js');
 export const CLIENT_DIST = path.join(ROOT, 'dist/client');
 export const RESULTS_FILE = path.join(ROOT, 'bench/results.md');
+/** Every measurement's last result, so a subset run keeps the others' sections. */
+export const RESULTS_DATA_FILE = path.join(ROOT, 'bench/results.json');

@@ -138,13 +138,22 @@ export class AgentRunner {
     void this.warmed(directory);
   }
 
-  /** The same, settled once OpenCode has answered for the directory, i.e. its instance is up (a warm slot waits for it). */
+  /**
+   * The same, settled once the directory's instance is ready for a prompt (a warm slot waits for
+   * it). Measured on 1.18 (bench/probes/first-request.ts, 3,000 files): a first prompt in a new
+   * directory waits 3.5 s before its model request; after this, 0.3 s. The first session pays for
+   * the instance, the file search for the file index, and the provider list for loading the
+   * providers; none of it asks the model.
+   */
   async warmed(directory: string): Promise<void> {
     await this.#client.path.get({ directory }).catch(() => undefined);
-    // The first session in a directory pays for more than the instance: make one and drop it.
     const made = await this.#client.session.create({ directory, title: 'studio warm-up' }).catch(() => null);
     const id = made?.data?.id;
     if (id) await this.#client.session.delete({ sessionID: id, directory }).catch(() => undefined);
+    await Promise.all([
+      this.#client.find.files({ directory, query: 'README' }).catch(() => undefined),
+      this.#client.config.providers({ directory }).catch(() => undefined),
+    ]);
   }
 
   async sessionBusy(directory: string, sessionId: string): Promise<boolean> {
