@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Services } from './context.js';
 import { errorMessage } from './errors.js';
 import { EventBus } from './events/event-bus.js';
+import { gitJournal, gitJournalDir } from './git/git-journal.js';
+import { removeLeftLocks } from './git/left-locks.js';
 import { installMergeDriver } from './git/merge-driver-config.js';
 import { openRepo, Repo } from './git/repo.js';
 import type { GithubOptions } from './github/github-service.js';
@@ -62,6 +64,10 @@ export interface StudioServer {
 /** The composition root: store, services, HTTP + WebSocket, the runtime file. Embeddable; the CLI is a thin layer on top. */
 export async function createStudioServer(options: StudioServerOptions): Promise<StudioServer> {
   const log = options.log ?? (() => {});
+  // Before any git step: a studio killed with its git may have left git's lock files behind.
+  const stateHome = options.keepToken?.stateHome;
+  gitJournal.open(gitJournalDir(stateHome));
+  for (const left of await removeLeftLocks(gitJournalDir(stateHome))) if (left.removed) log(`Removed ${left.lock}: ${left.why}.`);
   // Both git calls at once (the branch is the same from any folder of the repo); openRepo's error wins.
   const branchHere = (async () => new Repo(path.resolve(options.root)).currentBranch())().catch(() => undefined);
   const repo = await openRepo(options.root);
