@@ -16,6 +16,7 @@ export const SECTIONS = [
   'Malformed files',
   'Security',
   'Agent faults',
+  'World faults',
   'Load',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
