@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError, type SimpleGit, type SimpleGitOptions, simpleGit } from 'simple-git';
 import { gitStorageFault } from '../lib/storage-fault.js';
+import { gitJournal } from './git-journal.js';
 import { waitForGitLocks } from './git-lock.js';
 
 export class NotAGitRepoError extends Error {
@@ -40,7 +41,8 @@ const rejectOnExitCode: SimpleGitOptions['errors'] = (error, result) => {
 
 /**
  * A simple-git instance for one directory (a checkout or a worktree). Its `raw`, the one call
- * the studio makes, waits for locks another process holds (git-lock.ts) and names a storage fault.
+ * the studio makes, waits for locks another process holds (git-lock.ts), is noted in the
+ * process's git journal while it runs (git-journal.ts), and names a storage fault.
  */
 export function gitAt(dir: string): SimpleGit {
   const git = simpleGit({
@@ -52,7 +54,7 @@ export function gitAt(dir: string): SimpleGit {
   const raw = git.raw.bind(git) as (...args: unknown[]) => Promise<string>;
   // A full or read-only disk, or a path git may not write, is named here, where git's words are read.
   git.raw = ((...args: unknown[]) =>
-    waitForGitLocks(() => raw(...args)).catch((err) => {
+    waitForGitLocks(() => gitJournal.step(dir, () => raw(...args))).catch((err) => {
       throw gitStorageFault(err, dir) ?? err;
     })) as SimpleGit['raw'];
   return git;

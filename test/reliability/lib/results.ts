@@ -17,6 +17,7 @@ export const SECTIONS = [
   'Security',
   'Agent faults',
   'Full disk / read-only / no permission',
+  'World faults',
   'Load',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
