@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { highlight, languageOf } from '../../client/src/diff/highlight.js';
 import { parsePatch } from '../../client/src/diff/parse-patch.js';
-import { collapseActivity } from '../../client/src/lib/activity.js';
+import { collapseActivity } from '../../shared/activity-rows.js';
 import { orderAt } from '../../client/src/lib/order.js';
 import type { AppRouter } from '../../server/routers/index.js';
 import type { ActivityEntry } from '../../shared/activity.js';

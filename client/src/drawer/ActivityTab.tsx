@@ -1,7 +1,7 @@
 import { createEffect, createMemo, For, Match, on, Show, Switch } from 'solid-js';
 import type { ActivityEntry } from '../../../shared/activity.js';
 import type { Task } from '../../../shared/task.js';
-import { collapseActivity } from '../lib/activity.js';
+import { collapseActivity } from '../../../shared/activity-rows.js';
 import { formatCost, formatDuration, formatTime, formatTokens } from '../lib/format.js';
 import { PHASE_DOING } from '../lib/run-state.js';
 import { api } from '../state/api.js';

@@ -20,10 +20,10 @@ export function setDetail(id: string, patch: Detail): void {
   setDetails(id, (d) => ({ ...d, ...patch }));
 }
 
-export function appendActivity(id: string, entry: ActivityEntry): void {
+export function appendActivity(id: string, entries: ActivityEntry[]): void {
   // Appending to a log that was never loaded would show a tail without its start.
   if (!details[id]?.activity) return;
-  setDetails(id, 'activity', (list) => [...(list ?? []), entry]);
+  setDetails(id, 'activity', (list) => [...(list ?? []), ...entries]);
 }
 
 export function forgetDetail(id: string): void {
