@@ -9,6 +9,8 @@ import type { WorkspacePaths } from './paths.js';
 
 /** Activity logs grow with a run; far past any other file the studio reads, but still bounded. */
 const MAX_LOG_BYTES = 64 * 1024 * 1024;
+/** Logs kept parsed in memory (the most recently used): opening a drawer does not parse 20,000 lines again. */
+const CACHED_LOGS = 4;
 
 export type ActivityLimits = {
   /** A log is compacted once it passes this size and twice its size after the last compaction. */
@@ -43,8 +45,10 @@ type Stream = { pending: ActivityEntry[]; timer: NodeJS.Timeout | null; last: nu
 export class ActivityLog {
   private readonly lock = new KeyedLock();
   private readonly streams = new Map<string, Stream>();
-  /** Lines waiting for the lock, per task: a burst of appends is one write. */
-  private readonly lines = new Map<string, string[]>();
+  /** Entries waiting for the lock, per task: a burst of appends is one write. */
+  private readonly queued = new Map<string, ActivityEntry[]>();
+  /** What the file holds, parsed, for the logs read or started lately; kept in step under the lock. */
+  private readonly cache = new Map<string, ActivityEntry[]>();
   /** A log's size after its last compaction in this run. */
   private readonly compacted = new Map<string, number>();
 
@@ -56,16 +60,16 @@ export class ActivityLog {
 
   append(taskId: string, entry: ActivityEntry): void {
     this.publish(taskId, entry);
-    const queued = this.lines.get(taskId);
+    const queued = this.queued.get(taskId);
     if (queued) {
-      queued.push(JSON.stringify(entry));
+      queued.push(entry);
       return;
     }
-    const batch = [JSON.stringify(entry)];
-    this.lines.set(taskId, batch);
+    const batch = [entry];
+    this.queued.set(taskId, batch);
     void this.lock
       .run(taskId, async () => {
-        if (this.lines.get(taskId) === batch) this.lines.delete(taskId);
+        if (this.queued.get(taskId) === batch) this.queued.delete(taskId);
         await this.write(taskId, batch);
       })
       .catch((err) => console.error(`activity log ${taskId}:`, err));
@@ -74,15 +78,16 @@ export class ActivityLog {
   /** Every entry, in order; what it returns has been announced on the bus before. */
   read(taskId: string): Promise<ActivityEntry[]> {
     this.announce(taskId);
-    return this.lock.run(taskId, () => this.load(taskId));
+    return this.lock.run(taskId, async () => (this.cached(taskId) ?? (await this.load(taskId))).slice());
   }
 
   remove(taskId: string): Promise<void> {
     this.announce(taskId);
     this.streams.delete(taskId);
     // Appends queued before the removal are written, then removed; later ones start a new log.
-    this.lines.delete(taskId);
+    this.queued.delete(taskId);
     this.compacted.delete(taskId);
+    this.cache.delete(taskId);
     const file = this.paths.activity(taskId);
     return this.lock.run(taskId, () => fs.rm(file, { force: true }));
   }
@@ -114,19 +119,37 @@ export class ActivityLog {
       this.bus.emit({ type: 'activity.appended', taskId, entries: entries.slice(i, i + this.limits.eventEntries) });
   }
 
-  private async write(taskId: string, batch: string[]): Promise<void> {
+  private async write(taskId: string, batch: ActivityEntry[]): Promise<void> {
     const file = this.paths.activity(taskId);
     await fs.mkdir(path.dirname(file), { recursive: true });
-    const size = await appendLine(file, batch.join('\n'));
+    const text = batch.map((entry) => JSON.stringify(entry)).join('\n');
+    const size = await appendLine(file, text);
+    const cached = this.cached(taskId);
+    // A new file holds just this batch: its cache starts here.
+    if (size === Buffer.byteLength(text) + 1) this.remember(taskId, batch.slice());
+    else cached?.push(...batch);
     if (size > Math.max(this.limits.compactAtBytes, 2 * (this.compacted.get(taskId) ?? 0))) await this.compact(taskId);
   }
 
   /** Rewrites the log as the rows the drawer shows, whole or not at all; under the task's lock. */
   private async compact(taskId: string): Promise<void> {
-    const rows = keepNewest(collapseActivity(await this.load(taskId)), this.limits.keepBytes);
+    const rows = keepNewest(collapseActivity(this.cached(taskId) ?? (await this.load(taskId))), this.limits.keepBytes);
     const text = rows.map((row) => `${JSON.stringify(row)}\n`).join('');
     await writeFileAtomic(this.paths.activity(taskId), text, 0o600);
     this.compacted.set(taskId, Buffer.byteLength(text));
+    this.remember(taskId, rows);
+  }
+
+  private cached(taskId: string): ActivityEntry[] | undefined {
+    const entries = this.cache.get(taskId);
+    if (entries) this.remember(taskId, entries);
+    return entries;
+  }
+
+  private remember(taskId: string, entries: ActivityEntry[]): void {
+    this.cache.delete(taskId);
+    this.cache.set(taskId, entries);
+    for (const oldest of this.cache.keys()) if (this.cache.size > CACHED_LOGS) this.cache.delete(oldest);
   }
 
   private async load(taskId: string): Promise<ActivityEntry[]> {
@@ -137,6 +160,7 @@ export class ActivityLog {
       const parsed = ActivityEntry.safeParse(safeJson(line));
       if (parsed.success) entries.push(parsed.data);
     }
+    this.remember(taskId, entries);
     return entries;
   }
 }

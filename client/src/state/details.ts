@@ -7,7 +7,10 @@ import type { ReviewComment } from '../../../shared/comments.js';
 type Detail = {
   plan?: string | null;
   review?: string | null;
+  /** The Activity tab's rows: a page of the log's (collapsed) rows, then what came live. */
   activity?: ActivityEntry[];
+  /** Where that page starts among the log's rows: earlier ones load on request. */
+  activityStart?: number;
   head?: string;
   comments?: ReviewComment[];
 };
@@ -38,7 +41,10 @@ export function forgetDetail(id: string): void {
 export function forgetActivity(): void {
   setDetails(
     produce((all) => {
-      for (const detail of Object.values(all)) delete detail.activity;
+      for (const detail of Object.values(all)) {
+        delete detail.activity;
+        delete detail.activityStart;
+      }
     }),
   );
 }

@@ -17,6 +17,7 @@ export const SECTIONS = [
   'Security',
   'Agent faults',
   'Load',
+  'Hours-long sessions',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
