@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Services } from './context.js';
 import { errorMessage } from './errors.js';
 import { EventBus } from './events/event-bus.js';
+import { gitJournal, gitJournalDir } from './git/git-journal.js';
+import { removeLeftLocks } from './git/left-locks.js';
 import { installMergeDriver } from './git/merge-driver-config.js';
 import { openRepo, Repo } from './git/repo.js';
 import type { GithubOptions } from './github/github-service.js';
@@ -53,6 +55,8 @@ export interface StudioServer {
   portNote: string | null;
   /** Null when the task-file merge driver is set up in .git/config; else why it could not be. */
   mergeDriverProblem: string | null;
+  /** git's lock files a killed studio left, removed at this start (git/left-locks.ts). */
+  removedLocks: string[];
   services: Services;
   /** Issues the credentials of the studio's own agent sessions (principal agent(taskId)). */
   credentials: AgentCredentials;
@@ -62,6 +66,10 @@ export interface StudioServer {
 /** The composition root: store, services, HTTP + WebSocket, the runtime file. Embeddable; the CLI is a thin layer on top. */
 export async function createStudioServer(options: StudioServerOptions): Promise<StudioServer> {
   const log = options.log ?? (() => {});
+  // Before any git step: a studio killed with its git may have left git's lock files behind.
+  const stateHome = options.keepToken?.stateHome;
+  gitJournal.open(gitJournalDir(stateHome));
+  const removedLocks = (await removeLeftLocks(gitJournalDir(stateHome))).filter((l) => l.removed).map((l) => l.lock);
   // Both git calls at once (the branch is the same from any folder of the repo); openRepo's error wins.
   const branchHere = (async () => new Repo(path.resolve(options.root)).currentBranch())().catch(() => undefined);
   const repo = await openRepo(options.root);
@@ -125,6 +133,7 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
       port,
       root: repo.root,
       createdWorkspace: created,
+      removedLocks,
       mergeDriverProblem,
       portNote: wanted !== 0 && port !== wanted ? `port ${wanted} is busy; using ${port}` : null,
       services,

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gitJournal } from './git-journal.js';
 
 const run = promisify(execFile);
 
@@ -32,7 +33,7 @@ export function mergeDriverCommand(node = process.execPath, cli = studioCliPath(
  */
 export async function installMergeDriver(root: string, command = mergeDriverCommand()): Promise<boolean> {
   // Plain git, not simple-git: simple-git refuses to set any merge driver (it guards against untrusted input; this value is ours).
-  const git = (args: string[]) => run('git', args, { cwd: root }).then((r) => r.stdout);
+  const git = (args: string[]) => gitJournal.step(root, () => run('git', args, { cwd: root })).then((r) => r.stdout);
   // One read of both keys (a start-up usually finds them set): "key value" per line.
   const current = await git(['config', '--local', '--get-regexp', `^merge\\.${MERGE_DRIVER}\\.`]).catch(() => '');
   const has = (key: string, value: string) => current.split('\n').includes(`${key} ${value}`);

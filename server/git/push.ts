@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ErrorReason } from '../../shared/errors.js';
 import { errorMessage } from '../errors.js';
+import { gitJournal } from './git-journal.js';
 import { assertBranchName, type Repo } from './repo.js';
 
 /** git refused or could not do a push; the reason tells a rejection from an unreachable remote. */
@@ -56,12 +57,14 @@ const run = promisify(execFile);
  * and askpass) but never a prompt on a terminal the studio does not have.
  */
 function gitNetwork(repo: Repo, args: string[]) {
-  return run('git', args, {
-    cwd: repo.root,
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
-    timeout: 120_000,
-    maxBuffer: 4 * 1024 * 1024,
-  });
+  return gitJournal.step(repo.root, () =>
+    run('git', args, {
+      cwd: repo.root,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      timeout: 120_000,
+      maxBuffer: 4 * 1024 * 1024,
+    }),
+  );
 }
 
 function firstLine(text: string): string {

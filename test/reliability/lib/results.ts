@@ -16,6 +16,7 @@ export const SECTIONS = [
   'Malformed files',
   'Security',
   'Agent faults',
+  'World faults',
   'Load',
   'Hours-long sessions',
 ] as const;
