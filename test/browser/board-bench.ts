@@ -278,7 +278,11 @@ const OPEN_ACTIVITY = `new Promise((resolve) => {
 })`;
 
 /** Opens the Activity tab of a task whose log (the studio's real one, read as the drawer reads it) holds `parts` parts. */
-export async function measureActivity(browser: Browser, parts = 20_000): Promise<ActivityFigures> {
+export async function measureActivity(
+  browser: Browser,
+  parts = 20_000,
+  after?: (page: Page) => Promise<void>,
+): Promise<ActivityFigures> {
   const { studio } = await startStudio({
     agent: async (store) =>
       Object.assign(new NoAgent('this test studio only shows activity'), { activity: (id: string) => store.activity.read(id) }),
@@ -308,13 +312,15 @@ export async function measureActivity(browser: Browser, parts = 20_000): Promise
         () => true,
         () => false,
       );
+    const scroll = await scrollFigures(page, '[data-testid="activity"]', -200);
+    await after?.(page);
     return {
       parts,
       openMs,
       requestMs,
       rowsInDom,
       atEnd,
-      ...(await scrollFigures(page, '[data-testid="activity"]', -200)),
+      ...scroll,
     };
   } finally {
     await board.context.close();
