@@ -48,6 +48,12 @@ export const ActivityEntry = z.discriminatedUnion('kind', [
   /** Output of a setup command, a few lines at a time, as it comes. */
   z.object({ kind: z.literal('output'), at: z.string(), phase: AgentPhase, id: z.string(), text: z.string() }),
   /** Something the studio did or noticed outside a phase, e.g. a dependency that was deleted. */
-  z.object({ kind: z.literal('note'), at: z.string(), text: z.string() }),
+  z.object({
+    kind: z.literal('note'),
+    at: z.string(),
+    text: z.string(),
+    /** Set on the note a compaction leaves where it dropped the oldest rows: how many in all. */
+    dropped: z.number().int().positive().optional(),
+  }),
 ]);
 export type ActivityEntry = z.infer<typeof ActivityEntry>;

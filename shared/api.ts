@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ActivityEntry } from './activity.js';
 import { Config, ConfigPatch } from './config.js';
 import { ERROR_REASON_TEXT, ERROR_REASONS } from './errors.js';
 import { OpencodeState, Problem, StorageFault } from './events.js';
@@ -58,6 +59,16 @@ export const UpdatePlanInput = z.object({ id: TaskId, markdown: z.string().max(1
 export const RequestChangesInput = z
   .object({ id: TaskId, feedback: z.string().trim().min(1, 'say what to change').max(100_000) })
   .strict();
+/** A page of the rows the Activity tab shows (one per tool call): the last `limit` before `before`, by default the newest. */
+export const ActivityRowsInput = z
+  .object({
+    id: TaskId,
+    before: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(5_000).default(1_000),
+  })
+  .strict();
+/** `rows` are the rows from `start` on, of `total` in all. */
+export const ActivityRows = z.object({ rows: z.array(ActivityEntry), start: z.number().int(), total: z.number().int() });
 export const EventsInput = z.object({ lastEventId: z.string().max(100).nullish() }).strict();
 export const UpdateConfigInput = ConfigPatch;
 

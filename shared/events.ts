@@ -82,7 +82,8 @@ export const StudioEventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file.recovered'), path: z.string() }),
   z.object({ type: z.literal('storage.fault'), fault: StorageFault }),
   z.object({ type: z.literal('storage.recovered') }),
-  z.object({ type: z.literal('activity.appended'), taskId: z.string(), entry: ActivityEntry }),
+  /** New activity of one task, in order: a chatty agent's entries come a window's worth at a time. */
+  z.object({ type: z.literal('activity.appended'), taskId: z.string(), entries: z.array(ActivityEntry) }),
   z.object({ type: z.literal('opencode.status'), opencode: OpencodeState }),
   z.object({ type: z.literal('request.asked'), taskId: z.string(), request: AgentRequest }),
   z.object({ type: z.literal('request.replied'), taskId: z.string(), request: AgentRequest, outcome: RequestOutcome }),

@@ -1,6 +1,7 @@
 /** Timing of agent lifecycles through a real OpenCode: a timeline of marks, a timing proxy before the model, and who the time belongs to. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ActivityEntry } from '../../shared/activity.js';
 import type { Task } from '../../shared/task.js';
 import type { startAgentStudio } from '../../test/helpers/agent-studio.js';
 import { cpuSecondsOf, descendants } from './processes.js';
@@ -269,21 +270,23 @@ export function markBusEvents(studio: Studio): () => void {
       mark(
         `event ${e.type}: ${e.task.status}${e.task.run ? ` run ${e.task.run.phase}/${e.task.run.state}${e.task.run.activity ? ` (${e.task.run.activity})` : ''}` : ''}`,
       );
-    else if (e.type === 'activity.appended' && e.entry.kind === 'phase') {
-      const entry = e.entry;
-      const m: Mark | undefined =
-        entry.state === 'started'
-          ? entry.message?.startsWith('creating the worktree')
-            ? 'worktree-start'
-            : 'phase-start'
-          : entry.state === 'finished'
-            ? entry.message
-              ? 'commit-end'
-              : 'phase-end'
-            : undefined;
-      mark(`event activity: ${entry.phase} ${entry.state}${entry.message ? ` (${entry.message})` : ''}`, m);
-    } else if (e.type === 'activity.appended')
-      mark(`event activity: ${e.entry.kind}${e.entry.kind === 'tool' ? ` ${e.entry.tool} ${e.entry.state}` : ''}`);
+    else if (e.type === 'activity.appended') for (const entry of e.entries) markActivity(entry);
     else mark(`event ${e.type}`);
   });
+}
+
+function markActivity(entry: ActivityEntry): void {
+  if (entry.kind === 'phase') {
+    const m: Mark | undefined =
+      entry.state === 'started'
+        ? entry.message?.startsWith('creating the worktree')
+          ? 'worktree-start'
+          : 'phase-start'
+        : entry.state === 'finished'
+          ? entry.message
+            ? 'commit-end'
+            : 'phase-end'
+          : undefined;
+    mark(`event activity: ${entry.phase} ${entry.state}${entry.message ? ` (${entry.message})` : ''}`, m);
+  } else mark(`event activity: ${entry.kind}${entry.kind === 'tool' ? ` ${entry.tool} ${entry.state}` : ''}`);
 }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ActivityEntry } from '../../shared/activity.js';
+import { collapseActivity } from '../../shared/activity-rows.js';
 import {
+  ActivityRows,
+  ActivityRowsInput,
   CreateTaskInput,
   DeleteTaskInput,
   IdInput,
@@ -104,6 +107,21 @@ export const tasksRouter = router({
     .query(({ ctx, input }) => {
       ctx.services.store.tasks.get(input.id); // an unknown task is a 404 with or without an agent
       return ctx.services.agent.activity(input.id);
+    }),
+  activityRows: procedure
+    .meta(
+      meta('GET', '/tasks/{id}/activity/rows', 'The rows the Activity tab shows, a page at a time from the newest', {
+        access: 'read',
+      }),
+    )
+    .input(ActivityRowsInput)
+    .output(ActivityRows)
+    .query(async ({ ctx, input }) => {
+      ctx.services.store.tasks.get(input.id);
+      const rows = collapseActivity(await ctx.services.agent.activity(input.id));
+      const end = Math.min(input.before ?? rows.length, rows.length);
+      const start = Math.max(0, end - input.limit);
+      return { rows: rows.slice(start, end), start, total: rows.length };
     }),
   ...agentProcedures,
   ...githubProcedures,

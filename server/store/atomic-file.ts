@@ -222,8 +222,11 @@ function checkRegular(file: string, stat: Stats, maxBytes = MAX_FILE_BYTES): voi
     );
 }
 
-/** Appends one line; never through a link (O_NOFOLLOW), and only to a regular file. */
-export async function appendLine(file: string, line: string): Promise<void> {
+/**
+ * Appends one line (or several, joined by newlines); never through a link (O_NOFOLLOW), and only
+ * to a regular file. Answers the file's size after it.
+ */
+export async function appendLine(file: string, line: string): Promise<number> {
   await refuseLinkedFolders(file);
   let handle: fs.FileHandle;
   try {
@@ -233,8 +236,12 @@ export async function appendLine(file: string, line: string): Promise<void> {
     throw faulted(file, err);
   }
   try {
-    checkRegular(file, await handle.stat(), Number.POSITIVE_INFINITY);
-    await observedWrite(file, () => handle.appendFile(`${line}\n`, 'utf8'));
+    const before = await handle.stat();
+    checkRegular(file, before, Number.POSITIVE_INFINITY);
+    const text = `${line}
+`;
+    await observedWrite(file, () => handle.appendFile(text, 'utf8'));
+    return before.size + Buffer.byteLength(text);
   } finally {
     await handle.close();
   }

@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
+import { NoAgent } from '../../server/orchestrator/no-agent.js';
+import type { ActivityEntry } from '../../shared/activity.js';
 import type { TaskStatus } from '../../shared/task.js';
 import { startStudio } from '../helpers/studio.js';
 import { git, tempRepo } from '../helpers/temp-repo.js';
@@ -219,6 +221,107 @@ export async function measureDiff(browser: Browser, lines = 5_000): Promise<Diff
     const renderMs = await page.evaluate<number>(OPEN_CHANGES);
     const rowsInDom = await page.locator('[data-testid="diff"] .dr').count();
     return { lines, renderMs, rowsInDom, ...(await scrollFigures(page, '[data-testid="diff"]', 200)) };
+  } finally {
+    await board.context.close();
+    await studio.close();
+  }
+}
+
+export type ActivityFigures = {
+  parts: number;
+  /** From the click on the Activity tab to the frame after its rows are drawn: the request, the read of the log and the render. */
+  openMs: number;
+  /** From the click to the last byte of the rows' request (the newest page of them). */
+  requestMs: number;
+  rowsInDom: number;
+  /** Whether the tab opened at its end, with the last row drawn. */
+  atEnd: boolean;
+  scrollP95Ms: number;
+  scrollLongFrames: number;
+  scrollFrames: number;
+};
+
+/** An hours-long session: `parts` tool calls (running, then completed) with a message every tenth, as the log holds them. */
+export function* longSession(parts: number): Generator<ActivityEntry> {
+  const at = new Date().toISOString();
+  const tool = (i: number, state: 'running' | 'completed'): ActivityEntry => ({
+    kind: 'tool',
+    at,
+    phase: 'implementation',
+    partId: `prt_${i}`,
+    tool: i % 3 ? 'read' : 'bash',
+    title: i % 3 ? `reading src/module-${i}.ts` : `running npm test -- --shard ${i}`,
+    state,
+    durationMs: state === 'running' ? null : 40 + (i % 900),
+  });
+  yield { kind: 'phase', at, phase: 'implementation', state: 'started' };
+  for (let i = 0; i < parts; i++) {
+    yield tool(i, 'running');
+    yield tool(i, 'completed');
+    if (i % 10 === 9)
+      yield { kind: 'text', at, phase: 'implementation', partId: `txt_${i}`, text: `Part ${i}: the **tests** pass.` };
+  }
+}
+
+const OPEN_ACTIVITY = `new Promise((resolve) => {
+  const started = performance.now();
+  const seen = new MutationObserver(() => {
+    if (!document.querySelector('[data-testid="activity"] .activity-row')) return;
+    seen.disconnect();
+    requestAnimationFrame(() => setTimeout(() => {
+      const request = performance.getEntriesByType('resource').findLast((r) => r.name.includes('tasks.activityRows'));
+      resolve({ openMs: performance.now() - started, requestMs: request ? request.responseEnd - started : NaN });
+    }));
+  });
+  seen.observe(document.body, { childList: true, subtree: true });
+  document.querySelector('#tab-activity').click();
+})`;
+
+/** Opens the Activity tab of a task whose log (the studio's real one, read as the drawer reads it) holds `parts` parts. */
+export async function measureActivity(
+  browser: Browser,
+  parts = 20_000,
+  after?: (page: Page) => Promise<void>,
+): Promise<ActivityFigures> {
+  const { studio } = await startStudio({
+    agent: async (store) =>
+      Object.assign(new NoAgent('this test studio only shows activity'), { activity: (id: string) => store.activity.read(id) }),
+  });
+  const task = await studio.services.store.tasks.create({ title: 'Talks for hours' });
+  for (const entry of longSession(parts)) studio.services.store.activity.append(task.id, entry);
+  await studio.services.store.activity.flush();
+  const board = await openBoard(browser, studio, { path: `/tasks/${task.id}` });
+  try {
+    const { page } = board;
+    await page.getByRole('tab', { name: 'Activity' }).waitFor();
+    const { openMs, requestMs } = await page.evaluate<{ openMs: number; requestMs: number }>(OPEN_ACTIVITY);
+    const rowsInDom = await page.locator('[data-testid="activity"] .activity-row').count();
+    // The tab follows the end once the rows near it are measured.
+    const atEnd = await page
+      .waitForFunction(
+        () => {
+          const list = document.querySelector('[data-testid="activity"]');
+          const last = Number(list?.querySelector<HTMLElement>('.activity-rows')?.dataset.count) - 1;
+          if (!list?.querySelector(`.activity-row[data-index="${last}"]`)) return false;
+          return list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+        },
+        undefined,
+        { timeout: 10_000 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
+    const scroll = await scrollFigures(page, '[data-testid="activity"]', -200);
+    await after?.(page);
+    return {
+      parts,
+      openMs,
+      requestMs,
+      rowsInDom,
+      atEnd,
+      ...scroll,
+    };
   } finally {
     await board.context.close();
     await studio.close();

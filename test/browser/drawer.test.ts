@@ -109,14 +109,14 @@ describe('cards and the task drawer', () => {
 
     const bus = studio.services.bus;
     const tool = { kind: 'tool', at, phase: 'implementation', partId: 't2', tool: 'edit', title: 'src/theme.ts' } as const;
-    bus.emit({ type: 'activity.appended', taskId: task.id, entry: { ...tool, state: 'running', durationMs: null } });
+    bus.emit({ type: 'activity.appended', taskId: task.id, entries: [{ ...tool, state: 'running', durationMs: null }] });
     await page.locator('.tool-running', { hasText: 'src/theme.ts' }).waitFor();
-    bus.emit({ type: 'activity.appended', taskId: task.id, entry: { ...tool, state: 'completed', durationMs: 420 } });
+    bus.emit({ type: 'activity.appended', taskId: task.id, entries: [{ ...tool, state: 'completed', durationMs: 420 }] });
     await page.locator('.tool-completed', { hasText: 'src/theme.ts' }).waitFor();
     bus.emit({
       type: 'activity.appended',
       taskId: task.id,
-      entry: { kind: 'error', at, phase: 'implementation', message: 'rate limited' },
+      entries: [{ kind: 'error', at, phase: 'implementation', message: 'rate limited' }],
     });
     await page.getByTestId('activity').getByRole('alert').filter({ hasText: 'rate limited' }).waitFor();
     expect(await tools.count()).toBe(2);

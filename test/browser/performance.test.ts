@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../helpers/temp-repo.js';
-import { BUDGETS, bundleSize, measureBoard, measureDiff, measureDrop } from './board-bench.js';
+import { BUDGETS, bundleSize, measureActivity, measureBoard, measureDiff, measureDrop } from './board-bench.js';
 import { launchBrowser } from './browser.js';
 
 let browser: Browser;
@@ -39,5 +39,20 @@ describe('the board stays light', () => {
     const figures = await measureDiff(browser, 5_000);
     console.log('5,000-line diff:', figures);
     expect(figures.rowsInDom).toBeLessThan(300);
+  });
+
+  it('opens the Activity tab of a 20,000-part session at its end, rendering only a window of rows', async () => {
+    const figures = await measureActivity(browser, 20_000, async (page) => {
+      // The newest 1,000 rows came first; the earlier ones load a page at a time, on request.
+      const rows = page.locator('[data-testid="activity"] .activity-rows');
+      expect(await rows.getAttribute('data-count')).toBe('1001');
+      await page.getByTestId('activity').evaluate((list) => list.scrollTo({ top: 0 }));
+      const earlier = page.getByRole('button', { name: /Show earlier activity \(21001 rows\)/ });
+      await earlier.click();
+      await page.locator('[data-testid="activity"] .activity-rows[data-count="2001"]').waitFor();
+    });
+    console.log('Activity tab at 20,000 parts:', figures);
+    expect(figures.rowsInDom, 'only the rows near the view are in the DOM').toBeLessThan(100);
+    expect(figures.atEnd, 'the last row is drawn and the list is scrolled to it').toBe(true);
   });
 });

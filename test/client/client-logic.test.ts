@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { highlight, languageOf } from '../../client/src/diff/highlight.js';
 import { parsePatch } from '../../client/src/diff/parse-patch.js';
-import { collapseActivity } from '../../client/src/lib/activity.js';
 import { orderAt } from '../../client/src/lib/order.js';
 import type { AppRouter } from '../../server/routers/index.js';
 import type { ActivityEntry } from '../../shared/activity.js';
+import { collapseActivity } from '../../shared/activity-rows.js';
 
 // The board's pure logic, run in Node: what the browser tests would only show indirectly.
 

@@ -42,7 +42,7 @@ async function setup() {
   const has = new Set(['per_1', 'per_2']);
   const { sent, answers } = fakeAnswers(has);
   const activity: ActivityEntry[] = [];
-  bus.on((e) => e.type === 'activity.appended' && activity.push(e.entry));
+  bus.on((e) => e.type === 'activity.appended' && activity.push(...e.entries));
   const service = new RequestService(store, bus, async () => ({ requests: answers }));
   const task = await store.tasks.create({ title: 'Run the tests' });
   const other = await store.tasks.create({ title: 'Other' });

@@ -104,6 +104,50 @@ describe('events.onEvent', () => {
     await ws.close();
   });
 
+  it('20,000 activity entries of one task in a burst are a few WebSocket messages to another tab, and replay still reaches back past them', async () => {
+    const { client, studio } = await startStudio();
+    const task = await client.tasks.create.mutate({ title: 'Talks for hours' });
+    const before = studio.services.bus.cursor;
+    const { ws, trpc, sockets } = wsClient(studio.url, studio.token);
+    const ids: string[] = [];
+    let entries = 0;
+    let updated = false;
+    let started = false;
+    const sub = trpc.events.onEvent.subscribe(
+      {},
+      {
+        onStarted: () => (started = true),
+        onData: (e) => {
+          ids.push(e.id);
+          if (e.data.type === 'activity.appended') entries += e.data.entries.length;
+          if (e.data.type === 'task.updated') updated = true;
+        },
+      },
+    );
+    await waitFor(() => started, 'the subscription to start');
+    let messages = 0;
+    sockets[0]!.on('message', () => (messages += 1));
+    const at = new Date().toISOString();
+    for (let i = 0; i < 20_000; i++)
+      studio.services.store.activity.append(task.id, {
+        kind: 'text',
+        at,
+        phase: 'implementation',
+        partId: `p${i}`,
+        text: `part ${i}`,
+      });
+    await client.tasks.update.mutate({ id: task.id, title: 'Still talking' });
+    await waitFor(() => entries === 20_000 && updated, `every entry and the task update (got ${entries})`);
+    expect(messages).toBeLessThan(50);
+    expect(ids.map((id) => studio.services.bus.seqOf(id))).toEqual(
+      ids.map((id) => studio.services.bus.seqOf(id)).sort((a, b) => a! - b!),
+    );
+    // The bus buffer still holds what came before the burst: a tab that was away replays instead of reloading.
+    expect(studio.services.bus.since(before)).toHaveProperty('events');
+    sub.unsubscribe();
+    await ws.close();
+  });
+
   it('resuming with an id from another server run yields a resync event', async () => {
     const { studio } = await startStudio();
     const { ws, trpc } = wsClient(studio.url, studio.token);

@@ -26,6 +26,7 @@ const AGENT_ACCESS: Record<string, string> = {
   'tasks.get': 'read',
   'tasks.diff': 'read',
   'tasks.activity': 'read',
+  'tasks.activityRows': 'read',
   'tasks.create': 'follow-up',
   'comments.list': 'read',
   'comments.add': 'own-task',

@@ -5,6 +5,7 @@ import { ActivityLog } from '../../server/store/activity-log.js';
 import type { StudioStore } from '../../server/store/studio-store.js';
 import { initWorkspace } from '../../server/store/workspace.js';
 import type { ActivityEntry } from '../../shared/activity.js';
+import { collapseActivity } from '../../shared/activity-rows.js';
 import { removeTempDirs, tempDir, tempRepo } from '../helpers/temp-repo.js';
 import { openWatchedStore } from './store-fixture.js';
 
@@ -83,5 +84,83 @@ describe('the activity log', () => {
     }
     expect(await fs.readFile(outside, 'utf8')).toBe('not yours\n');
     await expect(log.read('linked-abc123')).rejects.toThrow(/symbolic link/);
+  });
+});
+
+describe('an hours-long session', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+  const tool = (i: number, state: 'running' | 'completed'): ActivityEntry => ({
+    kind: 'tool',
+    at,
+    phase: 'implementation',
+    partId: `prt_${i}`,
+    tool: 'bash',
+    title: `running npm test -- --shard ${i}`,
+    state,
+    durationMs: state === 'running' ? null : i,
+  });
+  /** `parts` tool calls, each announced running then completed one call later, with a text every tenth call. */
+  function* session(parts: number, from = 0): Generator<ActivityEntry> {
+    for (let i = from; i < from + parts; i++) {
+      yield tool(i, 'running');
+      if (i > from) yield tool(i - 1, 'completed');
+      if (i % 10 === 0) yield { kind: 'text', at, phase: 'implementation', partId: `txt_${i}`, text: `Step ${i} looks fine.` };
+    }
+    yield tool(from + parts - 1, 'completed');
+  }
+  const limits = { compactAtBytes: 256 * 1024, keepBytes: 1024 * 1024, eventWindowMs: 250, eventEntries: 1000 };
+
+  it('20,000 parts keep the file bounded; compaction keeps every row the drawer shows, and the cap drops the oldest with one note', async () => {
+    const { paths } = await initWorkspace(await tempRepo(), 'main');
+    const log = new ActivityLog(paths, new EventBus(), limits);
+    const id = 'long-abc123';
+    const all: ActivityEntry[] = [];
+    let largest = 0;
+    for (let chunk = 0; chunk < 20; chunk++) {
+      for (const entry of session(1000, chunk * 1000)) {
+        all.push(entry);
+        log.append(id, entry);
+      }
+      await log.flush();
+      largest = Math.max(largest, (await fs.stat(paths.activity(id))).size);
+    }
+    expect(all.length).toBeGreaterThan(40_000);
+    expect(largest).toBeLessThanOrEqual(2 * limits.keepBytes + 512 * 1024);
+
+    const shown = collapseActivity(all);
+    const kept = collapseActivity(await log.read(id));
+    const [note, ...rows] = kept;
+    expect(rows.length).toBeGreaterThan(1000);
+    expect(note).toMatchObject({ kind: 'note', dropped: shown.length - rows.length });
+    expect(rows).toEqual(shown.slice(-rows.length));
+    // A later compaction folds the earlier note into its own count.
+    expect(kept.filter((e) => e.kind === 'note')).toHaveLength(1);
+  });
+
+  it('below the cap, compaction changes nothing the drawer shows', async () => {
+    const { paths } = await initWorkspace(await tempRepo(), 'main');
+    const log = new ActivityLog(paths, new EventBus(), { ...limits, keepBytes: 64 * 1024 * 1024 });
+    const id = 'kept-abc123';
+    const all = [...session(5000)];
+    for (const entry of all.slice(0, 6000)) log.append(id, entry);
+    await log.flush();
+    for (const entry of all.slice(6000)) log.append(id, entry);
+    const stored = await log.read(id);
+    expect(stored.length, 'the log was compacted').toBeLessThan(all.length);
+    expect(collapseActivity(stored)).toEqual(collapseActivity(all));
+  });
+
+  it('a burst of 20,000 entries is a few events, every entry in order, the first at once', async () => {
+    const { paths } = await initWorkspace(await tempRepo(), 'main');
+    const bus = new EventBus();
+    const got: ActivityEntry[][] = [];
+    bus.on((e) => e.type === 'activity.appended' && got.push(e.entries));
+    const log = new ActivityLog(paths, bus, limits);
+    const all = [...session(10_000)].slice(0, 20_000);
+    for (const entry of all) log.append('burst-abc123', entry);
+    expect(got, 'the first entry is not held back').toEqual([[all[0]]]);
+    await log.flush();
+    expect(got.length).toBeLessThanOrEqual(21);
+    expect(got.flat()).toEqual(all);
   });
 });

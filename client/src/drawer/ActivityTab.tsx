@@ -1,7 +1,9 @@
-import { createEffect, createMemo, For, Match, on, Show, Switch } from 'solid-js';
+import { createVirtualizer } from '@tanstack/solid-virtual';
+import { createEffect, createMemo, createSignal, For, Match, on, Show, Switch } from 'solid-js';
+import { unwrap } from 'solid-js/store';
 import type { ActivityEntry } from '../../../shared/activity.js';
+import { collapseActivity } from '../../../shared/activity-rows.js';
 import type { Task } from '../../../shared/task.js';
-import { collapseActivity } from '../lib/activity.js';
 import { formatCost, formatDuration, formatTime, formatTokens } from '../lib/format.js';
 import { PHASE_DOING } from '../lib/run-state.js';
 import { api } from '../state/api.js';
@@ -122,11 +124,32 @@ function Row(props: { entry: ActivityEntry }) {
   }
 }
 
-/** The agent's stream for this task: loaded once, then appended to live by `activity.appended` events. */
+/** A first guess at a row's height (a tool call's); each shown row is measured. */
+const ROW_ESTIMATE = 34;
+/** Rows loaded at a time: the newest when the tab opens, older ones on request. */
+const PAGE = 1_000;
+
+/**
+ * The agent's stream for this task: loaded once, then appended to live by `activity.appended`
+ * events. Only the rows in view (and a few around) are in the page: an hours-long session has
+ * tens of thousands.
+ */
 export function ActivityTab(props: { task: Task }) {
   let list!: HTMLDivElement;
   const entries = () => details[props.task.id]?.activity;
-  const rows = createMemo(() => collapseActivity(entries() ?? []));
+  // Plain objects, not store proxies: tens of thousands of rows would each grow signals when read.
+  const rows = createMemo(() => collapseActivity(unwrap(entries() ?? [])));
+  const start = () => details[props.task.id]?.activityStart ?? 0;
+  /** Row 0 offers the earlier rows while some are not loaded. */
+  const offset = () => (start() > 0 ? 1 : 0);
+  const virtualizer = createVirtualizer({
+    get count() {
+      return rows().length + offset();
+    },
+    getScrollElement: () => list,
+    estimateSize: () => ROW_ESTIMATE,
+    overscan: 8,
+  });
   let stick = true;
 
   let loading = false;
@@ -134,12 +157,29 @@ export function ActivityTab(props: { task: Task }) {
     if (entries() !== undefined || loading) return;
     const id = props.task.id;
     loading = true;
-    const loaded = await attempt('Loading the activity failed', () => api().tasks.activity.query({ id }));
+    const page = await attempt('Loading the activity failed', () => api().tasks.activityRows.query({ id, limit: PAGE }));
     loading = false;
-    if (loaded) setDetail(id, { activity: loaded });
+    if (page) setDetail(id, { activity: page.rows, activityStart: page.start });
   });
+  const [earlier, setEarlier] = createSignal(false);
+  const loadEarlier = async () => {
+    const id = props.task.id;
+    setEarlier(true);
+    const page = await attempt('Loading the activity failed', () =>
+      api().tasks.activityRows.query({ id, before: start(), limit: PAGE }),
+    );
+    setEarlier(false);
+    const shown = entries();
+    if (!page || !shown) return;
+    const before = rows().length;
+    const first = virtualizer.getVirtualItems()[0]?.index ?? 0;
+    setDetail(id, { activity: [...page.rows, ...unwrap(shown)], activityStart: page.start });
+    // Keep the rows the reader was looking at in view.
+    virtualizer.scrollToIndex(first + rows().length - before + offset() - 1, { align: 'start' });
+  };
+  // Rows measured taller than the guess grow the list too: follow the end while the reader is there.
   createEffect(
-    on(rows, () => {
+    on([rows, () => virtualizer.getTotalSize()], () => {
       if (stick) requestAnimationFrame(() => list.scrollTo({ top: list.scrollHeight }));
     }),
   );
@@ -156,7 +196,30 @@ export function ActivityTab(props: { task: Task }) {
           when={rows().length > 0}
           fallback={<p class="muted">Nothing yet. The agent's messages and tool calls show here live.</p>}
         >
-          <For each={rows()}>{(entry) => <Row entry={entry} />}</For>
+          <div class="activity-rows" data-count={rows().length + offset()} style={{ height: `${virtualizer.getTotalSize()}px` }}>
+            <For each={virtualizer.getVirtualItems()}>
+              {(item) => (
+                <div
+                  class="activity-row"
+                  data-index={item.index}
+                  ref={(el) => queueMicrotask(() => virtualizer.measureElement(el))}
+                  style={{ transform: `translateY(${item.start}px)` }}
+                >
+                  <Show
+                    when={rows()[item.index - offset()]}
+                    keyed
+                    fallback={
+                      <button type="button" class="button activity-earlier" disabled={earlier()} onClick={loadEarlier}>
+                        Show earlier activity ({start()} rows)
+                      </button>
+                    }
+                  >
+                    {(entry) => <Row entry={entry} />}
+                  </Show>
+                </div>
+              )}
+            </For>
+          </div>
         </Show>
       </Show>
       <Show when={props.task.run?.state === 'running'}>

@@ -40,7 +40,7 @@ export function applyEvent(event: StudioEvent): void {
       setDetail(event.taskId, { comments: event.comments });
       return;
     case 'activity.appended':
-      appendActivity(event.taskId, event.entry);
+      appendActivity(event.taskId, event.entries);
       return;
     case 'config.updated':
       setConfig(event.config);

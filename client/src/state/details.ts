@@ -7,7 +7,10 @@ import type { ReviewComment } from '../../../shared/comments.js';
 type Detail = {
   plan?: string | null;
   review?: string | null;
+  /** The Activity tab's rows: a page of the log's (collapsed) rows, then what came live. */
   activity?: ActivityEntry[];
+  /** Where that page starts among the log's rows: earlier ones load on request. */
+  activityStart?: number;
   head?: string;
   comments?: ReviewComment[];
 };
@@ -20,10 +23,10 @@ export function setDetail(id: string, patch: Detail): void {
   setDetails(id, (d) => ({ ...d, ...patch }));
 }
 
-export function appendActivity(id: string, entry: ActivityEntry): void {
+export function appendActivity(id: string, entries: ActivityEntry[]): void {
   // Appending to a log that was never loaded would show a tail without its start.
   if (!details[id]?.activity) return;
-  setDetails(id, 'activity', (list) => [...(list ?? []), entry]);
+  setDetails(id, 'activity', (list) => [...(list ?? []), ...entries]);
 }
 
 export function forgetDetail(id: string): void {
@@ -38,7 +41,10 @@ export function forgetDetail(id: string): void {
 export function forgetActivity(): void {
   setDetails(
     produce((all) => {
-      for (const detail of Object.values(all)) delete detail.activity;
+      for (const detail of Object.values(all)) {
+        delete detail.activity;
+        delete detail.activityStart;
+      }
     }),
   );
 }

@@ -19,6 +19,7 @@ export const SECTIONS = [
   'Full disk / read-only / no permission',
   'World faults',
   'Load',
+  'Hours-long sessions',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 

@@ -1,4 +1,4 @@
-import type { ActivityEntry } from '../../../shared/activity.js';
+import type { ActivityEntry } from './activity.js';
 
 /** A setup command's output kept on screen: its end, where the error is. */
 const OUTPUT_CHARS = 20_000;
@@ -7,6 +7,8 @@ const OUTPUT_CHARS = 20_000;
  * The log has one entry per tool state change (running, then completed); a reader wants one
  * row per tool call, in the place it started, showing its latest state. A setup command's
  * output, logged a few lines at a time, reads as one block.
+ * Collapsing is idempotent and collapse(collapse(a) ++ b) = collapse(a ++ b): the server may store
+ * and send collapsed rows, and a reader collapses live entries on top of them.
  */
 export function collapseActivity(entries: readonly ActivityEntry[]): ActivityEntry[] {
   const rows: ActivityEntry[] = [];
