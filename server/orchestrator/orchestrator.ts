@@ -9,7 +9,7 @@ import type { Repo } from '../git/repo.js';
 import { worktreeExists } from '../git/worktrees.js';
 import { within } from '../lib/within.js';
 import { ModelFailedError } from '../opencode/model-errors.js';
-import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-errors.js';
+import { OpencodeUnreachableError, PhaseAbortedError, PhaseTimeoutError } from '../opencode/phase-errors.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import type { AgentActions } from './agent-actions.js';
@@ -97,8 +97,19 @@ export class Orchestrator implements AgentActions {
     return this.act(id, 'requestChanges', (row) => (row.phase === 'fix' ? { iteration: 0 } : {}), feedback);
   }
 
+  /**
+   * Runs a failed, aborted or interrupted phase again; a stalled one is stopped first. This is the
+   * only way a phase runs twice: the studio never retries one by itself (OpenCode retries model
+   * calls within a run), so work a phase already produced is never redone or charged again
+   * without a person asking for it.
+   */
   async retry(id: string): Promise<Task> {
     this.link.assertUsable();
+    const stalled = this.jobs.get(id);
+    if (stalled && this.store.tasks.get(id).run?.stalledSince) {
+      stalled.controller.abort(new PhaseAbortedError('retried by you after it stalled'));
+      await within(stalled.done, 15_000);
+    }
     this.assertIdle(id);
     let phase: AgentPhase | undefined;
     const task = await this.store.tasks.update(id, (t) => {
@@ -281,6 +292,7 @@ export class Orchestrator implements AgentActions {
     if (!aborted && task.run?.state === 'waiting') return this.requests.interrupted(id, phase, reason);
     const model = !aborted && err instanceof ModelFailedError ? err : null;
     if (model) this.link.modelOutcome?.(model);
+    const errorReason = model?.reason ?? (!aborted && err instanceof PhaseTimeoutError ? err.reason : undefined);
     const message = aborted
       ? `Stopped during ${phase}; retry to run it again.`
       : model
@@ -296,9 +308,15 @@ export class Orchestrator implements AgentActions {
     } as ActivityEntry);
     await this.store.tasks
       .patch(id, {
-        run: { ...(task.run ?? queuedRun(phase)), phase, state: aborted ? 'aborted' : 'failed', activity: null },
+        run: {
+          ...(task.run ?? queuedRun(phase)),
+          phase,
+          state: aborted ? 'aborted' : 'failed',
+          activity: null,
+          stalledSince: undefined,
+        },
         error: message,
-        ...(model ? { errorReason: model.reason } : {}),
+        ...(errorReason ? { errorReason } : {}),
       })
       .catch((e) => console.error(`could not record the failure of ${id}:`, e));
   }
