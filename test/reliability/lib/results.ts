@@ -16,6 +16,7 @@ export const SECTIONS = [
   'Malformed files',
   'Security',
   'Agent faults',
+  'Stalled and failing models',
   'Load',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
