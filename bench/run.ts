@@ -212,6 +212,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 
   const started = performance.now();
+  // The code measured, read before the run: a commit made while it runs is not what ran.
+  const commit =
+    machineInfo()
+      .find(([key]) => key === 'opencode-studio')?.[1]
+      .replace(/^.*\(commit /, '')
+      .replace(/\)$/, '') ?? '?';
   const results: MeasurementResult[] = [];
   log(`running ${selected.map((m) => m.id).join(', ')} in ${tmp}`);
   try {
@@ -226,11 +232,6 @@ async function main(): Promise<void> {
     if (!values.keep) await fs.rm(tmp, { recursive: true, force: true });
     else log(`kept ${tmp}`);
   }
-  const commit =
-    machineInfo()
-      .find(([key]) => key === 'opencode-studio')?.[1]
-      .replace(/^.*\(commit /, '')
-      .replace(/\)$/, '') ?? '?';
   const ranAt = new Date().toISOString();
   const all = merge(
     only ? await readKept() : { results: [], versions: {} },

@@ -55,6 +55,8 @@ export interface StudioServer {
   portNote: string | null;
   /** Null when the task-file merge driver is set up in .git/config; else why it could not be. */
   mergeDriverProblem: string | null;
+  /** git's lock files a killed studio left, removed at this start (git/left-locks.ts). */
+  removedLocks: string[];
   services: Services;
   /** Issues the credentials of the studio's own agent sessions (principal agent(taskId)). */
   credentials: AgentCredentials;
@@ -67,7 +69,7 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
   // Before any git step: a studio killed with its git may have left git's lock files behind.
   const stateHome = options.keepToken?.stateHome;
   gitJournal.open(gitJournalDir(stateHome));
-  for (const left of await removeLeftLocks(gitJournalDir(stateHome))) if (left.removed) log(`Removed ${left.lock}: ${left.why}.`);
+  const removedLocks = (await removeLeftLocks(gitJournalDir(stateHome))).filter((l) => l.removed).map((l) => l.lock);
   // Both git calls at once (the branch is the same from any folder of the repo); openRepo's error wins.
   const branchHere = (async () => new Repo(path.resolve(options.root)).currentBranch())().catch(() => undefined);
   const repo = await openRepo(options.root);
@@ -131,6 +133,7 @@ export async function createStudioServer(options: StudioServerOptions): Promise<
       port,
       root: repo.root,
       createdWorkspace: created,
+      removedLocks,
       mergeDriverProblem,
       portNote: wanted !== 0 && port !== wanted ? `port ${wanted} is busy; using ${port}` : null,
       services,

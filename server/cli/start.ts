@@ -55,6 +55,8 @@ export async function runStart(options: StartOptions): Promise<number> {
       : MERGE_DRIVER_NOTE,
   );
   if (studio.portNote) say(`Note: ${studio.portNote}.`);
+  for (const lock of studio.removedLocks)
+    say(`Removed ${lock}: a git command of a studio that was killed made it and never finished.`);
   const trust = await studio.services.trust.state();
   if (trust.state === 'untrusted')
     say(

@@ -4,7 +4,7 @@
  * git steps wait for them with backoff, up to a bound, then fail naming the lock and the
  * process that holds it (read from /proc), so the person knows what to close or remove.
  */
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { access, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PreconditionError } from '../errors.js';
 
@@ -28,9 +28,31 @@ export class GitLockedError extends PreconditionError {
   }
 }
 
+/** A lock file seen before a git command that would not name it when it fails on it. */
+class LockSeen extends Error {
+  constructor(readonly lock: string) {
+    super(`${lock} exists`);
+  }
+}
+
 /** The lock file a git failure names, or null when it failed for another reason. */
 export function heldLock(err: unknown): string | null {
+  if (err instanceof LockSeen) return err.lock;
   return LOCK_HELD.exec(err instanceof Error ? err.message : String(err))?.[1] ?? null;
+}
+
+/**
+ * Waits, with the same backoff and bound, until `lock` is gone. For git commands that fail on a
+ * held lock without naming it (`git merge` says only "Unable to write index.").
+ */
+export function waitForLockGone(lock: string, waitMs = GIT_LOCK_WAIT_MS): Promise<void> {
+  return waitForGitLocks(async () => {
+    const exists = await access(lock).then(
+      () => true,
+      () => false,
+    );
+    if (exists) throw new LockSeen(lock);
+  }, waitMs);
 }
 
 /** Runs a git step, again and again with backoff while another process holds one of git's locks. */

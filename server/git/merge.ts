@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError } from 'simple-git';
 import type { ErrorReason } from '../../shared/errors.js';
+import { GitLockedError, lockHolder, waitForLockGone } from './git-lock.js';
 import { assertBranchName, identityFallback, type Repo } from './repo.js';
 import { isMissing } from './worktree-list.js';
 
@@ -75,6 +76,9 @@ export async function mergeBranch(repo: Repo, o: { branch: string; base: string;
     );
   }
 
+  // git merge fails on a held index.lock with only "Unable to write index.": wait for it first.
+  const indexLock = path.resolve(repo.root, (await repo.git.raw(['rev-parse', '--git-path', 'index.lock'])).trim());
+  await waitForLockGone(indexLock);
   try {
     await repo.git.raw([
       ...(await identityFallback(repo.git)),
@@ -86,7 +90,14 @@ export async function mergeBranch(repo: Repo, o: { branch: string; base: string;
     ]);
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
-    throw await abandonMerge(repo, o, error);
+    const blocked = await abandonMerge(repo, o, error);
+    // Taken by another process between the wait and the merge: say so, not "internal".
+    const lockNow = await access(indexLock).then(
+      () => true,
+      () => false,
+    );
+    if (blocked.reason === 'internal' && lockNow) throw new GitLockedError(indexLock, await lockHolder(indexLock), 0);
+    throw blocked;
   }
   return { sha: (await repo.git.raw(['rev-parse', 'HEAD'])).trim() };
 }

@@ -1,6 +1,6 @@
 import type { TaskDiff } from '../../shared/api.js';
 import { branchOf, type Task } from '../../shared/task.js';
-import { errorMessage, PreconditionError } from '../errors.js';
+import { errorMessage, PreconditionError, StudioError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { mergeCommitDiff } from '../git/diff.js';
 import type { Repo } from '../git/repo.js';
@@ -31,7 +31,8 @@ export class TaskBranches {
       const blocked = err instanceof MergeBlockedError ? err : null;
       const message = blocked ? blocked.message : `the merge failed: ${errorMessage(err)}`;
       await this.store.tasks.patch(task.id, { error: message });
-      throw new PreconditionError(message, blocked?.reason ?? 'internal');
+      // A named failure (git's lock held, a full disk) keeps its reason; only the unknown is internal.
+      throw new PreconditionError(message, blocked?.reason ?? (err instanceof StudioError ? err.reason : 'internal'));
     }
     await this.remove(task);
     return sha;

@@ -29,10 +29,12 @@ beforeAll(async () => {
 }, 240_000);
 
 describe('the packed package, installed into a fresh prefix', { timeout: 180_000 }, () => {
-  it('ships built JavaScript and the built board, nothing that needs TypeScript or Vite', () => {
+  it('ships built JavaScript, the built board and the docs README links to, nothing that needs TypeScript or Vite', () => {
     const pkg = path.dirname(path.dirname(bin));
     const installed = path.join(pkg, 'opencode-studio');
     expect(existsSync(path.join(installed, 'dist/client/index.html'))).toBe(true);
+    // README's links point into docs/: they work in the installed package too.
+    expect(existsSync(path.join(installed, 'docs/config.md'))).toBe(true);
     expect(existsSync(path.join(installed, 'server'))).toBe(false);
     expect(existsSync(path.join(pkg, 'vite'))).toBe(false);
     expect(existsSync(path.join(pkg, 'tsx'))).toBe(false);

@@ -16,6 +16,7 @@ export const SECTIONS = [
   'Malformed files',
   'Security',
   'Agent faults',
+  'World faults',
   'Stalled and failing models',
   'Load',
 ] as const;

@@ -67,16 +67,17 @@ export function spawnStudio(
   extraArgs: string[] = [],
   agent: AgentMode = 'none',
   nodeArgs: string[] = [],
+  env: Record<string, string> = {},
 ): RawStudio {
   const agentArgs = agent === 'none' ? ['--opencode-url', 'http://127.0.0.1:9'] : [];
-  return spawnNode([MAIN, root, '--no-open', '--port', '0', ...agentArgs, ...extraArgs], nodeArgs);
+  return spawnNode([MAIN, root, '--no-open', '--port', '0', ...agentArgs, ...extraArgs], nodeArgs, env);
 }
 
 /** Any TypeScript entry point of this repo as a child (`node --import tsx`), its output kept. */
-export function spawnNode(args: string[], nodeArgs: string[] = []): RawStudio {
+export function spawnNode(args: string[], nodeArgs: string[] = [], extraEnv: Record<string, string> = {}): RawStudio {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...isolatedEnv(), FORCE_COLOR: '0' },
+    env: { ...process.env, ...isolatedEnv(), FORCE_COLOR: '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);
@@ -116,6 +117,8 @@ export async function launchStudio(
     extraArgs?: string[];
     agent?: AgentMode;
     command?: string[];
+    /** Laid over the isolated environment, e.g. another XDG_STATE_HOME. */
+    env?: Record<string, string>;
     /** Open the V8 inspector on a loopback port, for heapAfterGc(). */
     inspect?: boolean;
   } = {},
@@ -123,8 +126,8 @@ export async function launchStudio(
   const t0 = performance.now();
   const nodeArgs = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
   const raw = options.command
-    ? spawnNode(options.command, nodeArgs)
-    : spawnStudio(root, options.extraArgs, options.agent, nodeArgs);
+    ? spawnNode(options.command, nodeArgs, options.env)
+    : spawnStudio(root, options.extraArgs, options.agent, nodeArgs, options.env);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
     const timer = setTimeout(() => {
