@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Config, ConfigPatch } from './config.js';
 import { ERROR_REASON_TEXT, ERROR_REASONS } from './errors.js';
-import { OpencodeState, Problem } from './events.js';
+import { OpencodeState, Problem, StorageFault } from './events.js';
 import { GithubLinkInfo } from './github.js';
 import { AgentRequest } from './requests.js';
 import { Task, TaskId, TaskStatus } from './task.js';
@@ -84,6 +84,8 @@ export const ProjectInfo = z.object({
   opencode: OpencodeState,
   config: Config,
   problems: z.array(Problem),
+  /** The disk refused the last write (full, read-only, no permission); null once a write succeeds. */
+  storage: StorageFault.nullable().default(null),
   /** Whether the repo's settings that run commands or loosen the agent are trusted here (shared/trust.ts). */
   trust: TrustState,
   version: z.string(),

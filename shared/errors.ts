@@ -49,9 +49,16 @@ export const ERROR_REASONS = [
   'phase-timeout',
   'untrusted-settings',
   'agent-not-allowed',
+  'disk-full',
+  'read-only',
+  'no-permission',
   'internal',
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
+
+/** The file-system faults: the disk, not the request, is the problem (see server/lib/storage-fault.ts). */
+export const STORAGE_FAULT_REASONS = ['disk-full', 'read-only', 'no-permission'] as const satisfies readonly ErrorReason[];
+export type StorageFaultReason = (typeof STORAGE_FAULT_REASONS)[number];
 
 export function isErrorReason(value: unknown): value is ErrorReason {
   return typeof value === 'string' && (ERROR_REASONS as readonly string[]).includes(value);
@@ -112,6 +119,10 @@ export const ERROR_REASON_STATUS: Record<ErrorReason, ErrorStatus> = {
   'phase-timeout': 412,
   'no-free-port': 412,
   'no-dev-server': 412,
+  // The disk, not the request: retrying once the person has made room (or fixed the mount) works.
+  'disk-full': 412,
+  'read-only': 412,
+  'no-permission': 412,
   internal: 500,
 };
 
@@ -176,5 +187,11 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
     'config.json sets commands or agent permissions you have not trusted here; the message names them and how to trust them',
   'agent-not-allowed':
     'this is for a person: an agent session may read the board, file follow-ups of its own task and comment on it',
+  'disk-full':
+    'the disk (or the user’s quota) holding the named path is full, so nothing was written; free some space there, then retry',
+  'read-only':
+    'the named path is on a read-only file system, so nothing was written; remount it read-write (or move the repository), then retry',
+  'no-permission':
+    'the studio’s user may not write the named path, so nothing was written; give it write access (chown or chmod), then retry',
   internal: 'an unexpected error; the studio’s log has the details',
 };

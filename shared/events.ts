@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ActivityEntry } from './activity.js';
 import { ReviewComment } from './comments.js';
 import { Config } from './config.js';
+import { STORAGE_FAULT_REASONS } from './errors.js';
 import { AgentRequest, RequestOutcome } from './requests.js';
 import { Task } from './task.js';
 import { DevServerState, SlotState } from './task-env.js';
@@ -51,6 +52,18 @@ export type ProblemKind = z.infer<typeof ProblemKind>;
 export const Problem = z.object({ path: z.string(), reason: z.string(), kind: ProblemKind.default('invalid') });
 export type Problem = z.infer<typeof Problem>;
 
+/**
+ * The last write the disk refused (full, read-only, no permission), until a write succeeds again.
+ * `path` is relative to the repository when inside it; `message` says what to do, naming it.
+ */
+export const StorageFault = z.object({
+  reason: z.enum(STORAGE_FAULT_REASONS),
+  path: z.string(),
+  message: z.string(),
+  since: z.string(),
+});
+export type StorageFault = z.infer<typeof StorageFault>;
+
 /** Everything the bus carries. `resync` tells a resuming client that it missed too much: reload. */
 export const StudioEventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('task.created'), task: Task }),
@@ -69,6 +82,8 @@ export const StudioEventBody = z.discriminatedUnion('type', [
     kind: ProblemKind.default('invalid'),
   }),
   z.object({ type: z.literal('file.recovered'), path: z.string() }),
+  z.object({ type: z.literal('storage.fault'), fault: StorageFault }),
+  z.object({ type: z.literal('storage.recovered') }),
   z.object({ type: z.literal('activity.appended'), taskId: z.string(), entry: ActivityEntry }),
   z.object({ type: z.literal('opencode.status'), opencode: OpencodeState }),
   z.object({ type: z.literal('request.asked'), taskId: z.string(), request: AgentRequest }),

@@ -18,6 +18,9 @@ export interface StartOptions {
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 export async function runStart(options: StartOptions): Promise<number> {
+  // Listening from the first moment: a SIGTERM that lands while the studio starts (or just as it
+  // prints "ready") shuts it down cleanly instead of killing it half-way.
+  const signals = watchSignals();
   // Whoever read the output may be gone (\`opencode-studio | head\`): a line nobody reads is not a crash.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
@@ -64,7 +67,7 @@ export async function runStart(options: StartOptions): Promise<number> {
     );
   say(`OpenCode Studio ready at ${studio.openUrl}`);
   if (options.open) openBrowser(studio.openUrl);
-  await waitForSignal(studio);
+  await signals.stopping(studio);
   return 0;
 }
 
@@ -79,24 +82,36 @@ async function refuseUnsupported(url: string): Promise<void> {
   });
 }
 
-function waitForSignal(studio: StudioServer): Promise<void> {
-  return new Promise((resolve) => {
-    let closing = false;
-    const stop = (signal: string) => {
-      if (closing) {
-        say('Forced exit.');
-        process.exit(130);
-      }
-      closing = true;
-      say(`\n${signal}: shutting down…`);
-      studio.close().then(resolve, (err) => {
-        console.error(err);
-        resolve();
-      });
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  });
+/**
+ * SIGINT/SIGTERM close the studio: at once when it is up, else as soon as it is (a start is not
+ * cut half-way). A second signal forces the exit.
+ */
+function watchSignals(): { stopping(studio: StudioServer): Promise<void> } {
+  let asked: string | null = null;
+  let close: ((signal: string) => void) | null = null;
+  const handle = (signal: string) => {
+    if (asked) {
+      say('Forced exit.');
+      process.exit(130);
+    }
+    asked = signal;
+    close?.(signal);
+  };
+  process.on('SIGINT', () => handle('SIGINT'));
+  process.on('SIGTERM', () => handle('SIGTERM'));
+  return {
+    stopping: (studio) =>
+      new Promise((resolve) => {
+        close = (signal) => {
+          say(`\n${signal}: shutting down…`);
+          studio.close().then(resolve, (err) => {
+            console.error(err);
+            resolve();
+          });
+        };
+        if (asked) close(asked);
+      }),
+  };
 }
 
 function openBrowser(url: string): void {

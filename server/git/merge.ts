@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError } from 'simple-git';
 import type { ErrorReason } from '../../shared/errors.js';
+import { StorageFaultError } from '../lib/storage-fault.js';
 import { GitLockedError, lockHolder, waitForLockGone } from './git-lock.js';
 import { assertBranchName, identityFallback, type Repo } from './repo.js';
 import { isMissing } from './worktree-list.js';
@@ -89,6 +90,11 @@ export async function mergeBranch(repo: Repo, o: { branch: string; base: string;
       o.branch,
     ]);
   } catch (error) {
+    if (error instanceof StorageFaultError) {
+      // The disk refused part of the merge: undo what landed (if the disk lets us), then say why.
+      if (await mergeInProgress(repo).catch(() => false)) await repo.git.raw(['merge', '--abort']).catch(() => undefined);
+      throw error;
+    }
     if (!(error instanceof GitError)) throw error;
     const blocked = await abandonMerge(repo, o, error);
     // Taken by another process between the wait and the merge: say so, not "internal".

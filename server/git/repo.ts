@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError, type SimpleGit, type SimpleGitOptions, simpleGit } from 'simple-git';
+import { gitStorageFault } from '../lib/storage-fault.js';
 import { gitJournal } from './git-journal.js';
 import { waitForGitLocks } from './git-lock.js';
 
@@ -40,8 +41,8 @@ const rejectOnExitCode: SimpleGitOptions['errors'] = (error, result) => {
 
 /**
  * A simple-git instance for one directory (a checkout or a worktree). Its `raw`, the one call
- * the studio makes, waits for locks another process holds (git-lock.ts), and is noted in the
- * process's git journal while it runs (git-journal.ts).
+ * the studio makes, waits for locks another process holds (git-lock.ts), is noted in the
+ * process's git journal while it runs (git-journal.ts), and names a storage fault.
  */
 export function gitAt(dir: string): SimpleGit {
   const git = simpleGit({
@@ -51,7 +52,11 @@ export function gitAt(dir: string): SimpleGit {
     allowEnvironment: ['GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL'],
   });
   const raw = git.raw.bind(git) as (...args: unknown[]) => Promise<string>;
-  git.raw = ((...args: unknown[]) => waitForGitLocks(() => gitJournal.step(dir, () => raw(...args)))) as SimpleGit['raw'];
+  // A full or read-only disk, or a path git may not write, is named here, where git's words are read.
+  git.raw = ((...args: unknown[]) =>
+    waitForGitLocks(() => gitJournal.step(dir, () => raw(...args))).catch((err) => {
+      throw gitStorageFault(err, dir) ?? err;
+    })) as SimpleGit['raw'];
   return git;
 }
 

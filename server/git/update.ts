@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { GitError } from 'simple-git';
+import { StorageFaultError } from '../lib/storage-fault.js';
 import { commitAll } from './commit.js';
 import { assertBranchName, gitAt, identityFallback } from './repo.js';
 
@@ -28,6 +29,10 @@ export async function mergeBaseInto(dir: string, o: { base: string; message: str
       `refs/heads/${o.base}`,
     ]);
   } catch (error) {
+    if (error instanceof StorageFaultError) {
+      await git.raw(['merge', '--abort']).catch(() => undefined);
+      throw error;
+    }
     if (!(error instanceof GitError)) throw error;
     const conflicts = await conflictedFiles(dir);
     if (conflicts.length === 0) {

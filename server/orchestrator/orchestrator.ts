@@ -7,6 +7,7 @@ import { errorMessage, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
 import { worktreeExists } from '../git/worktrees.js';
+import { StorageFaultError } from '../lib/storage-fault.js';
 import { within } from '../lib/within.js';
 import { ModelFailedError } from '../opencode/model-errors.js';
 import { OpencodeUnreachableError, PhaseAbortedError, PhaseTimeoutError } from '../opencode/phase-errors.js';
@@ -43,7 +44,7 @@ export class Orchestrator implements AgentActions {
   constructor(
     repo: Repo,
     private readonly store: StudioStore,
-    bus: EventBus,
+    private readonly bus: EventBus,
     private readonly link: AgentLink,
     log: (line: string) => void = () => {},
     credentials?: AgentCredentials,
@@ -292,7 +293,11 @@ export class Orchestrator implements AgentActions {
     if (!aborted && task.run?.state === 'waiting') return this.requests.interrupted(id, phase, reason);
     const model = !aborted && err instanceof ModelFailedError ? err : null;
     if (model) this.link.modelOutcome?.(model);
-    const errorReason = model?.reason ?? (!aborted && err instanceof PhaseTimeoutError ? err.reason : undefined);
+    // A git step the disk refused (full, read-only, no permission): the card says so. Not the board's
+    // storage banner: the failure's own record below is a write that succeeds, which would clear it at once.
+    const storage = !aborted && err instanceof StorageFaultError ? err : null;
+    const timeout = !aborted && err instanceof PhaseTimeoutError ? err : null;
+    const errorReason = model?.reason ?? storage?.reason ?? timeout?.reason;
     const message = aborted
       ? `Stopped during ${phase}; retry to run it again.`
       : model
@@ -306,19 +311,30 @@ export class Orchestrator implements AgentActions {
       phase,
       ...(aborted ? { state: 'aborted' as const } : { message }),
     } as ActivityEntry);
-    await this.store.tasks
-      .patch(id, {
-        run: {
-          ...(task.run ?? queuedRun(phase)),
-          phase,
-          state: aborted ? 'aborted' : 'failed',
-          activity: null,
-          stalledSince: undefined,
-        },
-        error: message,
-        ...(errorReason ? { errorReason } : {}),
-      })
-      .catch((e) => console.error(`could not record the failure of ${id}:`, e));
+    const patch: TaskPatch = {
+      run: {
+        ...(task.run ?? queuedRun(phase)),
+        phase,
+        state: aborted ? 'aborted' : 'failed',
+        activity: null,
+        stalledSince: undefined,
+      },
+      error: message,
+      ...(errorReason ? { errorReason } : {}),
+    };
+    await this.store.tasks.patch(id, patch).catch((e) => this.recordLater(id, patch, e));
+  }
+
+  /** The failure could not be written because the disk refuses writes: it is, once a write succeeds again. */
+  private recordLater(id: string, patch: TaskPatch, err: unknown): void {
+    console.error(`could not record the failure of ${id}:`, errorMessage(err));
+    if (!(err instanceof StorageFaultError)) return;
+    const stop = this.bus.on((event) => {
+      if (event.type !== 'storage.recovered') return;
+      stop();
+      if (!this.closed && this.store.tasks.find(id))
+        void this.store.tasks.patch(id, patch).catch((e) => console.error(`could not record the failure of ${id}:`, e));
+    });
   }
 
   /**

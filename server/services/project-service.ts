@@ -28,6 +28,7 @@ export class ProjectService {
       opencode: this.agent.status(),
       config,
       problems: this.problems(),
+      storage: this.store.storage.get(),
       trust: await this.trust.state(),
       version: STUDIO_VERSION,
       demo: this.demo,

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { readTextOrNull, writeFileAtomic } from './atomic-file.js';
+import { makeDir, readTextOrNull, writeFileAtomic } from './atomic-file.js';
 
 /** A token is 32 url-safe characters (24 random bytes); anything else in the file is not ours. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{32}$/;
@@ -34,7 +34,7 @@ export async function keptAccessToken(file: string, options: { rotate?: boolean 
     }
   }
   const token = newAccessToken();
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await makeDir(path.dirname(file), 0o700);
   await writeFileAtomic(file, `${token}\n`, 0o600);
   return token;
 }

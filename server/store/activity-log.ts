@@ -1,8 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ActivityEntry } from '../../shared/activity.js';
+import type { StorageFaultReason } from '../../shared/errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { appendLine, readTextOrNull } from './atomic-file.js';
+import { StorageFaultError } from '../lib/storage-fault.js';
+import { appendLine, makeDir, readTextOrNull } from './atomic-file.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { WorkspacePaths } from './paths.js';
 
@@ -15,6 +17,8 @@ const MAX_LOG_BYTES = 64 * 1024 * 1024;
  */
 export class ActivityLog {
   private readonly lock = new KeyedLock();
+  /** The storage fault that last refused an append, until one succeeds. */
+  private refused: StorageFaultReason | null = null;
 
   constructor(
     private readonly paths: WorkspacePaths,
@@ -26,10 +30,26 @@ export class ActivityLog {
     const file = this.paths.activity(taskId);
     void this.lock
       .run(taskId, async () => {
-        await fs.mkdir(path.dirname(file), { recursive: true });
+        await makeDir(path.dirname(file));
         await appendLine(file, JSON.stringify(entry));
+        this.refused = null;
       })
-      .catch((err) => console.error(`activity log ${taskId}:`, err));
+      .catch((err) => this.failed(taskId, err));
+  }
+
+  /**
+   * An entry that did not reach the file still reached every board (the event went first). A
+   * full or read-only disk refuses every append of a busy phase: said once (the store's storage
+   * health shows it on the board), not once per line.
+   */
+  private failed(taskId: string, err: unknown): void {
+    if (err instanceof StorageFaultError) {
+      if (this.refused === err.reason) return;
+      this.refused = err.reason;
+      console.error(`activity log: ${err.message} (entries are shown but not kept until then)`);
+      return;
+    }
+    console.error(`activity log ${taskId}:`, err);
   }
 
   read(taskId: string): Promise<ActivityEntry[]> {

@@ -8,6 +8,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   type Stats,
   writeSync,
 } from 'node:fs';
@@ -16,6 +17,7 @@ import path from 'node:path';
 import type { Adapter } from 'lowdb';
 import { InvalidFileError } from '../errors.js';
 import { STUDIO_DIR } from './paths.js';
+import { faulted, observedWrite, observedWriteSync } from './storage-health.js';
 
 export const TEMP_SUFFIX = '.studio-tmp';
 
@@ -24,15 +26,27 @@ export const TEMP_SUFFIX = '.studio-tmp';
  * A crash at any moment leaves either the old or the new content, plus at worst a temp file
  * that `removeTempFiles` cleans up at the next start.
  */
-export async function writeFileAtomic(file: string, text: string, mode?: number): Promise<void> {
-  const temp = await writeTemp(file, text, mode);
-  try {
-    await fs.rename(temp, file);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
-  await syncDir(path.dirname(file));
+export function writeFileAtomic(file: string, text: string, mode?: number): Promise<void> {
+  return observedWrite(file, async () => {
+    const temp = await writeTemp(file, text, mode);
+    try {
+      await fs.rename(temp, file);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
+    await syncDir(path.dirname(file));
+  });
+}
+
+/**
+ * `mkdir -p` through the write door: a full or read-only disk is named like any other write
+ * (a folder that exists already succeeds on a full disk too, so success clears nothing).
+ */
+export async function makeDir(dir: string, mode?: number): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, ...(mode === undefined ? {} : { mode }) }).catch((err) => {
+    throw faulted(dir, err);
+  });
 }
 
 /**
@@ -67,14 +81,19 @@ export function writeFileAtomicSync(file: string, text: string, options: { durab
   for (const dir of studioFolders(file)) refuseLinkedFolder(dir, lstatSync(dir, { throwIfNoEntry: false }));
   refuseNonFile(file, lstatSync(file, { throwIfNoEntry: false }));
   const temp = tempName(file);
-  const fd = openSync(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, 0o644);
-  try {
-    writeSync(fd, text);
-    if (options.durable !== false) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
+  observedWriteSync(file, () => {
+    const fd = openSync(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, 0o644);
+    try {
+      writeSync(fd, text);
+      if (options.durable !== false) fsyncSync(fd);
+      renameSync(temp, file);
+    } catch (err) {
+      rmSync(temp, { force: true });
+      throw err;
+    } finally {
+      closeSync(fd);
+    }
+  });
 }
 
 function refuseNonFile(file: string, existing: Stats | null | undefined): void {
@@ -90,17 +109,19 @@ export async function writeTemp(file: string, text: string, mode?: number): Prom
   await refuseLinkedFolders(file);
   refuseNonFile(file, await fs.lstat(file).catch((err) => (isMissing(err) ? null : Promise.reject(err))));
   const temp = tempName(file);
-  const handle = await fs.open(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, mode ?? 0o644);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } catch (err) {
+  return observedWrite(file, async () => {
+    const handle = await fs.open(temp, constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL, mode ?? 0o644);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } catch (err) {
+      await handle.close();
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
     await handle.close();
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  return temp;
+    return temp;
+  });
 }
 
 /** A fresh name beside `file` that the watcher ignores and the next start removes. */
@@ -209,11 +230,11 @@ export async function appendLine(file: string, line: string): Promise<void> {
     handle = await fs.open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW_NO_BLOCK, 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, SYMLINK);
-    throw err;
+    throw faulted(file, err);
   }
   try {
     checkRegular(file, await handle.stat(), Number.POSITIVE_INFINITY);
-    await handle.appendFile(`${line}\n`, 'utf8');
+    await observedWrite(file, () => handle.appendFile(`${line}\n`, 'utf8'));
   } finally {
     await handle.close();
   }

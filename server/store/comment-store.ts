@@ -4,7 +4,7 @@ import { COMMENT_KEY_ORDER, CommentsFile, type ReviewComment } from '../../share
 import { InvalidFileError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { describeZodIssues } from '../lib/zod-issues.js';
-import { isFolder, isMissing, readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
+import { isFolder, isMissing, makeDir, readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import { canonicalJson, parseJsonObject } from './canonical.js';
 import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
@@ -72,7 +72,7 @@ export class CommentStore {
       if (next === null) return current.comments;
       const file = this.paths.commentsOf(id);
       const text = serializeComments(next, current.raw);
-      await fs.mkdir(this.paths.comments, { recursive: true });
+      await makeDir(this.paths.comments);
       await writeFileAtomic(file, text);
       this.ownWrites.wrote(file);
       this.changed(id, text, next);

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isMissing, readTextOrNull, syncDir, tempName, writeTemp } from './atomic-file.js';
+import { faulted } from './storage-health.js';
 
 export type GuardedWrite =
   /** `text` is on disk. */
@@ -35,7 +36,9 @@ export async function replaceIfUnchanged(file: string, text: string, expected: s
       const [now, kept] = await Promise.all([fs.lstat(file).catch(() => null), fs.lstat(keep)]);
       if (now?.ino !== kept.ino) return { outcome: 'changed' };
     }
-    await fs.rename(temp, file);
+    await fs.rename(temp, file).catch((err) => {
+      throw faulted(file, err);
+    });
     renamed = true;
     await syncDir(path.dirname(file));
     const after = linked ? await readTextOrNull(keep) : null;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { readTextOrNull, readTextOrNullSync, removeTempFiles, writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
 import { parseJsonObject } from './canonical.js';
 import { WorkspacePaths } from './paths.js';
+import { faulted } from './storage-health.js';
 
 /** `runtime/server.json`: written once the studio listens, so it is never without a url or a token. */
 export const ServerInfo = z.object({
@@ -70,7 +71,7 @@ export async function claimRuntime(paths: WorkspacePaths): Promise<void> {
       await fs.rm(paths.serverInfo, { force: true }); // left by a studio that was killed
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw faulted(paths.startLock, err);
     }
     const lock = parsed(StartLock, await readTextOrNull(paths.startLock).catch(() => null));
     if (lock && lock.pid !== process.pid && processAlive(lock.pid)) {

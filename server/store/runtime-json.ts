@@ -1,7 +1,6 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import { readTextOrNull, readTextOrNullSync, writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
+import { makeDir, readTextOrNull, readTextOrNullSync, writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
 
 /** A runtime record (never committed): its schema's value, or `fallback` when the file is missing, half-written or mangled. */
 export async function readRuntimeJson<T>(file: string, schema: z.ZodType<T>, fallback: T): Promise<T> {
@@ -29,7 +28,7 @@ function parse<T>(schema: z.ZodType<T>, text: string | null, fallback: T): T {
 }
 
 export async function writeRuntimeJson(file: string, value: unknown): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await makeDir(path.dirname(file));
   await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 

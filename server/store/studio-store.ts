@@ -8,6 +8,7 @@ import { MarkdownStore } from './markdown-store.js';
 import { OwnWrites } from './own-writes.js';
 import { WorkspacePaths } from './paths.js';
 import { Problems } from './problems.js';
+import { StorageHealth } from './storage-health.js';
 import { type SyncResult, TaskStore } from './task-store.js';
 import { WorkspaceWatcher } from './watcher.js';
 
@@ -22,6 +23,9 @@ export class StudioStore {
   readonly reviews: MarkdownStore;
   readonly comments: CommentStore;
   readonly config: ConfigStore;
+  /** Whether the disk takes our writes: the last refusal (full, read-only, no permission) until a write succeeds. */
+  readonly storage: StorageHealth;
+  private readonly unwatchStorage: () => void;
   /** The one activity log: every writer (phases, requests, dependencies) appends through it, under its one lock. */
   readonly activity: ActivityLog;
   private watcher: WorkspaceWatcher | null = null;
@@ -33,6 +37,8 @@ export class StudioStore {
     readonly bus: EventBus,
   ) {
     this.paths = new WorkspacePaths(root);
+    this.storage = new StorageHealth(bus, root);
+    this.unwatchStorage = this.storage.watch(this.paths.dir);
     this.problems = new Problems(bus);
     this.tasks = new TaskStore(this.paths, bus, this.problems, this.ownWrites);
     this.plans = new MarkdownStore('plan', this.paths, bus, this.ownWrites);
@@ -127,6 +133,7 @@ export class StudioStore {
     await this.tasks.saveCache();
     await this.activity.flush();
     this.ownWrites.listener = null;
+    this.unwatchStorage();
     await this.watcher?.close();
     this.watcher = null;
   }

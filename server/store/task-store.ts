@@ -3,7 +3,8 @@ import type { IssueRef } from '../../shared/github.js';
 import { TASK_STATUSES, Task, type TaskStatus } from '../../shared/task.js';
 import { InvalidFileError, NotFoundError, PreconditionError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
+import { StorageFaultError } from '../lib/storage-fault.js';
+import { makeDir, readTextOrNull, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import { replaceIfUnchanged } from './guarded-write.js';
 import { KeyedLock } from './keyed-lock.js';
 import { OwnWrites } from './own-writes.js';
@@ -137,7 +138,8 @@ export class TaskStore {
     return this.lock.run(id, async () => {
       const text = serializeTask(task);
       // A git checkout of a branch without the board removes tasks/: bring it back rather than fail.
-      await fs.mkdir(this.paths.tasks, { recursive: true }).catch((err) => {
+      await makeDir(this.paths.tasks).catch((err) => {
+        if (err instanceof StorageFaultError) throw err;
         throw new InvalidFileError(
           this.paths.relative(this.paths.tasks),
           `cannot be used as the tasks folder (${(err as NodeJS.ErrnoException).code}); move it away`,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Config } from '../../shared/config.js';
 import { describeSettings, settingsNeedingTrust, type TrustedValue, type TrustState } from '../../shared/trust.js';
 import { errorMessage, PreconditionError } from '../errors.js';
-import { readTextOrNull, writeFileAtomic } from './atomic-file.js';
+import { makeDir, readTextOrNull, writeFileAtomic } from './atomic-file.js';
 import { KeyedLock } from './keyed-lock.js';
 
 const TrustRecord = z.object({
@@ -88,7 +88,7 @@ export class TrustBook {
           'invalid-file',
         );
       }
-      await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      await makeDir(path.dirname(this.file), 0o700);
       await writeFileAtomic(this.file, `${JSON.stringify(edit(book), null, 2)}\n`, 0o600);
       // A file made by hand, or by an older tool, may be wider: the rename keeps the temp file's mode, this makes sure.
       await fs.chmod(this.file, 0o600);

@@ -3,6 +3,7 @@ import { Config } from '../../shared/config.js';
 import { readTextOrNull, TEMP_SUFFIX, writeFileAtomic } from './atomic-file.js';
 import { serializeConfig } from './config-file.js';
 import { WorkspacePaths } from './paths.js';
+import { faulted } from './storage-health.js';
 
 /** `gitattributes`: whether `.opencode-studio/.gitattributes` was written (created or given the driver's lines). */
 export type InitResult = { created: string[]; paths: WorkspacePaths; gitattributes: boolean };
@@ -28,7 +29,7 @@ export async function initWorkspace(root: string, baseBranch: string): Promise<I
   // git does not keep empty folders; a .gitkeep keeps the layout in fresh clones.
   for (const dir of [paths.tasks, paths.plans, paths.reviews]) {
     const keep = `${dir}/.gitkeep`;
-    if ((await readTextOrNull(keep)) === null && (await fs.readdir(dir)).length === 0) await fs.writeFile(keep, '');
+    if ((await readTextOrNull(keep)) === null && (await fs.readdir(dir)).length === 0) await writeFileAtomic(keep, '');
   }
   return { created, paths, gitattributes };
 }
@@ -62,6 +63,6 @@ async function mkdirIfMissing(dir: string): Promise<boolean> {
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    throw faulted(dir, err);
   }
 }

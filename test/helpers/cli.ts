@@ -6,8 +6,13 @@ import { isolatedOpencodeEnv } from '../../server/opencode/server-process.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** OpenCode started by the CLI under test gets its own home, never the developer's config. */
 const OPENCODE_ENV = isolatedOpencodeEnv(path.join(os.tmpdir(), 'studio-test-cli-opencode'));
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const MAIN = path.join(ROOT, 'server/cli/main.ts');
+/**
+ * The CLI from source as one process (`node --import tsx`): a signal sent to it reaches the studio
+ * itself. The `tsx` wrapper relays signals through a child of its own, and on a busy machine its
+ * relay could kill the studio before it shut down (exit 143 instead of 0).
+ */
+const FROM_SOURCE = [process.execPath, '--import', 'tsx', MAIN];
 /** The CLI as users run it (`npm run build` first): tests of the `task` and `mcp` commands use it. */
 export const BUILT_CLI = path.join(ROOT, 'dist/server/cli/main.js');
 
@@ -18,7 +23,7 @@ export function runCli(
   args: string[],
   options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; built?: boolean; input?: string } = {},
 ): Promise<CliRun> {
-  const [cmd, ...pre] = options.built ? [process.execPath, BUILT_CLI] : [TSX, MAIN];
+  const [cmd, ...pre] = options.built ? [process.execPath, BUILT_CLI] : FROM_SOURCE;
   return new Promise((resolve, reject) => {
     const child = spawn(cmd!, [...pre, ...args], {
       cwd: options.cwd ?? ROOT,
@@ -45,7 +50,7 @@ export function startCli(
   ready: RegExp,
   options: { cwd?: string; env?: Record<string, string>; command?: string[] } = {},
 ) {
-  const [cmd, ...pre] = options.command ?? [TSX, MAIN];
+  const [cmd, ...pre] = options.command ?? FROM_SOURCE;
   const child: ChildProcess = spawn(cmd!, [...pre, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...OPENCODE_ENV, ...options.env },

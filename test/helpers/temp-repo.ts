@@ -11,9 +11,10 @@ export async function tempDir(prefix = 'studio-test-'): Promise<string> {
   return dir;
 }
 
-/** A real git repository on `main` with one commit (a README), user set in its own config. */
-export async function tempRepo(options: { commit?: boolean } = {}): Promise<string> {
-  const dir = await tempDir('studio-repo-');
+/** A real git repository on `main` with one commit (a README), user set in its own config; in `dir` when given. */
+export async function tempRepo(options: { commit?: boolean; dir?: string } = {}): Promise<string> {
+  const dir = options.dir ?? (await tempDir('studio-repo-'));
+  await fs.mkdir(dir, { recursive: true });
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, 'config', 'user.name', 'Test User');
   git(dir, 'config', 'user.email', 'test@example.com');

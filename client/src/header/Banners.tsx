@@ -1,7 +1,14 @@
 import { For, Match, Show, Switch } from 'solid-js';
+import type { StorageFaultReason } from '../../../shared/errors.js';
 import { offlineReason, project } from '../state/project.js';
 import { Icon } from '../ui/Icon.js';
 import { TrustBanner } from './TrustBanner.js';
+
+const STORAGE_TITLE: Record<StorageFaultReason, string> = {
+  'disk-full': 'The disk is full.',
+  'read-only': 'The disk is read-only.',
+  'no-permission': 'No permission to write.',
+};
 
 /** File problems stay on screen until the file is fixed: the watcher reports the recovery. */
 export function Banners() {
@@ -23,6 +30,17 @@ export function Banners() {
           <div class="banner banner-problem" role="status" data-testid="model-banner" data-reason={m().reason}>
             <Icon name="warning" size={14} />
             <span>{m().message}</span>
+          </div>
+        )}
+      </Show>
+      <Show when={project.storage}>
+        {(fault) => (
+          <div class="banner banner-problem" role="alert" data-testid="storage-banner" data-reason={fault().reason}>
+            <Icon name="warning" size={14} />
+            <span>
+              <strong>{STORAGE_TITLE[fault().reason]}</strong> {fault().message} Changes are not saved until then; this clears by
+              itself once a write succeeds.
+            </span>
           </div>
         )}
       </Show>

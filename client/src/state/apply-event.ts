@@ -3,7 +3,7 @@ import { currentTask, removeTask, upsertTask } from './board.js';
 import { appendActivity, forgetDetail, setDetail } from './details.js';
 import { applyDevServer } from './dev-servers.js';
 import { notify } from './notify.js';
-import { addProblem, clearProblem, setConfig, setOpencode, setSlots } from './project.js';
+import { addProblem, clearProblem, setConfig, setOpencode, setSlots, setStorage } from './project.js';
 import { addRequest, removeRequest } from './requests.js';
 
 /** Folds one server event into the stores; `resync` is handled by the caller (it needs the API). */
@@ -50,6 +50,12 @@ export function applyEvent(event: StudioEvent): void {
       return;
     case 'file.recovered':
       clearProblem(event.path);
+      return;
+    case 'storage.fault':
+      setStorage(event.fault);
+      return;
+    case 'storage.recovered':
+      setStorage(null);
       return;
     case 'opencode.status':
       setOpencode(event.opencode);

@@ -2,20 +2,28 @@ import { createSignal } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import type { ProjectInfo } from '../../../shared/api.js';
 import type { Config } from '../../../shared/config.js';
-import type { OpencodeState, Problem } from '../../../shared/events.js';
+import type { OpencodeState, Problem, StorageFault } from '../../../shared/events.js';
 import type { SlotState } from '../../../shared/task-env.js';
 import type { TrustState } from '../../../shared/trust.js';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
 type ProjectState = {
-  info: Omit<ProjectInfo, 'config' | 'problems' | 'opencode'> | null;
+  info: Omit<ProjectInfo, 'config' | 'problems' | 'opencode' | 'storage'> | null;
   config: Config | null;
   opencode: OpencodeState | null;
   problems: Problem[];
+  /** The disk refused the studio's last write; null once a write succeeded. */
+  storage: StorageFault | null;
 };
 
-const [project, setProject] = createStore<ProjectState>({ info: null, config: null, opencode: null, problems: [] });
+const [project, setProject] = createStore<ProjectState>({
+  info: null,
+  config: null,
+  opencode: null,
+  problems: [],
+  storage: null,
+});
 
 export { project };
 
@@ -31,11 +39,16 @@ export function offlineReason(): string | null {
 }
 
 export function setProjectInfo(info: ProjectInfo): void {
-  const { config, problems, opencode, ...rest } = info;
+  const { config, problems, opencode, storage, ...rest } = info;
   setProject('info', reconcile(rest));
   setProject('config', reconcile(config));
   setProject('opencode', reconcile(opencode));
   setProject('problems', reconcile(problems, { key: 'path' }));
+  setStorage(storage ?? null);
+}
+
+export function setStorage(fault: StorageFault | null): void {
+  setProject('storage', fault);
 }
 
 export function setTrust(trust: TrustState): void {

@@ -16,6 +16,7 @@ export const SECTIONS = [
   'Malformed files',
   'Security',
   'Agent faults',
+  'Full disk / read-only / no permission',
   'World faults',
   'Stalled and failing models',
   'Load',
