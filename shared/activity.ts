@@ -29,6 +29,8 @@ export const ActivityEntry = z.discriminatedUnion('kind', [
     message: z.string(),
     /** Set when OpenCode is retrying a failing model call: which attempt this is. */
     attempt: z.number().int().positive().optional(),
+    /** With `attempt`: when OpenCode tries again (its `next`), as an ISO date. */
+    retryAt: z.string().optional(),
   }),
   /** A permission request or question: asked, answered, or gone with its run. */
   z.object({ kind: z.literal('request'), at: z.string(), phase: AgentPhase, message: z.string() }),

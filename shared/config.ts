@@ -77,6 +77,15 @@ export const RemoteName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'remote is the name of a git remote, e.g. "origin"');
 
+/** Seconds without output (no part, no token, no tool call) before a running phase shows as stalled; 0: never. */
+export const PhaseStallSeconds = z.number().int().min(0).max(86_400);
+/** Minutes a phase's agent run may take before it is stopped with `phase-timeout`; 0: no limit. Fractions allowed, down to 3 s. */
+export const PhaseTimeoutMinutes = z
+  .number()
+  .min(0)
+  .max(1_440)
+  .refine((m) => m === 0 || m >= 0.05, 'phaseTimeoutMinutes is 0 (no limit) or at least 0.05 (3 s)');
+
 /** `.opencode-studio/config.json`: project settings, committed, never a secret. */
 export const Config = z.looseObject({
   version: z.literal(1).default(1),
@@ -105,6 +114,8 @@ export const Config = z.looseObject({
   worktreeSetupInputs: WorktreeSetupInputs.default([]),
   portRange: PortRange.default([4200, 4299]),
   devServer: DevServer.default(null),
+  phaseStallSeconds: PhaseStallSeconds.default(300),
+  phaseTimeoutMinutes: PhaseTimeoutMinutes.default(60),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -128,6 +139,8 @@ export const CONFIG_KEY_ORDER = [
   'worktreeSetupInputs',
   'portRange',
   'devServer',
+  'phaseStallSeconds',
+  'phaseTimeoutMinutes',
 ] as const;
 
 export const ConfigPatch = z
@@ -150,6 +163,8 @@ export const ConfigPatch = z
     worktreeSetupInputs: WorktreeSetupInputs.optional(),
     portRange: PortRange.optional(),
     devServer: DevServer.optional(),
+    phaseStallSeconds: PhaseStallSeconds.optional(),
+    phaseTimeoutMinutes: PhaseTimeoutMinutes.optional(),
   })
   .strict();
 export type ConfigPatch = z.infer<typeof ConfigPatch>;

@@ -45,6 +45,8 @@ export const ERROR_REASONS = [
   'model-unauthorized',
   'model-rate-limited',
   'model-error',
+  'model-stream-cut',
+  'phase-timeout',
   'untrusted-settings',
   'agent-not-allowed',
   'disk-full',
@@ -113,6 +115,8 @@ export const ERROR_REASON_STATUS: Record<ErrorReason, ErrorStatus> = {
   'model-unauthorized': 412,
   'model-rate-limited': 412,
   'model-error': 412,
+  'model-stream-cut': 412,
+  'phase-timeout': 412,
   'no-free-port': 412,
   'no-dev-server': 412,
   // The disk, not the request: retrying once the person has made room (or fixed the mount) works.
@@ -176,6 +180,9 @@ export const ERROR_REASON_TEXT: Record<ErrorReason, string> = {
     'the model’s API refused the key; run `opencode auth login` for that provider (or fix its apiKey), then retry',
   'model-rate-limited': 'the model’s API is rate limiting; the message says when to retry',
   'model-error': 'the model’s API answered with an error; the message quotes it',
+  'model-stream-cut':
+    'the model’s answer stopped mid-stream (the connection dropped) and OpenCode’s own retries gave up; retry when the provider is reachable again',
+  'phase-timeout': 'the phase ran longer than phaseTimeoutMinutes and was stopped; retry it, or raise the limit in Settings',
   'untrusted-settings':
     'config.json sets commands or agent permissions you have not trusted here; the message names them and how to trust them',
   'agent-not-allowed':

@@ -14,7 +14,9 @@ import { DevServerState, SlotState } from './task-env.js';
 export const ModelHealth = z.object({
   state: z.enum(['unknown', 'ok', 'failing']),
   /** `no-model` or a `model-*` reason while failing. */
-  reason: z.enum(['no-model', 'model-unreachable', 'model-unauthorized', 'model-rate-limited', 'model-error']).nullable(),
+  reason: z
+    .enum(['no-model', 'model-unreachable', 'model-unauthorized', 'model-rate-limited', 'model-error', 'model-stream-cut'])
+    .nullable(),
   /** What happened and what to do, while failing. */
   message: z.string().nullable(),
   /** "provider/model" of the last call, when known. */

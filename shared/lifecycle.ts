@@ -93,9 +93,10 @@ export function isActive(task: Pick<Task, 'run'>): boolean {
   return task.run?.state === 'running' || task.run?.state === 'queued' || task.run?.state === 'waiting';
 }
 
-/** A failed, aborted or interrupted phase that `retry` runs again. */
+/** A failed, aborted or interrupted phase that `retry` runs again, or a stalled one that it stops and runs again. */
 export function canRetry(task: Pick<Task, 'run'>): boolean {
   const state = task.run?.state;
+  if (state === 'running' && task.run?.stalledSince) return true;
   return state === 'failed' || state === 'aborted' || state === 'interrupted';
 }
 

@@ -34,6 +34,11 @@ export const TaskRun = z.object({
   startedAt: z.string().nullable().default(null),
   /** A one-line description of the current step, e.g. "editing src/app.ts" or "retrying (attempt 2)". */
   activity: z.string().nullable().default(null),
+  /**
+   * Set while a running phase's session has shown no output for `phaseStallSeconds`: the time of
+   * its last output. Absent otherwise; new output removes it.
+   */
+  stalledSince: z.string().optional(),
   /** Feedback from a person that the next run of this phase must take into account. */
   feedback: z.string().nullable().default(null),
 });

@@ -7,7 +7,14 @@ import type { AddressInfo } from 'node:net';
  */
 
 export type ScriptToolCall = { name: string; args: Record<string, unknown> };
-export type ScriptTurn = ({ text: string } | { toolCalls: ScriptToolCall[] } | { error: { status: number; message: string } }) & {
+/** `retryAfter`: seconds, sent as a `Retry-After` header (a rate limit that says when). */
+export type ScriptError = { status: number; message: string; retryAfter?: number };
+/**
+ * How a streamed answer ends when it misbehaves: `cut` destroys the socket after the text
+ * chunks (a connection dropped mid-answer), `hang` keeps the stream open with nothing more.
+ */
+export type StreamFault = 'cut' | 'hang';
+export type ScriptTurn = ({ text: string; fault?: StreamFault } | { toolCalls: ScriptToolCall[] } | { error: ScriptError }) & {
   delayMs?: number;
   usage?: { prompt: number; completion: number };
 };
@@ -63,7 +70,7 @@ export async function startScriptedModel(responder: Responder): Promise<Scripted
     if (turn.delayMs) await sleepUnlessClosed(turn.delayMs, res);
     if (closed) return;
     if ('error' in turn) {
-      sendError(res, turn.error.status, turn.error.message);
+      sendError(res, turn.error.status, turn.error.message, turn.error.retryAfter);
       return;
     }
     const stream = body.stream !== false;
@@ -186,6 +193,11 @@ function writeTurn(res: ServerResponse, turn: ScriptTurn, req: ScriptRequest, st
   const chunk = (delta: Record<string, unknown>, finishReason: string | null, extra: Record<string, unknown> = {}) =>
     `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra })}\n\n`;
   for (const piece of splitText(text)) res.write(chunk({ role: 'assistant', content: piece }, null));
+  if ('fault' in turn && turn.fault) {
+    // The chunks reach the client first; then the connection drops, or stays open and silent.
+    if (turn.fault === 'cut') res.write('', () => res.socket?.destroy());
+    return;
+  }
   if (toolCalls.length > 0) res.write(chunk({ role: 'assistant', tool_calls: toolCalls }, null));
   res.write(chunk({}, finish, { usage }));
   res.end('data: [DONE]\n\n');
@@ -200,8 +212,11 @@ function splitText(text: string): string[] {
   return pieces;
 }
 
-function sendError(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function sendError(res: ServerResponse, status: number, message: string, retryAfter?: number): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
+  });
   res.end(JSON.stringify({ error: { message, type: status < 500 ? 'invalid_request_error' : 'server_error', code: null } }));
 }
 

@@ -2,15 +2,34 @@ import { createOpencodeClient, type OpencodeClient, type PermissionRuleset } fro
 import type { ActivityEntry } from '../../shared/activity.js';
 import type { AgentPhase } from '../../shared/task.js';
 import { OpencodeEventStream } from './event-stream.js';
-import { OpencodeUnreachableError, PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
+import {
+  OpencodeUnreachableError,
+  PhaseAbortedError,
+  PhaseFailedError,
+  PhaseTimeoutError,
+  RunnerClosedError,
+} from './phase-errors.js';
 import { RequestChannel, type RequestSignal } from './request-channel.js';
 import { type PhaseResult, type SessionMessage, SessionWatch, sessionIdOf, settledRun } from './session-watch.js';
 
-export { OpencodeUnreachableError, PhaseAbortedError, PhaseFailedError, RunnerClosedError } from './phase-errors.js';
+export {
+  OpencodeUnreachableError,
+  PhaseAbortedError,
+  PhaseFailedError,
+  PhaseTimeoutError,
+  RunnerClosedError,
+} from './phase-errors.js';
 export type { PhaseResult } from './session-watch.js';
 
 /** A local MCP server for a session: its command, and environment for it alone (e.g. an agent's credential). */
 export type StudioMcp = { name: string; command: string[]; environment?: Record<string, string> };
+
+/**
+ * Limits on a run (config `phaseStallSeconds`, `phaseTimeoutMinutes`; 0 turns one off): after
+ * `stallMs` without output `onStall` gets the time of the last output (null once output resumes);
+ * after `timeoutMs` the session is aborted and the run fails with PhaseTimeoutError.
+ */
+export type RunWatchdog = { stallMs: number; timeoutMs: number; onStall: (since: string | null) => void };
 
 export interface RunPhaseInput {
   directory: string;
@@ -30,6 +49,7 @@ export interface RunPhaseInput {
   onRequest?: (signal: RequestSignal) => void;
   /** An OpenCode permission ruleset for the new session. */
   permission?: PermissionRuleset;
+  watchdog?: RunWatchdog;
 }
 
 export interface ResumeInput {
@@ -39,6 +59,7 @@ export interface ResumeInput {
   signal?: AbortSignal;
   onActivity?: (e: ActivityEntry) => void;
   onRequest?: (signal: RequestSignal) => void;
+  watchdog?: RunWatchdog;
 }
 
 const ABORT_WAIT_MS = 5_000;
@@ -106,7 +127,7 @@ export class AgentRunner {
         }),
         session.id,
       );
-      return await this.#finish(watch, i.signal, startedAt);
+      return await this.#finish(watch, i.signal, startedAt, i.watchdog);
     } finally {
       this.#unwatch(watch);
     }
@@ -123,7 +144,7 @@ export class AgentRunner {
         for (const asked of await this.requests.pending(i.directory, i.sessionId).catch(() => []))
           watch.request({ type: 'asked', request: asked });
       void this.#recheck(watch);
-      return await this.#finish(watch, i.signal, null);
+      return await this.#finish(watch, i.signal, null, i.watchdog);
     } finally {
       this.#unwatch(watch);
     }
@@ -202,10 +223,16 @@ export class AgentRunner {
   #unwatch(watch: SessionWatch): void {
     watch.request({ type: 'ended' });
     if (watch.recheck) clearTimeout(watch.recheck);
+    watch.stopWatchdog();
     if (this.#watches.get(watch.sessionId) === watch) this.#watches.delete(watch.sessionId);
   }
 
-  async #finish(watch: SessionWatch, signal: AbortSignal | undefined, startedAt: number | null): Promise<PhaseResult> {
+  async #finish(
+    watch: SessionWatch,
+    signal: AbortSignal | undefined,
+    startedAt: number | null,
+    limits: RunWatchdog | undefined,
+  ): Promise<PhaseResult> {
     const { sessionId, directory } = watch;
     let onAbort = () => {};
     const aborted = new Promise<'aborted'>((resolve) => {
@@ -213,17 +240,30 @@ export class AgentRunner {
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
+    if (limits) watch.watchdog(limits.stallMs, limits.onStall);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      if (!limits?.timeoutMs) return;
+      timer = setTimeout(() => resolve('timeout'), limits.timeoutMs - (Date.now() - (startedAt ?? Date.now())));
+    });
     try {
-      const outcome = await Promise.race([watch.done, aborted]);
+      const outcome = await Promise.race([watch.done, aborted, timedOut]);
       if (outcome === 'closed')
         throw new RunnerClosedError('the agent runner was closed while the session was running', sessionId);
-      if (outcome === 'aborted') {
+      if (outcome === 'aborted' || outcome === 'timeout') {
         await this.abort(directory, sessionId).catch(() => undefined);
         await Promise.race([watch.done, sleep(ABORT_WAIT_MS)]);
         watch.activity.flush();
-        throw new PhaseAbortedError('the phase was aborted', sessionId);
+        if (outcome === 'aborted') throw new PhaseAbortedError('the phase was aborted', sessionId);
+        const minutes = Number(((limits?.timeoutMs ?? 0) / 60_000).toFixed(2));
+        throw new PhaseTimeoutError(
+          `the phase ran longer than ${minutes} min (phaseTimeoutMinutes) and was stopped; retry it, or raise the limit in Settings`,
+          sessionId,
+        );
       }
     } finally {
+      clearTimeout(timer);
+      watch.stopWatchdog();
       signal?.removeEventListener('abort', onAbort);
     }
     watch.activity.flush();

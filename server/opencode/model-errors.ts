@@ -8,7 +8,7 @@ import { PhaseFailedError } from './phase-errors.js';
  */
 export type ModelReason = Extract<
   ErrorReason,
-  'no-model' | 'model-unreachable' | 'model-unauthorized' | 'model-rate-limited' | 'model-error'
+  'no-model' | 'model-unreachable' | 'model-unauthorized' | 'model-rate-limited' | 'model-error' | 'model-stream-cut'
 >;
 
 export type ModelFailure = {
@@ -40,6 +40,13 @@ export function isFinal(reason: ModelReason): boolean {
 /** OpenCode's error object on a message or in `session.error`: `{ name, data }`. */
 export type OpencodeError = { name?: string; data?: unknown } | null | undefined;
 
+/**
+ * A connection dropped while the answer streamed. OpenCode 1.18 retries it (5 more tries, about
+ * a minute) and words it "Cannot connect to API: The socket connection was closed unexpectedly"
+ * or "Connection reset by server" (seen with a scripted model destroying the socket mid-stream),
+ * so this is checked before UNREACHABLE, which it would also match.
+ */
+const STREAM_CUT = /socket connection was closed unexpectedly|connection reset|econnreset|premature close|other side closed/i;
 const UNREACHABLE = /cannot connect to api|unable to connect|econnrefused|enotfound|eai_again|getaddrinfo|fetch failed|network/i;
 const RATE_LIMITED = /rate.?limit|too many requests|\b429\b|quota/i;
 const UNAUTHORIZED = /api key|unauthori[sz]ed|authentication|\b401\b|\b403\b|forbidden/i;
@@ -59,6 +66,7 @@ export function classifyModelError(error: OpencodeError, model: string | null, n
   if (status === 429 || (status === null && RATE_LIMITED.test(text)))
     return failure('model-rate-limited', model, text, retryAfter(data.responseHeaders, now));
   if (status === 404 && NO_MODEL.test(text)) return failure('no-model', model, text);
+  if (status === null && STREAM_CUT.test(text)) return failure('model-stream-cut', model, text);
   if (status === null && UNREACHABLE.test(text)) return failure('model-unreachable', model, text);
   return failure('model-error', model, status ? `HTTP ${status}: ${text}` : text);
 }
@@ -66,6 +74,7 @@ export function classifyModelError(error: OpencodeError, model: string | null, n
 /** OpenCode retrying a model call (`session.status` retry): what it is about, from its message. */
 export function classifyRetry(retry: { message: string; next?: number }, model: string | null): ModelFailure {
   const { message } = retry;
+  if (STREAM_CUT.test(message)) return failure('model-stream-cut', model, message);
   if (UNREACHABLE.test(message)) return failure('model-unreachable', model, message);
   if (UNAUTHORIZED.test(message)) return failure('model-unauthorized', model, message);
   if (RATE_LIMITED.test(message))
@@ -83,6 +92,7 @@ export function failure(reason: ModelReason, model: string | null, detail: strin
     'model-unauthorized': `The model's API refused the credentials${which}${said}. Run "opencode auth login" for that provider (or fix its apiKey in opencode.json), then retry.`,
     'model-rate-limited': `The model's API is rate limiting${which}${said}. ${retryAt ? `Retry after ${clock(retryAt)}.` : 'Wait a minute, then retry.'}`,
     'model-error': `The model's API answered with an error${which}${said}. Retry, or choose another model in Settings → models.`,
+    'model-stream-cut': `The model's answer stopped mid-stream${which}${said}; OpenCode's own retries gave up. Retry once the provider answers again, or choose another model in Settings → models.`,
   }[reason];
   return { reason, message, retryAt };
 }

@@ -69,13 +69,14 @@ export class PartActivity {
     for (const id of this.#texts.keys()) this.#emitText(id);
   }
 
-  error(message: string, attempt?: number): void {
+  error(message: string, attempt?: number, retryAt?: string): void {
     this.#emit({
       kind: 'error',
       at: new Date().toISOString(),
       phase: this.#phase,
       message,
       ...(attempt === undefined ? {} : { attempt }),
+      ...(retryAt === undefined ? {} : { retryAt }),
     });
   }
 

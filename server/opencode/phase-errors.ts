@@ -14,6 +14,12 @@ export class OpencodeUnreachableError extends PhaseFailedError {
   override name = 'OpencodeUnreachableError';
 }
 
+/** The phase's agent run outlasted `phaseTimeoutMinutes`: the session was aborted. */
+export class PhaseTimeoutError extends PhaseFailedError {
+  override name = 'PhaseTimeoutError';
+  readonly reason = 'phase-timeout' as const;
+}
+
 /** The runner was closed while the session was still running; `resume` can pick it up later. */
 export class RunnerClosedError extends PhaseFailedError {
   override name = 'RunnerClosedError';

@@ -30,6 +30,10 @@ export class SessionWatch {
   /** Settles when the session goes idle, or with 'closed' when the runner closes. */
   readonly done: Promise<'idle' | 'closed'>;
   recheck: NodeJS.Timeout | null = null;
+  /** When the session last showed output: a part, a token, a tool call, or OpenCode retrying the model. */
+  lastProgressAt = Date.now();
+  #stalled = false;
+  #stallTimer: NodeJS.Timeout | null = null;
   readonly #client: OpencodeClient;
   readonly #onRequest: ((signal: RequestSignal) => void) | undefined;
   #settle: (how: 'idle' | 'closed') => void = () => {};
@@ -60,7 +64,46 @@ export class SessionWatch {
     this.#settle(how);
   }
 
+  /**
+   * Calls `onStall` with the time of the last output once there has been none for `stallMs`,
+   * and with null when output comes again. Stopped by `stopWatchdog`.
+   */
+  watchdog(stallMs: number, onStall: (since: string | null) => void): void {
+    if (stallMs <= 0) return;
+    this.#onStall = onStall;
+    const every = Math.min(5_000, Math.max(200, stallMs / 5));
+    this.#stallTimer = setInterval(() => {
+      if (this.#stalled || Date.now() - this.lastProgressAt < stallMs) return;
+      this.#stalled = true;
+      this.#tellStall(new Date(this.lastProgressAt).toISOString());
+    }, every);
+  }
+
+  stopWatchdog(): void {
+    if (this.#stallTimer) clearInterval(this.#stallTimer);
+    this.#stallTimer = null;
+  }
+
+  #onStall: (since: string | null) => void = () => {};
+
+  #tellStall(since: string | null): void {
+    try {
+      this.#onStall(since);
+    } catch (err) {
+      console.error('opencode-studio: a stall listener failed', err);
+    }
+  }
+
+  #progress(): void {
+    this.lastProgressAt = Date.now();
+    if (!this.#stalled) return;
+    this.#stalled = false;
+    this.#tellStall(null);
+  }
+
   handle(event: OpencodeEvent): void {
+    if (PROGRESS.has(event.type) || (event.type === 'session.status' && event.properties.status.type === 'retry'))
+      this.#progress();
     switch (event.type) {
       case 'message.updated': {
         const info = event.properties.info;
@@ -77,8 +120,9 @@ export class SessionWatch {
         break;
       case 'session.status':
         if (event.properties.status.type === 'retry') {
-          const { attempt, message } = event.properties.status;
-          this.activity.error(`retrying (attempt ${attempt}): ${message}`, attempt);
+          const { attempt, message, next } = event.properties.status;
+          const retryAt = next ? new Date(next).toISOString() : undefined;
+          this.activity.error(`retrying (attempt ${attempt}): ${message}`, attempt, retryAt);
           this.#retrying(classifyRetry(event.properties.status, this.model));
         } else if (event.properties.status.type === 'idle') this.settle('idle');
         break;
@@ -174,6 +218,18 @@ export class SessionWatch {
     this.activity.error(this.error);
   }
 }
+
+/** Events that are output of the run; `message.updated` is not (OpenCode also sends it when a run ends or fails). */
+const PROGRESS: ReadonlySet<OpencodeEvent['type']> = new Set([
+  'message.part.updated',
+  'message.part.delta',
+  // A question to a person and its answer: the wait for a person is not the model stalling.
+  'permission.asked',
+  'permission.replied',
+  'question.asked',
+  'question.replied',
+  'question.rejected',
+]);
 
 export function sessionIdOf(event: OpencodeEvent): string | undefined {
   const props: unknown = 'properties' in event ? event.properties : undefined;

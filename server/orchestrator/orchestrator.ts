@@ -10,7 +10,7 @@ import { worktreeExists } from '../git/worktrees.js';
 import { StorageFaultError } from '../lib/storage-fault.js';
 import { within } from '../lib/within.js';
 import { ModelFailedError } from '../opencode/model-errors.js';
-import { OpencodeUnreachableError, PhaseAbortedError } from '../opencode/phase-errors.js';
+import { OpencodeUnreachableError, PhaseAbortedError, PhaseTimeoutError } from '../opencode/phase-errors.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import type { AgentActions } from './agent-actions.js';
@@ -98,8 +98,19 @@ export class Orchestrator implements AgentActions {
     return this.act(id, 'requestChanges', (row) => (row.phase === 'fix' ? { iteration: 0 } : {}), feedback);
   }
 
+  /**
+   * Runs a failed, aborted or interrupted phase again; a stalled one is stopped first. This is the
+   * only way a phase runs twice: the studio never retries one by itself (OpenCode retries model
+   * calls within a run), so work a phase already produced is never redone or charged again
+   * without a person asking for it.
+   */
   async retry(id: string): Promise<Task> {
     this.link.assertUsable();
+    const stalled = this.jobs.get(id);
+    if (stalled && this.store.tasks.get(id).run?.stalledSince) {
+      stalled.controller.abort(new PhaseAbortedError('retried by you after it stalled'));
+      await within(stalled.done, 15_000);
+    }
     this.assertIdle(id);
     let phase: AgentPhase | undefined;
     const task = await this.store.tasks.update(id, (t) => {
@@ -285,7 +296,8 @@ export class Orchestrator implements AgentActions {
     // A git step the disk refused (full, read-only, no permission): the card says so. Not the board's
     // storage banner: the failure's own record below is a write that succeeds, which would clear it at once.
     const storage = !aborted && err instanceof StorageFaultError ? err : null;
-    const errorReason = model?.reason ?? storage?.reason;
+    const timeout = !aborted && err instanceof PhaseTimeoutError ? err : null;
+    const errorReason = model?.reason ?? storage?.reason ?? timeout?.reason;
     const message = aborted
       ? `Stopped during ${phase}; retry to run it again.`
       : model
@@ -300,7 +312,13 @@ export class Orchestrator implements AgentActions {
       ...(aborted ? { state: 'aborted' as const } : { message }),
     } as ActivityEntry);
     const patch: TaskPatch = {
-      run: { ...(task.run ?? queuedRun(phase)), phase, state: aborted ? 'aborted' : 'failed', activity: null },
+      run: {
+        ...(task.run ?? queuedRun(phase)),
+        phase,
+        state: aborted ? 'aborted' : 'failed',
+        activity: null,
+        stalledSince: undefined,
+      },
       error: message,
       ...(errorReason ? { errorReason } : {}),
     };

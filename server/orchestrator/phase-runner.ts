@@ -4,7 +4,7 @@ import { type AgentPhase, branchOf, type Task, type TaskRun, type TaskStatus } f
 import type { Repo } from '../git/repo.js';
 import { worktreeOfBranch } from '../git/slot-worktrees.js';
 import { createWorktree, worktreeExists, worktreePath } from '../git/worktrees.js';
-import type { PhaseResult, StudioMcp } from '../opencode/agent-runner.js';
+import type { PhaseResult, RunWatchdog, StudioMcp } from '../opencode/agent-runner.js';
 import { permissionRules } from '../opencode/request-channel.js';
 import { KeyedLock } from '../store/keyed-lock.js';
 import type { StudioStore } from '../store/studio-store.js';
@@ -166,8 +166,9 @@ export class PhaseRunner {
     };
     this.store.activity.append(id, { kind: 'phase', at: now(), phase, state: 'started' });
     const onRequest = this.requests?.listener(id, phase, dir);
+    const watchdog = this.watchdog(id);
     const result = resumeSession
-      ? await runner.resume({ directory: dir, sessionId: resumeSession, phase, signal, onActivity, onRequest })
+      ? await runner.resume({ directory: dir, sessionId: resumeSession, phase, signal, onActivity, onRequest, watchdog })
       : await runner.runPhase({
           directory: dir,
           agent: PHASES[phase].agent,
@@ -180,11 +181,31 @@ export class PhaseRunner {
           signal,
           onActivity,
           onRequest,
+          watchdog,
           onSession: (sessionId) =>
             void this.store.tasks.update(id, (t) => (t.run ? { run: { ...t.run, sessionId } } : null)).catch(() => undefined),
         });
     this.store.activity.append(id, { kind: 'phase', at: now(), phase, state: 'finished' });
     return result;
+  }
+
+  /**
+   * `phaseStallSeconds` marks the running phase stalled (the card says "no output for …" and the
+   * task needs a person: abort or retry); output clears the mark. `phaseTimeoutMinutes` ends it.
+   */
+  private watchdog(id: string): RunWatchdog {
+    const { phaseStallSeconds, phaseTimeoutMinutes } = this.store.config.get();
+    const onStall = (since: string | null) => {
+      if (since) this.log(`"${this.store.tasks.find(id)?.title ?? id}" has shown no output since ${since}`);
+      void this.store.tasks
+        .update(id, (t) =>
+          t.run?.state === 'running' && (since !== null || t.run.stalledSince)
+            ? { run: { ...t.run, stalledSince: since ?? undefined } }
+            : null,
+        )
+        .catch(() => undefined);
+    };
+    return { stallMs: phaseStallSeconds * 1000, timeoutMs: Math.round(phaseTimeoutMinutes * 60_000), onStall };
   }
 
   /** The studio's MCP server for a task's session: its tools act as `agent(id)`, through a credential bound to the task. */
@@ -224,9 +245,10 @@ export class PhaseRunner {
       .catch(() => undefined);
   }
 
-  /** OpenCode retrying a failing model shows on the card as "retrying (attempt n)" until the run moves on. */
+  /** OpenCode retrying a failing model shows on the card as "retrying (attempt n, next in 5 s)" until the run moves on. */
   private noteRetry(id: string, entry: ActivityEntry): void {
-    const retry = entry.kind === 'error' && entry.attempt ? `retrying (attempt ${entry.attempt})` : undefined;
+    const retry =
+      entry.kind === 'error' && entry.attempt ? `retrying (attempt ${entry.attempt}${waitOf(entry.retryAt)})` : undefined;
     if (retry) this.retrying.add(id);
     else if (!this.retrying.delete(id)) return;
     this.showActivity(id, retry ?? null);
@@ -283,6 +305,14 @@ export class PhaseRunner {
     });
     return null;
   }
+}
+
+/** ", next in 5 s": OpenCode's wait before its next try, as said when the retry began. */
+function waitOf(retryAt: string | undefined): string {
+  const ms = retryAt ? Date.parse(retryAt) - Date.now() : Number.NaN;
+  if (!Number.isFinite(ms)) return '';
+  const s = Math.max(1, Math.round(ms / 1000));
+  return s < 120 ? `, next in ${s} s` : `, next in ${Math.round(s / 60)} min`;
 }
 
 function now(): string {

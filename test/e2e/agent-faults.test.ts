@@ -146,7 +146,7 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
     expect(git(root, 'worktree', 'list')).not.toContain(task.id);
   });
 
-  it('a 5xx from the model shows as "retrying (attempt 1)" and the phase then finishes', async () => {
+  it('a 5xx from the model shows as "retrying (attempt 1, next in n s)" and the phase then finishes', async () => {
     const { client } = await startAgentStudio({
       responder: withPlanning((call) =>
         call === 1 ? { error: { status: 503, message: 'overloaded, try later' } } : { text: '## Plan\n1. after retry' },
@@ -154,7 +154,13 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
     });
     const task = await client.tasks.create.mutate({ title: 'Flaky model' });
     await client.tasks.start.mutate({ id: task.id });
-    await taskWhere(client, task.id, 'shows retrying', (t) => /^retrying \(attempt 1\)/.test(t.run?.activity ?? ''), 30_000);
+    await taskWhere(
+      client,
+      task.id,
+      'shows retrying',
+      (t) => /^retrying \(attempt 1, next in \d+ s\)$/.test(t.run?.activity ?? ''),
+      60_000,
+    );
     const planned = await taskWhere(client, task.id, 'plan_review', (t) => t.status === 'plan_review' && !t.run);
     expect(planned.error).toBeNull();
   });

@@ -2,15 +2,18 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EventBus } from '../../server/events/event-bus.js';
 import { openRepo } from '../../server/git/repo.js';
-import type { RunPhaseInput } from '../../server/opencode/agent-runner.js';
+import { PhaseAbortedError, type RunPhaseInput } from '../../server/opencode/agent-runner.js';
 import type { AgentLink, PhaseAgent } from '../../server/orchestrator/agent-port.js';
 import { Orchestrator } from '../../server/orchestrator/orchestrator.js';
 import type { StudioStore } from '../../server/store/studio-store.js';
 import { type OpencodeState, UNKNOWN_MODEL_HEALTH } from '../../shared/events.js';
 import type { AgentPhase } from '../../shared/task.js';
 
-/** What a fake phase answers; implementation and fix also write `path` in the worktree. */
-export type FakeStep = { text: string; write?: { path: string; content: string }; fail?: string };
+/**
+ * What a fake phase answers; implementation and fix also write `path` in the worktree. `stallFor`
+ * (ms): the phase reports that it has shown no output for that long, then hangs until aborted.
+ */
+export type FakeStep = { text: string; write?: { path: string; content: string }; fail?: string; stallFor?: number };
 
 const DEFAULT_STEPS: Record<AgentPhase, FakeStep> = {
   planning: { text: '# Plan\n\n1. Write hello.txt\n' },
@@ -36,6 +39,11 @@ export class FakeAgent implements PhaseAgent {
     input.onSession?.(sessionId);
     const step = this.steps[input.phase]?.shift() ?? DEFAULT_STEPS[input.phase];
     if (step.fail) throw new Error(step.fail);
+    if (step.stallFor !== undefined) {
+      input.watchdog?.onStall(new Date(Date.now() - step.stallFor).toISOString());
+      await new Promise((resolve) => input.signal?.addEventListener('abort', resolve, { once: true }));
+      throw new PhaseAbortedError('the phase was aborted', sessionId);
+    }
     if (step.write) await fs.writeFile(path.join(input.directory, step.write.path), step.write.content);
     return { sessionId, text: step.text, tokens: 10, cost: 0, durationMs: 1 };
   }

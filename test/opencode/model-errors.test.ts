@@ -60,6 +60,21 @@ describe('model errors: OpenCode error to reason and fix', () => {
     );
   });
 
+  it('a stream cut mid-answer is model-stream-cut, left to OpenCode’s retries, not taken for an unreachable API', () => {
+    // What OpenCode 1.18 said when the scripted model destroyed the socket after a few chunks (retries, then the final error).
+    const closed =
+      'Cannot connect to API: The socket connection was closed unexpectedly. For more information, pass `verbose: true` in the second argument to fetch()';
+    expect(classifyRetry({ message: closed, next: NOW + 2_000 }, null).reason).toBe('model-stream-cut');
+    expect(classifyRetry({ message: 'Connection reset by server' }, null).reason).toBe('model-stream-cut');
+    expect(isFinal('model-stream-cut')).toBe(false);
+    const gaveUp = classifyModelError({ name: 'APIError', data: { message: closed, isRetryable: true } }, 'scripted/scripted')!;
+    expect(gaveUp.reason).toBe('model-stream-cut');
+    expect(gaveUp.message).toContain('stopped mid-stream (scripted/scripted)');
+    expect(classifyRetry({ message: 'Unable to connect. Is the computer able to access the url?' }, null).reason).toBe(
+      'model-unreachable',
+    );
+  });
+
   it('a model that does not exist is no-model; other API answers are model-error quoting them; other errors are not the model’s', () => {
     expect(classifyModelError(apiError({ statusCode: 404, message: 'Model not found: gpt-9' }), null)?.reason).toBe('no-model');
     expect(

@@ -10,6 +10,7 @@ const MODEL_LABELS: Record<NonNullable<ModelHealth['reason']>, string> = {
   'model-unauthorized': 'Model key refused',
   'model-rate-limited': 'Model rate limited',
   'model-error': 'Model failing',
+  'model-stream-cut': 'Model stream cut',
 };
 
 /** What the pill says about the model: whether it answered last time, apart from whether OpenCode is up. */

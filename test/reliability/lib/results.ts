@@ -18,6 +18,7 @@ export const SECTIONS = [
   'Agent faults',
   'Full disk / read-only / no permission',
   'World faults',
+  'Stalled and failing models',
   'Load',
   'Hours-long sessions',
 ] as const;
