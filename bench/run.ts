@@ -135,8 +135,8 @@ function merge(kept: KeptResults, fresh: KeptResult[], versions: Map<string, str
   return { results, versions: { ...kept.versions, ...Object.fromEntries(versions) } };
 }
 
-function renderResults(all: KeptResults, only: string[] | null, totalMs: number): string {
-  const machine = [...machineInfo(), ...Object.entries(all.versions)];
+function renderResults(all: KeptResults, machineRows: Array<[string, string]>, only: string[] | null, totalMs: number): string {
+  const machine = [...machineRows, ...Object.entries(all.versions)];
   const results = all.results;
   const out = [
     '# Benchmark results',
@@ -212,9 +212,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 
   const started = performance.now();
-  // The code measured, read before the run: a commit made while it runs is not what ran.
+  // The machine and the code measured, read before the run: a commit made while it runs is not what ran.
+  const machineRows = machineInfo();
   const commit =
-    machineInfo()
+    machineRows
       .find(([key]) => key === 'opencode-studio')?.[1]
       .replace(/^.*\(commit /, '')
       .replace(/\)$/, '') ?? '?';
@@ -239,7 +240,7 @@ async function main(): Promise<void> {
     base.versions,
   );
   await fs.writeFile(RESULTS_DATA_FILE, `${JSON.stringify(all, null, 2)}\n`);
-  await fs.writeFile(RESULTS_FILE, renderResults(all, only, performance.now() - started));
+  await fs.writeFile(RESULTS_FILE, renderResults(all, machineRows, only, performance.now() - started));
   process.stdout.write(`\n${consoleTable(results)}\n\nWrote ${path.relative(ROOT, RESULTS_FILE)}\n`);
 }
 
