@@ -288,7 +288,14 @@ describe('crash safety: kill -9 while 10 clients write', () => {
           servers = opencodeChildren(studio.pid);
           if (servers.length === 0) await new Promise((r) => setTimeout(r, 10));
         }
-        const recorded = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : null;
+        // The studio writes the pid right after spawn returns; /proc can show the process a moment
+        // before that line has run (a few ms on a slow disk, it is fsynced), so look for up to 1 s.
+        const readPid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : null);
+        let recorded = readPid();
+        for (let i = 0; i < 100 && !servers.includes(recorded ?? -1); i++) {
+          await new Promise((r) => setTimeout(r, 10));
+          recorded = readPid();
+        }
         const beforeReady = !studio.output().includes('OpenCode ready');
         await studio.kill9();
         if (servers.length === 0 || !beforeReady) {
