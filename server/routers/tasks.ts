@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ActivityEntry } from '../../shared/activity.js';
-import { collapseActivity } from '../../shared/activity-rows.js';
 import {
   ActivityRows,
   ActivityRowsInput,
@@ -116,13 +115,7 @@ export const tasksRouter = router({
     )
     .input(ActivityRowsInput)
     .output(ActivityRows)
-    .query(async ({ ctx, input }) => {
-      ctx.services.store.tasks.get(input.id);
-      const rows = collapseActivity(await ctx.services.agent.activity(input.id));
-      const end = Math.min(input.before ?? rows.length, rows.length);
-      const start = Math.max(0, end - input.limit);
-      return { rows: rows.slice(start, end), start, total: rows.length };
-    }),
+    .query(({ ctx, input }) => ctx.services.tasks.activityRows(input)),
   ...agentProcedures,
   ...githubProcedures,
 });
