@@ -61,9 +61,9 @@ describe('startSync', () => {
       },
     } as unknown as Api;
     stop = startSync(api, () => {}, null);
-    // A resync load asks for the snapshot before the info, so the replay from its id covers the info.
-    expect(calls).toEqual(['snapshot', 'info']);
     for (let i = 0; i < 5 && !push; i++) await tick();
+    // The info is asked once the snapshot is in, so the replay from its id covers the info.
+    expect(calls).toEqual(['snapshot', 'info']);
     if (!push) throw new Error('startSync did not subscribe');
     const problem = { path: '.opencode-studio/tasks/a.json', reason: 'a cycle', kind: 'dependency-cycle' } as const;
     push({ id: 'e-1', data: { type: 'file.invalid', ...problem, id: 'e-1', at: new Date().toISOString() } as StudioEvent });
@@ -72,5 +72,44 @@ describe('startSync', () => {
     info.resolve({ problems: [], config: {}, opencode: {} } as unknown as ProjectInfo);
     for (let i = 0; i < 5; i++) await tick();
     expect(project.problems).toEqual([problem]);
+  });
+
+  it('clears a problem fixed after the info was asked but before the snapshot answered', async () => {
+    const { project, startSync } = await loadClient();
+    // A server in miniature: its answers are computed when they are given, and the event
+    // subscription replays what happened after the id it is given.
+    const problem = { path: '.opencode-studio/tasks/b.json', reason: 'Unexpected end of JSON input', kind: 'invalid' } as const;
+    let problems: (typeof problem)[] = [problem];
+    const log: { id: string; data: StudioEvent }[] = [];
+    const snapshotGate = deferred<void>();
+    const api = {
+      project: { info: { query: async () => ({ problems: [...problems], config: {}, opencode: {} }) as unknown as ProjectInfo } },
+      tasks: {
+        snapshot: {
+          query: async () => {
+            await snapshotGate.promise;
+            return { lastEventId: log.at(-1)?.id ?? null, tasks: [] };
+          },
+        },
+      },
+      requests: { list: { query: async () => [] } },
+      events: {
+        onEvent: {
+          subscribe: (input: { lastEventId: string | null }, handlers: { onData: (e: { id: string; data: StudioEvent }) => void }) => {
+            const from = log.findIndex((e) => e.id === input.lastEventId) + 1;
+            for (const event of log.slice(from)) handlers.onData(event);
+            return { unsubscribe() {} };
+          },
+        },
+      },
+    } as unknown as Api;
+    stop = startSync(api, () => {}, null);
+    for (let i = 0; i < 5; i++) await tick();
+    // The file is fixed while the snapshot is still on its way.
+    problems = [];
+    log.push({ id: 'e-1', data: { type: 'file.recovered', path: problem.path, id: 'e-1', at: new Date().toISOString() } as StudioEvent });
+    snapshotGate.resolve();
+    for (let i = 0; i < 10; i++) await tick();
+    expect(project.problems).toEqual([]);
   });
 });

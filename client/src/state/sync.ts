@@ -31,10 +31,12 @@ export function startSync(api: Api, onUnauthorized: () => void, first: Promise<T
       // The first load takes the snapshot main.ts asked for early, unless that request failed.
       const snapshotting = first ? first.then((early) => early ?? api.tasks.snapshot.query()) : api.tasks.snapshot.query();
       first = null;
-      // The header's project info comes in its own request, asked after the snapshot (so the events
-      // replayed from the snapshot's id cover it): the board does not wait for git.
-      const info = api.project.info.query().then(setProjectInfo, (err: unknown) => err);
       const snapshot = await snapshotting;
+      // The header's project info comes in its own request, asked once the snapshot is in: the
+      // events replayed from the snapshot's id then cover everything the info does not (asked
+      // earlier, it could be answered first and miss an event the replay starts after). The board
+      // does not wait for it, nor for git.
+      const info = api.project.info.query().then(setProjectInfo, (err: unknown) => err);
       performance.mark('studio:data');
       batch(() => {
         replaceTasks(snapshot.tasks);
