@@ -95,7 +95,10 @@ describe('startSync', () => {
       requests: { list: { query: async () => [] } },
       events: {
         onEvent: {
-          subscribe: (input: { lastEventId: string | null }, handlers: { onData: (e: { id: string; data: StudioEvent }) => void }) => {
+          subscribe: (
+            input: { lastEventId: string | null },
+            handlers: { onData: (e: { id: string; data: StudioEvent }) => void },
+          ) => {
             const from = log.findIndex((e) => e.id === input.lastEventId) + 1;
             for (const event of log.slice(from)) handlers.onData(event);
             return { unsubscribe() {} };
@@ -107,7 +110,10 @@ describe('startSync', () => {
     for (let i = 0; i < 5; i++) await tick();
     // The file is fixed while the snapshot is still on its way.
     problems = [];
-    log.push({ id: 'e-1', data: { type: 'file.recovered', path: problem.path, id: 'e-1', at: new Date().toISOString() } as StudioEvent });
+    log.push({
+      id: 'e-1',
+      data: { type: 'file.recovered', path: problem.path, id: 'e-1', at: new Date().toISOString() } as StudioEvent,
+    });
     snapshotGate.resolve();
     for (let i = 0; i < 10; i++) await tick();
     expect(project.problems).toEqual([]);
