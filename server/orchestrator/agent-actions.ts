@@ -28,6 +28,8 @@ export interface AgentActions {
   retry(id: string): Promise<Task>;
   diff(id: string): Promise<TaskDiff>;
   activity(id: string): Promise<ActivityEntry[]>;
+  /** The rows the Activity tab shows: one per tool call, with its latest state (read only). */
+  activityRows(id: string): Promise<readonly ActivityEntry[]>;
   /** Stop whatever runs for the task and remove its worktree and branch (before a forced delete). */
   discard(id: string): Promise<void>;
   /** Whether the task has a worktree or branch that a delete would remove. */

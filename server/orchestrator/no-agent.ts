@@ -1,3 +1,4 @@
+import { collapseActivity } from '../../shared/activity-rows.js';
 import type { ErrorReason } from '../../shared/errors.js';
 import { type OpencodeState, UNKNOWN_MODEL_HEALTH } from '../../shared/events.js';
 import { PreconditionError } from '../errors.js';
@@ -22,6 +23,8 @@ export class NoAgent implements AgentActions {
   retry = async () => this.refuse();
   diff = async () => this.refuse();
   activity: AgentActions['activity'] = async () => [];
+  /** Collapsed from `activity`, so an agent made from this one by replacing `activity` shows its rows too. */
+  activityRows: AgentActions['activityRows'] = async (id) => collapseActivity(await this.activity(id));
   discard: AgentActions['discard'] = async () => {};
   hasWork: AgentActions['hasWork'] = async () => false;
   models = async () => [];

@@ -170,6 +170,11 @@ export class Orchestrator implements AgentActions {
     return this.store.activity.read(id);
   }
 
+  activityRows(id: string): Promise<readonly ActivityEntry[]> {
+    this.store.tasks.get(id);
+    return this.store.activity.rows(id);
+  }
+
   async hasWork(id: string): Promise<boolean> {
     return this.jobs.has(id) || this.branches.exist(this.store.tasks.get(id));
   }

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { collapseActivity } from '../../shared/activity-rows.js';
 import type {
   ActivityRows,
   ActivityRowsInput,
@@ -31,7 +30,7 @@ export class TaskService {
   /** A page of the rows the Activity tab shows (one per tool call), counted back from the newest. */
   async activityRows(input: z.infer<typeof ActivityRowsInput>): Promise<z.infer<typeof ActivityRows>> {
     this.store.tasks.get(input.id); // an unknown task is a 404 with or without an agent
-    const rows = collapseActivity(await this.agent.activity(input.id));
+    const rows = await this.agent.activityRows(input.id);
     const end = Math.min(input.before ?? rows.length, rows.length);
     const start = Math.max(0, end - input.limit);
     return { rows: rows.slice(start, end), start, total: rows.length };

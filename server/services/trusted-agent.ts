@@ -27,6 +27,7 @@ export class TrustedAgent implements AgentActions {
   abort: AgentActions['abort'] = (id) => this.agent.abort(id);
   diff: AgentActions['diff'] = (id) => this.agent.diff(id);
   activity: AgentActions['activity'] = (id) => this.agent.activity(id);
+  activityRows: AgentActions['activityRows'] = (id) => this.agent.activityRows(id);
   discard: AgentActions['discard'] = (id) => this.agent.discard(id);
   hasWork: AgentActions['hasWork'] = (id) => this.agent.hasWork(id);
   status: AgentActions['status'] = () => this.agent.status();

@@ -51,6 +51,8 @@ export class ActivityLog {
   private readonly queued = new Map<string, ActivityEntry[]>();
   /** What the file holds, parsed, for the logs read or started lately; kept in step under the lock. */
   private readonly cache = new Map<string, ActivityEntry[]>();
+  /** The drawer's rows of a cached log, with the entries they were collapsed from (that array, and how many of it). */
+  private readonly rowCache = new Map<string, { of: ActivityEntry[]; count: number; rows: ActivityEntry[] }>();
   /** A log's size after its last compaction in this run. */
   private readonly compacted = new Map<string, number>();
   /** The storage fault that last refused an append, until one succeeds. */
@@ -101,6 +103,23 @@ export class ActivityLog {
     return this.lock.run(taskId, async () => (this.cached(taskId) ?? (await this.load(taskId))).slice());
   }
 
+  /**
+   * The rows the Activity tab shows (`collapseActivity` of every entry), kept with the cached log:
+   * a read collapses only what was appended since the last one (collapsing is associative). Read only.
+   */
+  rows(taskId: string): Promise<readonly ActivityEntry[]> {
+    this.announce(taskId);
+    return this.lock.run(taskId, async () => {
+      const entries = this.cached(taskId) ?? (await this.load(taskId));
+      const known = this.rowCache.get(taskId);
+      if (known?.of === entries && known.count === entries.length) return known.rows;
+      const rows =
+        known?.of === entries ? collapseActivity([...known.rows, ...entries.slice(known.count)]) : collapseActivity(entries);
+      this.rowCache.set(taskId, { of: entries, count: entries.length, rows });
+      return rows;
+    });
+  }
+
   remove(taskId: string): Promise<void> {
     this.announce(taskId);
     this.streams.delete(taskId);
@@ -108,6 +127,7 @@ export class ActivityLog {
     this.queued.delete(taskId);
     this.compacted.delete(taskId);
     this.cache.delete(taskId);
+    this.rowCache.delete(taskId);
     const file = this.paths.activity(taskId);
     return this.lock.run(taskId, () => fs.rm(file, { force: true }));
   }
@@ -169,7 +189,11 @@ export class ActivityLog {
   private remember(taskId: string, entries: ActivityEntry[]): void {
     this.cache.delete(taskId);
     this.cache.set(taskId, entries);
-    for (const oldest of this.cache.keys()) if (this.cache.size > CACHED_LOGS) this.cache.delete(oldest);
+    for (const oldest of this.cache.keys())
+      if (this.cache.size > CACHED_LOGS) {
+        this.cache.delete(oldest);
+        this.rowCache.delete(oldest);
+      }
   }
 
   private async load(taskId: string): Promise<ActivityEntry[]> {

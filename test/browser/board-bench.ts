@@ -285,7 +285,10 @@ export async function measureActivity(
 ): Promise<ActivityFigures> {
   const { studio } = await startStudio({
     agent: async (store) =>
-      Object.assign(new NoAgent('this test studio only shows activity'), { activity: (id: string) => store.activity.read(id) }),
+      Object.assign(new NoAgent('this test studio only shows activity'), {
+        activity: (id: string) => store.activity.read(id),
+        activityRows: (id: string) => store.activity.rows(id),
+      }),
   });
   const task = await studio.services.store.tasks.create({ title: 'Talks for hours' });
   for (const entry of longSession(parts)) studio.services.store.activity.append(task.id, entry);

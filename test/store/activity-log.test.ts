@@ -150,6 +150,31 @@ describe('an hours-long session', () => {
     expect(collapseActivity(stored)).toEqual(collapseActivity(all));
   });
 
+  it('the drawer rows it keeps match collapsing the whole log after every append, compaction, a new process and a remove', async () => {
+    const { paths } = await initWorkspace(await tempRepo(), 'main');
+    const log = new ActivityLog(paths, new EventBus(), limits);
+    const id = 'rows-abc123';
+    const all = [...session(6000)];
+    // Reads fall between a part's running and completed entries, so a kept row must change in place.
+    for (const [from, to] of [
+      [0, 1],
+      [1, 2000],
+      [2000, 2001],
+      [2001, 9000],
+      [9000, all.length],
+    ] as const) {
+      for (const entry of all.slice(from, to)) log.append(id, entry);
+      expect(await log.rows(id)).toEqual(collapseActivity(await log.read(id)));
+    }
+    expect(await log.rows(id), 'kept rows are read again, not collapsed again').toBe(await log.rows(id));
+    expect((await log.read(id)).length, 'the log was compacted').toBeLessThan(all.length);
+    expect(await log.rows(id)).toEqual(collapseActivity(all));
+    const later = new ActivityLog(paths, new EventBus(), limits);
+    expect(await later.rows(id)).toEqual(collapseActivity(all));
+    await log.remove(id);
+    expect(await log.rows(id)).toEqual([]);
+  });
+
   it('a burst of 20,000 entries is a few events, every entry in order, the first at once', async () => {
     const { paths } = await initWorkspace(await tempRepo(), 'main');
     const bus = new EventBus();
