@@ -195,7 +195,7 @@ describe('the board', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 3);
   });
 
-  it('the settings panel saves models per phase, max parallel, plan approval and review iterations to config.json', async () => {
+  it('the settings panel saves models per phase, max parallel, plan approval, review iterations and phase limits to config.json', async () => {
     const { studio, root, client } = await startStudio({ demo: true });
     const page = await open(studio);
     await page.getByTestId('demo-banner').waitFor();
@@ -204,6 +204,8 @@ describe('the board', () => {
     await page.locator('input[name="model-planning"]').fill('anthropic/claude-sonnet-4-5');
     await page.locator('input[name="maxParallel"]').fill('5');
     await page.locator('input[name="maxReviewIterations"]').fill('1');
+    await page.locator('input[name="phaseStallSeconds"]').fill('90');
+    await page.locator('input[name="phaseTimeoutMinutes"]').fill('2.5');
     await page.getByLabel(/Plans wait for my approval/).uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('toast').filter({ hasText: 'Settings saved' }).waitFor();
@@ -212,6 +214,8 @@ describe('the board', () => {
       maxParallel: 5,
       maxReviewIterations: 1,
       requirePlanApproval: false,
+      phaseStallSeconds: 90,
+      phaseTimeoutMinutes: 2.5,
       models: { planning: 'anthropic/claude-sonnet-4-5', implementation: null, review: null },
     });
 

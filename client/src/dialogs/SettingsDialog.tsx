@@ -23,6 +23,8 @@ export function SettingsDialog(props: { onClose(): void }) {
   const [maxParallel, setMaxParallel] = createSignal(config?.maxParallel ?? 3);
   const [approval, setApproval] = createSignal(config?.requirePlanApproval ?? true);
   const [iterations, setIterations] = createSignal(config?.maxReviewIterations ?? 2);
+  const [stallSeconds, setStallSeconds] = createSignal(config?.phaseStallSeconds ?? 300);
+  const [timeoutMinutes, setTimeoutMinutes] = createSignal(config?.phaseTimeoutMinutes ?? 60);
   const [mcp, setMcp] = createSignal(config?.mcp ?? false);
   const [permission, setPermission] = createSignal(config?.permission ? JSON.stringify(config.permission, null, 2) : '');
   const [unattended, setUnattended] = createSignal(config?.unattended ?? false);
@@ -58,6 +60,8 @@ export function SettingsDialog(props: { onClose(): void }) {
       maxParallel: maxParallel(),
       requirePlanApproval: approval(),
       maxReviewIterations: iterations(),
+      phaseStallSeconds: stallSeconds(),
+      phaseTimeoutMinutes: timeoutMinutes(),
       mcp: mcp(),
       // The server checks the ruleset and names the field when it is wrong.
       permission: policy as ConfigPatch['permission'],
@@ -141,6 +145,25 @@ export function SettingsDialog(props: { onClose(): void }) {
             max={20}
             value={iterations()}
             onInput={setIterations}
+          />
+          <NumberField
+            name="phaseStallSeconds"
+            label="Stalled after (s)"
+            hint="a phase with no output this long shows as stalled and needs you; 0: never"
+            min={0}
+            max={86_400}
+            value={stallSeconds()}
+            onInput={setStallSeconds}
+          />
+          <NumberField
+            name="phaseTimeoutMinutes"
+            label="Phase time limit (min)"
+            hint="a phase running longer is stopped (phase-timeout); 0: no limit"
+            min={0}
+            max={1_440}
+            step="any"
+            value={timeoutMinutes()}
+            onInput={setTimeoutMinutes}
           />
           <label class="check">
             <input
@@ -311,6 +334,8 @@ function NumberField(props: {
   hint: string;
   min: number;
   max: number;
+  /** "any" for fractions; whole numbers by default. */
+  step?: string;
   value: number;
   onInput: (value: number) => void;
 }) {
@@ -324,6 +349,7 @@ function NumberField(props: {
         type="number"
         min={props.min}
         max={props.max}
+        step={props.step}
         value={props.value}
         onInput={(e) => props.onInput(e.currentTarget.valueAsNumber)}
       />
