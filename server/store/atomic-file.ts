@@ -145,6 +145,21 @@ export async function syncDir(dir: string): Promise<void> {
 const NO_FOLLOW_NO_BLOCK = constants.O_NONBLOCK | constants.O_NOFOLLOW;
 const READ_FLAGS = constants.O_RDONLY | NO_FOLLOW_NO_BLOCK;
 const SYMLINK = 'is a symbolic link; the studio only reads and writes plain files in .opencode-studio/';
+const UNREADABLE = 'cannot be read (permission denied); give the user running the studio read access to it (chmod or chown)';
+
+/**
+ * A failed open of a file to read: null when there is no file; a file the studio cannot use (a
+ * link, a folder, no read permission) is an InvalidFileError, which the store shows as a file
+ * problem until it is fixed; anything else is thrown as it is.
+ */
+function unreadable(file: string, err: unknown): null {
+  if (isMissing(err)) return null;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') throw new InvalidFileError(file, SYMLINK);
+  if (code === 'EISDIR') throw new InvalidFileError(file, 'is a folder, not a file');
+  if (code === 'EACCES' || code === 'EPERM') throw new InvalidFileError(file, UNREADABLE);
+  throw err;
+}
 
 /** Larger files are refused: nothing the studio owns is near this, and reading one would stall everything. */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -158,9 +173,7 @@ export async function readTextOrNull(file: string, maxBytes = MAX_FILE_BYTES): P
   try {
     handle = await fs.open(file, READ_FLAGS);
   } catch (err) {
-    if (isMissing(err)) return null;
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, SYMLINK);
-    throw err;
+    return unreadable(file, err);
   }
   try {
     checkRegular(file, await handle.stat(), maxBytes);
@@ -176,9 +189,7 @@ export function readTextOrNullSync(file: string): string | null {
   try {
     fd = openSync(file, READ_FLAGS);
   } catch (err) {
-    if (isMissing(err)) return null;
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, SYMLINK);
-    throw err;
+    return unreadable(file, err);
   }
   try {
     checkRegular(file, fstatSync(fd));
@@ -199,10 +210,7 @@ export function readListedFileSync(file: string): string | null {
     // Node takes numeric flags here too (its types only list the string forms).
     text = readFileSync(file, { encoding: 'utf8', flag: READ_FLAGS as unknown as string });
   } catch (err) {
-    if (isMissing(err)) return null;
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidFileError(file, SYMLINK);
-    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new InvalidFileError(file, 'is a folder, not a file');
-    throw err;
+    return unreadable(file, err);
   }
   const size = text.length > MAX_FILE_BYTES / 4 ? Buffer.byteLength(text) : 0;
   if (size > MAX_FILE_BYTES)

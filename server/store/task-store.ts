@@ -248,7 +248,11 @@ export class TaskStore {
         this.bus.emit({ type: 'task.deleted', taskId: id });
         return 'changed';
       }
-      if (result.text === this.knownText.get(id)) return 'unchanged';
+      if (result.text === this.knownText.get(id)) {
+        // The same text as before a problem that kept it from being read (a chmod back): the problem is over.
+        if (!('error' in result) && !result.parsed.markers) this.problems.clear(rel);
+        return 'unchanged';
+      }
       if ('error' in result) {
         if (!final) return 'retry';
         this.problems.report(rel, result.error);

@@ -13,7 +13,12 @@ const MAIN = path.join(ROOT, 'server/cli/main.ts');
  * itself. The `tsx` wrapper relays signals through a child of its own, and on a busy machine its
  * relay could kill the studio before it shut down (exit 143 instead of 0).
  */
-const FROM_SOURCE = [process.execPath, '--import', pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, MAIN];
+export const FROM_SOURCE = [
+  process.execPath,
+  '--import',
+  pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
+  MAIN,
+];
 /** The CLI as users run it (`npm run build` first): tests of the `task` and `mcp` commands use it. */
 export const BUILT_CLI = path.join(ROOT, 'dist/server/cli/main.js');
 
