@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { activityTab } from './activity-tab.js';
 import { apiLatency } from './api-latency.js';
 import { backlogCompare } from './backlog-compare.js';
 import { board } from './board.js';
@@ -45,6 +46,7 @@ const MEASUREMENTS: Measurement[] = [
   backlogCompare,
   realRepo,
   realRepoWarm,
+  activityTab,
 ];
 
 /** CPU time in seconds: the whole machine (busy and stolen by the hypervisor), and this process with the children it reaped. */
