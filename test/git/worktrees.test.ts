@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openRepo, type Repo } from '../../server/git/repo.js';
+import { addDetachedWorktree, branchHere } from '../../server/git/slot-worktrees.js';
 import { createWorktree, removeWorktree, WorktreeError, worktreeExists, worktreePath } from '../../server/git/worktrees.js';
 import { commit, git, makeRepo, useTempRepos, write } from './helpers.js';
 
@@ -120,5 +121,34 @@ describe('removeWorktree', () => {
   it('refuses to remove the main checkout', async () => {
     const { repo } = await setup();
     await expect(removeWorktree(repo, { dir: repo.root, branch: 'main', deleteBranch: false })).rejects.toThrow(/main checkout/);
+  });
+});
+
+describe('a warm spare handed to a task (branchHere)', () => {
+  it('puts the task branch at the spare’s commit and checks it out, files and untracked installs as they were', async () => {
+    const { repo } = await setup();
+    const spare = worktreePath(repo.root, null, 'slot-1');
+    await addDetachedWorktree(repo, spare, 'main');
+    write(spare, { 'node_modules/dep/index.js': 'installed by setup\n' });
+    const tip = git(repo.root, 'rev-parse', 'main');
+    await branchHere(spare, 'studio/abc');
+    expect(git(spare, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('studio/abc');
+    expect(git(spare, 'rev-parse', 'HEAD')).toBe(tip);
+    expect(git(spare, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    expect(existsSync(path.join(spare, 'node_modules/dep/index.js'))).toBe(true);
+    expect(git(repo.root, 'worktree', 'list', '--porcelain')).toContain('branch refs/heads/studio/abc');
+    // A commit made there lands on the branch, not on a detached HEAD.
+    commit(spare, 'first step', { 'a.txt': 'a\n' });
+    expect(git(repo.root, 'rev-parse', 'studio/abc')).toBe(git(spare, 'rev-parse', 'HEAD'));
+  });
+
+  it('refuses a branch that already exists and leaves the spare detached where it was', async () => {
+    const { repo } = await setup();
+    const spare = worktreePath(repo.root, null, 'slot-1');
+    await addDetachedWorktree(repo, spare, 'main');
+    git(repo.root, 'branch', 'studio/taken');
+    await expect(branchHere(spare, 'studio/taken')).rejects.toThrow();
+    expect(git(spare, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('HEAD');
+    await expect(branchHere(spare, 'bad..name')).rejects.toThrow();
   });
 });
