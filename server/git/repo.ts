@@ -40,13 +40,16 @@ const rejectOnExitCode: SimpleGitOptions['errors'] = (error, result) => {
 };
 
 /**
- * A simple-git instance for one directory (a checkout or a worktree). Its `raw`, the one call
+ * A simple-git instance for one directory (a checkout or a worktree); with `nice`, its commands
+ * run at low CPU priority. Its `raw`, the one call
  * the studio makes, waits for locks another process holds (git-lock.ts), is noted in the
  * process's git journal while it runs (git-journal.ts), and names a storage fault.
  */
-export function gitAt(dir: string): SimpleGit {
+export function gitAt(dir: string, options: { nice?: boolean } = {}): SimpleGit {
   const git = simpleGit({
     baseDir: dir,
+    // Background work (a warm slot's checkout) runs at low CPU priority: `nice git …`, niceness 10.
+    ...(options.nice ? { binary: ['nice', 'git'] as [string, string] } : {}),
     errors: rejectOnExitCode,
     // simple-git drops ambient GIT_* variables; these only choose who a commit is by.
     allowEnvironment: ['GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL'],

@@ -8,15 +8,29 @@ export function worktreeParent(root: string, worktreeDir: string | null): string
   return worktreeDir ? path.resolve(root, worktreeDir) : `${path.resolve(root)}.worktrees`;
 }
 
-/** A new worktree on a detached HEAD at `commit`: a spare no branch belongs to yet. */
-export async function addDetachedWorktree(repo: Repo, dir: string, commit: string): Promise<void> {
-  await repo.git.raw(['worktree', 'prune']);
-  await repo.git.raw(['worktree', 'add', '--detach', dir, commit]);
+/**
+ * A new worktree on a detached HEAD at `commit`: a spare no branch belongs to yet. Only the prune
+ * runs under `gitLock`, the studio's lock on the shared .git. The checkout of every file (a second
+ * or more on a real repository) runs beside a phase's git steps, at low CPU priority: it writes
+ * only its own folder and its own entry under .git/worktrees, which git marks "initializing" so
+ * that no prune takes it meanwhile; no shared index, no ref.
+ */
+export async function addDetachedWorktree(
+  repo: Repo,
+  dir: string,
+  commit: string,
+  gitLock: <T>(work: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+  await gitLock(() => repo.git.raw(['worktree', 'prune']));
+  await gitAt(repo.root, { nice: true }).raw(['worktree', 'add', '--detach', dir, commit]);
 }
 
-/** Moves a spare to `commit`, dropping changes to tracked files; untracked ones (what setup installed) stay. */
+/**
+ * Moves a spare to `commit`, dropping changes to tracked files; untracked ones (what setup
+ * installed) stay. Its own index and HEAD only: outside the git lock, at low CPU priority.
+ */
 export async function moveDetached(dir: string, commit: string): Promise<void> {
-  await gitAt(dir).raw(['checkout', '--detach', '--force', commit]);
+  await gitAt(dir, { nice: true }).raw(['checkout', '--detach', '--force', commit]);
 }
 
 /**

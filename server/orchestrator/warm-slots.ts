@@ -227,7 +227,7 @@ export class WarmSlots {
     // Recorded before git makes the folder: a kill in between leaves a slot the next start removes.
     await this.save();
     try {
-      await this.d.gitLock(() => addDetachedWorktree(this.d.repo, slot.dir, tip));
+      await addDetachedWorktree(this.d.repo, slot.dir, tip, this.d.gitLock);
       slot.base = tip;
       await this.setUp(slot, tip);
     } catch (err) {
@@ -242,7 +242,7 @@ export class WarmSlots {
     slot.output = null;
     await this.save();
     try {
-      await this.d.gitLock(() => moveDetached(slot.dir, tip));
+      await moveDetached(slot.dir, tip);
       slot.base = tip;
       const inputs = await contentOf(this.d.repo, tip, config.worktreeSetupInputs);
       const rerun = wasFailed || config.worktreeSetupInputs.length === 0 || inputs !== slot.inputs;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openRepo, type Repo } from '../../server/git/repo.js';
+import { gitAt, openRepo, type Repo } from '../../server/git/repo.js';
 import { addDetachedWorktree, branchHere } from '../../server/git/slot-worktrees.js';
 import { createWorktree, removeWorktree, WorktreeError, worktreeExists, worktreePath } from '../../server/git/worktrees.js';
 import { commit, git, makeRepo, useTempRepos, write } from './helpers.js';
@@ -128,7 +128,7 @@ describe('a warm spare handed to a task (branchHere)', () => {
   it('puts the task branch at the spare’s commit and checks it out, files and untracked installs as they were', async () => {
     const { repo } = await setup();
     const spare = worktreePath(repo.root, null, 'slot-1');
-    await addDetachedWorktree(repo, spare, 'main');
+    await addDetachedWorktree(repo, spare, 'main', (work) => work());
     write(spare, { 'node_modules/dep/index.js': 'installed by setup\n' });
     const tip = git(repo.root, 'rev-parse', 'main');
     await branchHere(spare, 'studio/abc');
@@ -142,10 +142,29 @@ describe('a warm spare handed to a task (branchHere)', () => {
     expect(git(repo.root, 'rev-parse', 'studio/abc')).toBe(git(spare, 'rev-parse', 'HEAD'));
   });
 
+  it('is made at low CPU priority, holding the studio’s git lock only for the prune', async () => {
+    const { repo } = await setup();
+    // A git alias runs its command as git's child: the niceness it reports is git's.
+    git(repo.root, 'config', 'alias.niceof', "!cut -d' ' -f19 /proc/self/stat");
+    const niceness = (nice: boolean) => gitAt(repo.root, { nice }).raw(['niceof']);
+    expect(Number(await niceness(true)) - Number(await niceness(false))).toBe(10);
+
+    const spare = worktreePath(repo.root, null, 'slot-1');
+    const locked: string[] = [];
+    await addDetachedWorktree(repo, spare, 'main', async (work) => {
+      const before = git(repo.root, 'worktree', 'list', '--porcelain');
+      const result = await work();
+      locked.push(before.includes(spare) ? 'after the add' : 'before the add');
+      return result;
+    });
+    expect(locked).toEqual(['before the add']);
+    expect(git(spare, 'rev-parse', 'HEAD')).toBe(git(repo.root, 'rev-parse', 'main'));
+  });
+
   it('refuses a branch that already exists and leaves the spare detached where it was', async () => {
     const { repo } = await setup();
     const spare = worktreePath(repo.root, null, 'slot-1');
-    await addDetachedWorktree(repo, spare, 'main');
+    await addDetachedWorktree(repo, spare, 'main', (work) => work());
     git(repo.root, 'branch', 'studio/taken');
     await expect(branchHere(spare, 'studio/taken')).rejects.toThrow();
     expect(git(spare, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('HEAD');
