@@ -58,6 +58,7 @@ export class Orchestrator implements AgentActions {
       bus,
       gitLock,
       shortOfAgents: () => this.slots.queued > 0 || this.slots.running >= store.config.get().maxParallel,
+      phasesRunning: () => this.slots.running > 0,
       warm: async (dir) => {
         if (link.status().state !== 'ready') return;
         const runner = await link.runner().catch(() => null);

@@ -25,6 +25,8 @@ export interface TaskEnvDeps {
   bus: EventBus;
   gitLock: <T>(work: () => Promise<T>) => Promise<T>;
   shortOfAgents: () => boolean;
+  /** True while any agent phase runs. */
+  phasesRunning: () => boolean;
   warm: (dir: string) => Promise<void>;
   /** The task's worktree when it has one. */
   locate: (taskId: string) => Promise<string | null>;

@@ -38,14 +38,21 @@ export interface WarmSlotsDeps {
   shortOfAgents: () => boolean;
   /** Whether this user trusts the repository's settings: a spare's setup runs the repository's commands. */
   trusted: () => Promise<boolean>;
+  /** True while any agent phase runs: a spare's OpenCode warm-up waits for a quiet moment (see `warmWhenQuiet`). */
+  phasesRunning: () => boolean;
   /** Starts OpenCode's instance for a directory, when OpenCode is ready. */
   warm: (dir: string) => Promise<void>;
+  /** The longest a warm-up waits for no phase to run (default WARM_WAIT_MS). */
+  warmWaitMs?: number;
   log: (line: string) => void;
   /** How often the base branch is checked when the file watch cannot see it move. */
   pollMs?: number;
 }
 
 const OUTPUT_CHARS = 4_000;
+/** A spare's OpenCode warm-up waits at most this long for a moment when no phase runs. */
+const WARM_WAIT_MS = 60_000;
+const QUIET_POLL_MS = 250;
 
 /**
  * Spare worktrees at the tip of the base branch, on a detached HEAD, with `worktreeSetup` run and
@@ -275,12 +282,24 @@ export class WarmSlots {
       nice: true,
     });
     slot.inputs = await contentOf(this.d.repo, tip, config.worktreeSetupInputs);
-    // Ready means OpenCode's instance for the folder is up too: the first phase does not wait for it.
-    await this.d.warm(slot.dir);
     slot.setup = setupKey(config);
     slot.state = 'ready';
     slot.output = null;
     await this.save();
+    await this.warmWhenQuiet(slot);
+  }
+
+  /**
+   * Starts OpenCode's instance for the spare, so that the first phase there does not wait for it
+   * (its file index, its providers). That work runs inside the one OpenCode process, which `nice`
+   * cannot reach: it waits for a moment when no phase runs, for up to `warmWaitMs`, so that a refill
+   * does not slow the phases under way. A spare a task took meanwhile is warmed by its phase.
+   */
+  private async warmWhenQuiet(slot: SlotRecord): Promise<void> {
+    const until = Date.now() + (this.d.warmWaitMs ?? WARM_WAIT_MS);
+    while (this.d.phasesRunning() && Date.now() < until && !this.closed) await new Promise((r) => setTimeout(r, QUIET_POLL_MS));
+    if (this.closed || !this.file.slots.includes(slot)) return;
+    await this.d.warm(slot.dir);
   }
 
   private async failed(slot: SlotRecord, err: unknown): Promise<void> {

@@ -19,6 +19,8 @@ afterAll(async () => {
 
 /** Planning waits until the test opens the gate: the task holds its agent slot meanwhile. */
 class GatedAgent extends FakeAgent {
+  /** Set by a test that watches OpenCode's warm-ups. */
+  warmed?: (directory: string) => Promise<void>;
   private open!: () => void;
   readonly gate = new Promise<void>((resolve) => {
     this.open = resolve;
@@ -61,6 +63,38 @@ describe('warm slots refill only when an agent slot is free', () => {
       30_000,
     );
     expect(ready.dir).toBe(`${root}.worktrees/slot-1`);
+  });
+
+  it('a spare made beside a running phase is ready at once; its OpenCode warm-up waits until no phase runs', async () => {
+    const agent = new GatedAgent();
+    const warmed: string[] = [];
+    agent.warmed = async (dir: string) => {
+      warmed.push(dir);
+    };
+    let orchestrator: Orchestrator | null = null;
+    const { client, root } = await startStudio({
+      agent: async (store, bus) => {
+        orchestrator = new Orchestrator(await openRepo(store.paths.root), store, bus, new FakeLink(agent));
+        return orchestrator;
+      },
+    });
+    made.push(root);
+    const slots = orchestrator!.env.slots;
+    await client.config.update.mutate({ maxParallel: 2, warmSlots: 0 });
+    orchestrator!.env.begin({ slots: true });
+    const task = await client.tasks.create.mutate({ title: 'Runs while the spare is made' });
+    await client.tasks.start.mutate({ id: task.id });
+    await waitFor(async () => (await client.tasks.get.query({ id: task.id })).task.run?.state === 'running', 'the phase to run');
+
+    await client.config.update.mutate({ warmSlots: 1 });
+    const spare = `${root}.worktrees/slot-1`;
+    await waitFor(() => slots.list().find((s) => s.state === 'ready'), 'a ready spare beside the running phase', 30_000);
+    // Several of the warm-up's looks for a quiet moment go by while the phase runs.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(warmed.filter((dir) => dir === spare)).toEqual([]);
+
+    agent.release();
+    await waitFor(() => warmed.includes(spare), 'the warm-up once no phase runs', 30_000);
   });
 
   it('a setup command from the repository that this user has not trusted never runs in a spare', async () => {
