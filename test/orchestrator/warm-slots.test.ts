@@ -34,23 +34,28 @@ class GatedAgent extends FakeAgent {
   }
 }
 
+/** A studio over `agent` with warm slots off, `maxParallel` agent slots, and one task's planning running (held by the gate). */
+async function withPhaseRunning(agent: GatedAgent, maxParallel: number, title: string) {
+  let orchestrator: Orchestrator | null = null;
+  const { client, root } = await startStudio({
+    agent: async (store, bus) => {
+      orchestrator = new Orchestrator(await openRepo(store.paths.root), store, bus, new FakeLink(agent));
+      return orchestrator;
+    },
+  });
+  made.push(root);
+  await client.config.update.mutate({ maxParallel, warmSlots: 0 });
+  orchestrator!.env.begin({ slots: true });
+  const task = await client.tasks.create.mutate({ title });
+  await client.tasks.start.mutate({ id: task.id });
+  await waitFor(async () => (await client.tasks.get.query({ id: task.id })).task.run?.state === 'running', 'the phase to run');
+  return { slots: orchestrator!.env.slots, client, root };
+}
+
 describe('warm slots refill only when an agent slot is free', () => {
   it('with every agent slot busy no spare is made; once the phase ends, one is', async () => {
     const agent = new GatedAgent();
-    let orchestrator: Orchestrator | null = null;
-    const { client, root } = await startStudio({
-      agent: async (store, bus) => {
-        orchestrator = new Orchestrator(await openRepo(store.paths.root), store, bus, new FakeLink(agent));
-        return orchestrator;
-      },
-    });
-    made.push(root);
-    const slots = orchestrator!.env.slots;
-    await client.config.update.mutate({ maxParallel: 1, warmSlots: 0 });
-    orchestrator!.env.begin({ slots: true });
-    const task = await client.tasks.create.mutate({ title: 'Holds the only agent slot' });
-    await client.tasks.start.mutate({ id: task.id });
-    await waitFor(async () => (await client.tasks.get.query({ id: task.id })).task.run?.state === 'running', 'the phase to run');
+    const { slots, client, root } = await withPhaseRunning(agent, 1, 'Holds the only agent slot');
 
     await client.config.update.mutate({ warmSlots: 1 });
     await slots.idle();
@@ -71,20 +76,7 @@ describe('warm slots refill only when an agent slot is free', () => {
     agent.warmed = async (dir: string) => {
       warmed.push(dir);
     };
-    let orchestrator: Orchestrator | null = null;
-    const { client, root } = await startStudio({
-      agent: async (store, bus) => {
-        orchestrator = new Orchestrator(await openRepo(store.paths.root), store, bus, new FakeLink(agent));
-        return orchestrator;
-      },
-    });
-    made.push(root);
-    const slots = orchestrator!.env.slots;
-    await client.config.update.mutate({ maxParallel: 2, warmSlots: 0 });
-    orchestrator!.env.begin({ slots: true });
-    const task = await client.tasks.create.mutate({ title: 'Runs while the spare is made' });
-    await client.tasks.start.mutate({ id: task.id });
-    await waitFor(async () => (await client.tasks.get.query({ id: task.id })).task.run?.state === 'running', 'the phase to run');
+    const { slots, client, root } = await withPhaseRunning(agent, 2, 'Runs while the spare is made');
 
     await client.config.update.mutate({ warmSlots: 1 });
     const spare = `${root}.worktrees/slot-1`;
