@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { phaseOf } from '../../server/demo/demo-script.js';
 import type { Responder } from '../../server/demo/scripted-model.js';
 import type { Task } from '../../shared/task.js';
@@ -9,10 +9,6 @@ import { stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
-afterEach(async () => {
-  await stopStudios();
-  await stopModels();
-});
 afterAll(removeTempDirs);
 
 type Client = Awaited<ReturnType<typeof startAgentStudio>>['client'];
@@ -41,16 +37,42 @@ function withPlanning(planning: (call: number) => ReturnType<Responder>): Respon
   };
 }
 
-describe('failure and recovery', { timeout: 180_000 }, () => {
+/**
+ * One studio (and so one `opencode serve`) for the tests that can share it; each works on its own
+ * task. A task's requests go to the responder its test set for it (by the task id in the working
+ * directory); every other request (titles, tasks without one) gets the demo script.
+ */
+const responders = new Map<string, Responder>();
+let shared: Awaited<ReturnType<typeof startAgentStudio>>;
+
+/** Creates a task whose model requests `responder` answers (the demo script by default). */
+async function createTask(title: string, responder?: Responder): Promise<Task> {
+  const task = await shared.client.tasks.create.mutate({ title });
+  if (responder) responders.set(task.id, responder);
+  return task;
+}
+
+describe('failure and recovery, one studio', { timeout: 180_000 }, () => {
+  beforeAll(async () => {
+    shared = await startAgentStudio({
+      responder: (req) => (responders.get(phaseOf(req).taskId) ?? fastDemoResponder)(req),
+    });
+  });
+  afterAll(async () => {
+    await stopStudios();
+    await stopModels();
+  });
+
   it('a model error fails the phase within seconds with the message; retry works', async () => {
-    const { client } = await startAgentStudio({
-      responder: withPlanning((call) =>
+    const { client } = shared;
+    const task = await createTask(
+      'Fails once',
+      withPlanning((call) =>
         call === 1
           ? { error: { status: 400, message: 'the model refused: quota exceeded' } }
           : { text: '## Plan\n1. retry worked' },
       ),
-    });
-    const task = await client.tasks.create.mutate({ title: 'Fails once' });
+    );
     await client.tasks.start.mutate({ id: task.id });
     // "Within seconds" counts from the model being asked, not from OpenCode's cold start (18 s on a loaded machine).
     await taskWhere(client, task.id, 'asked', (t) => t.run?.state === 'failed' || !!t.run?.sessionId, 60_000);
@@ -63,8 +85,11 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
   });
 
   it('abort stops a running phase; the task keeps its status and can be retried', async () => {
-    const { client } = await startAgentStudio({ responder: withPlanning(() => ({ text: '## Plan\nslow', delayMs: 60_000 })) });
-    const task = await client.tasks.create.mutate({ title: 'Slow plan' });
+    const { client } = shared;
+    const task = await createTask(
+      'Slow plan',
+      withPlanning(() => ({ text: '## Plan\nslow', delayMs: 60_000 })),
+    );
     await client.tasks.start.mutate({ id: task.id });
     await taskWhere(client, task.id, 'running with a session', (t) => t.run?.state === 'running' && !!t.run.sessionId);
     const started = Date.now();
@@ -75,60 +100,53 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
     expect(await failureOf(client.tasks.abort.mutate({ id: task.id }))).toMatch(/^PRECONDITION_FAILED: nothing is running/);
   });
 
-  it('a studio restart mid-phase marks the task interrupted; retry finishes it', async () => {
-    let slow = true;
-    const responder = withPlanning(() => ({ text: '## Plan\n1. do it', delayMs: slow ? 60_000 : 0 }));
-    const first = await startAgentStudio({ responder });
-    const task = await first.client.tasks.create.mutate({ title: 'Interrupted' });
-    await first.client.tasks.start.mutate({ id: task.id });
-    await taskWhere(first.client, task.id, 'running', (t) => t.run?.state === 'running' && !!t.run.sessionId);
-    await first.studio.close();
-    slow = false;
-    const second = await startAgentStudio({ root: first.root, model: first.model, opencodeHome: first.opencodeHome });
-    const interrupted = await taskWhere(second.client, task.id, 'interrupted', (t) => t.run?.state === 'interrupted', 30_000);
-    expect(interrupted.error).toMatch(/studio stopped while planning.*retry/);
-    await second.client.tasks.retry.mutate({ id: task.id });
-    await taskWhere(second.client, task.id, 'plan_review', (t) => t.status === 'plan_review' && !t.run);
-  });
-
   it('two tasks with maxParallel 1: one runs, one is queued, both finish', async () => {
-    const { client } = await startAgentStudio({ responder: withPlanning(() => ({ text: '## Plan\nok', delayMs: 1_500 })) });
+    const { client } = shared;
     await client.config.update.mutate({ maxParallel: 1 });
-    const a = await client.tasks.create.mutate({ title: 'A' });
-    const b = await client.tasks.create.mutate({ title: 'B' });
-    await client.tasks.start.mutate({ id: a.id });
-    await client.tasks.start.mutate({ id: b.id });
-    await taskWhere(client, a.id, 'running', (t) => t.run?.state === 'running');
-    const queued = await client.tasks.get.query({ id: b.id });
-    expect(queued.task.run).toMatchObject({ state: 'queued', phase: 'planning' });
-    await taskWhere(client, a.id, 'plan_review', (t) => t.status === 'plan_review');
-    await taskWhere(client, b.id, 'plan_review', (t) => t.status === 'plan_review');
+    try {
+      const slowish = withPlanning(() => ({ text: '## Plan\nok', delayMs: 1_500 }));
+      const a = await createTask('A', slowish);
+      const b = await createTask('B', slowish);
+      await client.tasks.start.mutate({ id: a.id });
+      await client.tasks.start.mutate({ id: b.id });
+      await taskWhere(client, a.id, 'running', (t) => t.run?.state === 'running');
+      const queued = await client.tasks.get.query({ id: b.id });
+      expect(queued.task.run).toMatchObject({ state: 'queued', phase: 'planning' });
+      await taskWhere(client, a.id, 'plan_review', (t) => t.status === 'plan_review');
+      await taskWhere(client, b.id, 'plan_review', (t) => t.status === 'plan_review');
+    } finally {
+      await client.config.update.mutate({ maxParallel: 3 });
+    }
   });
 
   it('a merge conflict leaves the repo and the task as they were, with an error naming the file', async () => {
-    const { client, root } = await startAgentStudio();
+    const { client, root } = shared;
     await client.config.update.mutate({ requirePlanApproval: false });
-    const task = await client.tasks.create.mutate({ title: 'Conflicting' });
-    await client.tasks.start.mutate({ id: task.id });
-    await taskWhere(client, task.id, 'review', (t) => t.status === 'review' && !t.run, 90_000);
-    await fs.mkdir(`${root}/notes`, { recursive: true });
-    await fs.writeFile(`${root}/notes/${task.id}.md`, 'written on main meanwhile\n');
-    git(root, 'add', 'notes');
-    git(root, 'commit', '-q', '-m', 'conflicting change on main');
-    const head = git(root, 'rev-parse', 'HEAD');
-    const message = await failureOf(client.tasks.merge.mutate({ id: task.id }));
-    expect(message).toMatch(new RegExp(`^PRECONDITION_FAILED: .*notes/${task.id}\\.md`));
-    expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
-    expect(git(root, 'status', '--porcelain', '--untracked-files=no')).toBe('');
-    await expect(fs.access(`${root}/.git/MERGE_HEAD`)).rejects.toThrow();
-    const after = (await client.tasks.get.query({ id: task.id })).task;
-    expect(after.status).toBe('review');
-    expect(after.error).toMatch(new RegExp(`notes/${task.id}\\.md`));
+    try {
+      const task = await createTask('Conflicting');
+      await client.tasks.start.mutate({ id: task.id });
+      await taskWhere(client, task.id, 'review', (t) => t.status === 'review' && !t.run, 90_000);
+      await fs.mkdir(`${root}/notes`, { recursive: true });
+      await fs.writeFile(`${root}/notes/${task.id}.md`, 'written on main meanwhile\n');
+      git(root, 'add', 'notes');
+      git(root, 'commit', '-q', '-m', 'conflicting change on main');
+      const head = git(root, 'rev-parse', 'HEAD');
+      const message = await failureOf(client.tasks.merge.mutate({ id: task.id }));
+      expect(message).toMatch(new RegExp(`^PRECONDITION_FAILED: .*notes/${task.id}\\.md`));
+      expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
+      expect(git(root, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+      await expect(fs.access(`${root}/.git/MERGE_HEAD`)).rejects.toThrow();
+      const after = (await client.tasks.get.query({ id: task.id })).task;
+      expect(after.status).toBe('review');
+      expect(after.error).toMatch(new RegExp(`notes/${task.id}\\.md`));
+    } finally {
+      await client.config.update.mutate({ requirePlanApproval: true });
+    }
   });
 
   it('requestChanges re-plans from plan review with the feedback; delete with a worktree needs force', async () => {
-    const { client, model, root } = await startAgentStudio();
-    const task = await client.tasks.create.mutate({ title: 'Replan' });
+    const { client, model, root } = shared;
+    const task = await createTask('Replan');
     await client.tasks.start.mutate({ id: task.id });
     await taskWhere(client, task.id, 'plan_review', (t) => t.status === 'plan_review' && !t.run);
     await client.tasks.requestChanges.mutate({ id: task.id, feedback: 'ALSO COVER THE CLI' });
@@ -147,12 +165,13 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
   });
 
   it('a 5xx from the model shows as "retrying (attempt 1, next in n s)" and the phase then finishes', async () => {
-    const { client } = await startAgentStudio({
-      responder: withPlanning((call) =>
+    const { client } = shared;
+    const task = await createTask(
+      'Flaky model',
+      withPlanning((call) =>
         call === 1 ? { error: { status: 503, message: 'overloaded, try later' } } : { text: '## Plan\n1. after retry' },
       ),
-    });
-    const task = await client.tasks.create.mutate({ title: 'Flaky model' });
+    );
     await client.tasks.start.mutate({ id: task.id });
     await taskWhere(
       client,
@@ -163,6 +182,30 @@ describe('failure and recovery', { timeout: 180_000 }, () => {
     );
     const planned = await taskWhere(client, task.id, 'plan_review', (t) => t.status === 'plan_review' && !t.run);
     expect(planned.error).toBeNull();
+  });
+});
+
+/** A studio restart and OpenCode killed: each test has a studio of its own. */
+describe('failure and recovery, a studio each', { timeout: 180_000 }, () => {
+  afterEach(async () => {
+    await stopStudios();
+    await stopModels();
+  });
+
+  it('a studio restart mid-phase marks the task interrupted; retry finishes it', async () => {
+    let slow = true;
+    const responder = withPlanning(() => ({ text: '## Plan\n1. do it', delayMs: slow ? 60_000 : 0 }));
+    const first = await startAgentStudio({ responder });
+    const task = await first.client.tasks.create.mutate({ title: 'Interrupted' });
+    await first.client.tasks.start.mutate({ id: task.id });
+    await taskWhere(first.client, task.id, 'running', (t) => t.run?.state === 'running' && !!t.run.sessionId);
+    await first.studio.close();
+    slow = false;
+    const second = await startAgentStudio({ root: first.root, model: first.model, opencodeHome: first.opencodeHome });
+    const interrupted = await taskWhere(second.client, task.id, 'interrupted', (t) => t.run?.state === 'interrupted', 30_000);
+    expect(interrupted.error).toMatch(/studio stopped while planning.*retry/);
+    await second.client.tasks.retry.mutate({ id: task.id });
+    await taskWhere(second.client, task.id, 'plan_review', (t) => t.status === 'plan_review' && !t.run);
   });
 
   it('OpenCode killed mid-phase: the task gets an error, OpenCode comes back, retry works', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { phaseOf } from '../../server/demo/demo-script.js';
 import type { Responder, ScriptRequest } from '../../server/demo/scripted-model.js';
 import { worktreePath } from '../../server/git/worktrees.js';
@@ -13,10 +13,6 @@ import { stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
-afterEach(async () => {
-  await stopStudios();
-  await stopModels();
-});
 afterAll(removeTempDirs);
 
 const FEEDBACK = 'keep that file: use git clean instead';
@@ -72,10 +68,11 @@ async function nextRequest(client: Studio['client'], id: string, pattern: string
 type Answer = (request: AgentRequest, reply: 'once' | 'always' | 'reject', message?: string) => Promise<unknown>;
 
 /** Once, always (then not asked again) and reject with feedback, each checked by its effect in the worktree. */
-async function answerEachWay(studio: Studio & { events: StudioEvent[] }, answer: Answer): Promise<void> {
+async function answerEachWay(studio: Studio & { events: StudioEvent[] }, via: string, answer: Answer): Promise<void> {
   const { client, root, model } = studio;
-  const task = await client.tasks.create.mutate({ title: 'Touch files' });
-  const other = await client.tasks.create.mutate({ title: 'Someone else' });
+  const asks = model.requests.length;
+  const task = await client.tasks.create.mutate({ title: `Touch files (${via})` });
+  const other = await client.tasks.create.mutate({ title: `Someone else (${via})` });
   await client.tasks.start.mutate({ id: task.id });
   const dir = worktreePath(root, null, task.id);
 
@@ -113,26 +110,38 @@ async function answerEachWay(studio: Studio & { events: StudioEvent[] }, answer:
   const done = await taskWhere(client, task.id, 'review', (t) => t.status === 'review' && !t.run, 90_000);
   expect(done.error).toBeNull();
   expect(existsSync(`${dir}/once.txt`)).toBe(true);
-  expect(model.requests.some((r) => r.toolResults.some((t) => t.includes(FEEDBACK)))).toBe(true);
+  // Only this test's requests: another test's feedback must not count.
+  expect(model.requests.slice(asks).some((r) => r.toolResults.some((t) => t.includes(FEEDBACK)))).toBe(true);
   expect(await client.requests.list.query({})).toEqual([]);
 }
 
-describe('a person answers the agent from the board', { timeout: 240_000 }, () => {
+/** One studio (and so one `opencode serve`) for the tests that can share it; each works on its own tasks. */
+let shared: Studio & { events: StudioEvent[] };
+
+describe('a person answers the agent from the board, one studio', { timeout: 240_000 }, () => {
+  beforeAll(async () => {
+    shared = await shellStudio();
+  });
+  afterAll(async () => {
+    await stopStudios();
+    await stopModels();
+  });
+
   it('answers once, always and reject with feedback through the typed client', async () => {
-    const studio = await shellStudio();
-    await answerEachWay(studio, (r, reply, message) =>
+    const studio = shared;
+    await answerEachWay(studio, 'client', (r, reply, message) =>
       studio.client.requests.reply.mutate({ taskId: r.taskId, requestId: r.id, reply, ...(message ? { message } : {}) }),
     );
   });
 
   it('answers once, always and reject with feedback through REST', async () => {
-    const studio = await shellStudio();
+    const studio = shared;
     const { url, token } = studio.studio;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const listed = await fetch(`${url}/api/requests`, { headers });
     expect(listed.status).toBe(200);
     expect(await listed.json()).toEqual([]);
-    await answerEachWay(studio, async (r, reply, message) => {
+    await answerEachWay(studio, 'REST', async (r, reply, message) => {
       const res = await fetch(`${url}/api/tasks/${r.taskId}/requests/${r.id}/reply`, {
         method: 'POST',
         headers,
@@ -157,31 +166,40 @@ describe('a person answers the agent from the board', { timeout: 240_000 }, () =
   });
 
   it('unattended: every request is refused without asking, the run goes on to Review, and the activity says what was refused', async () => {
-    const studio = await shellStudio();
+    const studio = shared;
     const { client, root } = studio;
+    // Only what happens from here on: the other tests' requests and events must not count.
+    const seen = studio.events.length;
+    const asks = studio.model.requests.length;
     await client.config.update.mutate({ unattended: true });
-    const task = await client.tasks.create.mutate({ title: 'Nobody watches' });
-    await client.tasks.start.mutate({ id: task.id });
-    const done = await taskWhere(client, task.id, 'review', (t) => t.status === 'review' && !t.run, 120_000);
-    expect(done.error).toBeNull();
-    // The card says what was refused after the run too: the latest refusals stay on the task.
-    expect(done.refused).toEqual([
-      'bash: touch once.txt',
-      'bash: touch always.txt',
-      'bash: touch again.txt',
-      'bash: rm -f once.txt',
-    ]);
-    expect(studio.events.some((e) => e.type === 'request.asked')).toBe(false);
-    expect(existsSync(`${worktreePath(root, null, task.id)}/once.txt`)).toBe(false);
-    const activity = await client.tasks.activity.query({ id: task.id });
-    expect(activity).toContainEqual(
-      expect.objectContaining({ kind: 'error', message: 'refused bash: touch once.txt (unattended)' }),
-    );
-    expect(studio.model.requests.some((r) => r.toolResults.some((t) => t.includes('this studio runs unattended')))).toBe(true);
+    try {
+      const task = await client.tasks.create.mutate({ title: 'Nobody watches' });
+      await client.tasks.start.mutate({ id: task.id });
+      const done = await taskWhere(client, task.id, 'review', (t) => t.status === 'review' && !t.run, 120_000);
+      expect(done.error).toBeNull();
+      // The card says what was refused after the run too: the latest refusals stay on the task.
+      expect(done.refused).toEqual([
+        'bash: touch once.txt',
+        'bash: touch always.txt',
+        'bash: touch again.txt',
+        'bash: rm -f once.txt',
+      ]);
+      expect(studio.events.slice(seen).some((e) => e.type === 'request.asked')).toBe(false);
+      expect(existsSync(`${worktreePath(root, null, task.id)}/once.txt`)).toBe(false);
+      const activity = await client.tasks.activity.query({ id: task.id });
+      expect(activity).toContainEqual(
+        expect.objectContaining({ kind: 'error', message: 'refused bash: touch once.txt (unattended)' }),
+      );
+      expect(
+        studio.model.requests.slice(asks).some((r) => r.toolResults.some((t) => t.includes('this studio runs unattended'))),
+      ).toBe(true);
+    } finally {
+      await client.config.update.mutate({ unattended: false });
+    }
   });
 
   it('abort while waiting stops the run; the command never runs and the request is gone', async () => {
-    const studio = await shellStudio();
+    const studio = shared;
     const { client, root } = studio;
     const task = await client.tasks.create.mutate({ title: 'Abort me' });
     await client.tasks.start.mutate({ id: task.id });
@@ -196,6 +214,14 @@ describe('a person answers the agent from the board', { timeout: 240_000 }, () =
       'not-found',
     );
     expect(existsSync(`${worktreePath(root, null, task.id)}/once.txt`)).toBe(false);
+  });
+});
+
+/** OpenCode killed and a studio restart: each test has a studio of its own. */
+describe('a person answers the agent from the board, a studio each', { timeout: 240_000 }, () => {
+  afterEach(async () => {
+    await stopStudios();
+    await stopModels();
   });
 
   it('OpenCode dies while a request waits: the request is gone, the task is interrupted, and retry asks again', async () => {

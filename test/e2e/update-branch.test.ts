@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { phaseOf } from '../../server/demo/demo-script.js';
-import type { Responder } from '../../server/demo/scripted-model.js';
 import type { StudioEvent } from '../../shared/events.js';
 import type { Task } from '../../shared/task.js';
 import { fastDemoResponder, startAgentStudio, stopModels } from '../helpers/agent-studio.js';
@@ -11,19 +10,36 @@ import { stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
-afterEach(async () => {
+type Started = Awaited<ReturnType<typeof startAgentStudio>>;
+
+/**
+ * One studio (and so one `opencode serve`) for the file; each test works on its own task. The
+ * conflicts phase of the tasks in `leavesMarkers` answers without resolving anything; every
+ * other request gets the demo script.
+ */
+const leavesMarkers = new Set<string>();
+let s: Started;
+
+beforeAll(async () => {
+  s = await startAgentStudio({
+    responder: async (req) =>
+      !req.isTitleRequest && phaseOf(req).phase === 'conflicts' && leavesMarkers.has(phaseOf(req).taskId)
+        ? { text: 'I looked at it.' }
+        : fastDemoResponder(req),
+  });
+  // The board's own files stay out of the way of the merges below.
+  git(s.root, 'add', '-A');
+  git(s.root, 'commit', '-q', '-m', 'the board');
+});
+
+afterAll(async () => {
   await stopStudios();
   await stopModels();
-});
-const roots: string[] = [];
-afterAll(async () => {
-  for (const root of roots) await fs.rm(`${root}.worktrees`, { recursive: true, force: true });
+  if (s) await fs.rm(`${s.root}.worktrees`, { recursive: true, force: true });
   await removeTempDirs();
 });
 
-type Started = Awaited<ReturnType<typeof startAgentStudio>>;
-
-function taskWhere(s: Started, id: string, what: string, check: (t: Task) => boolean, ok = false): Promise<Task> {
+function taskWhere(id: string, what: string, check: (t: Task) => boolean, ok = false): Promise<Task> {
   return waitFor(
     async () => {
       const { task } = await s.client.tasks.get.query({ id });
@@ -36,19 +52,15 @@ function taskWhere(s: Started, id: string, what: string, check: (t: Task) => boo
   );
 }
 
-/** A task taken to Review by the demo script: its branch adds notes/<id>.md. */
-async function inReview(responder?: Responder): Promise<{ s: Started; task: Task; wt: string }> {
-  const s = await startAgentStudio(responder ? { responder } : {});
-  roots.push(s.root);
-  // The board's own files stay out of the way of the merges below.
-  git(s.root, 'add', '-A');
-  git(s.root, 'commit', '-q', '-m', 'the board');
-  const task = await s.client.tasks.create.mutate({ title: 'Notes for the release' });
+/** A task taken to Review by the demo script: its branch adds notes/<id>.md. `markers`: its conflicts phase resolves nothing. */
+async function inReview(title: string, markers = false): Promise<{ task: Task; wt: string }> {
+  const task = await s.client.tasks.create.mutate({ title });
+  if (markers) leavesMarkers.add(task.id);
   await s.client.tasks.start.mutate({ id: task.id });
-  await taskWhere(s, task.id, 'plan review', (t) => t.status === 'plan_review' && !t.run);
+  await taskWhere(task.id, 'plan review', (t) => t.status === 'plan_review' && !t.run);
   await s.client.tasks.approvePlan.mutate({ id: task.id });
-  await taskWhere(s, task.id, 'review', (t) => t.status === 'review' && !t.run);
-  return { s, task, wt: `${s.root}.worktrees/${task.id}` };
+  await taskWhere(task.id, 'review', (t) => t.status === 'review' && !t.run);
+  return { task, wt: `${s.root}.worktrees/${task.id}` };
 }
 
 async function commitOnMain(root: string, file: string, content: string): Promise<string> {
@@ -61,11 +73,12 @@ async function commitOnMain(root: string, file: string, content: string): Promis
 
 describe('Update from base', { timeout: 300_000 }, () => {
   it('without a conflict: a merge commit on the task branch, an event, a new diff; the task stays in Review', async () => {
-    const { s, task } = await inReview();
+    const { task } = await inReview('Notes without a conflict');
     const mainTip = await commitOnMain(s.root, 'CHANGELOG.md', '# Changes\n');
     const before = git(s.root, 'rev-parse', `studio/${task.id}`);
     const events: StudioEvent[] = [];
-    s.studio.services.bus.on((e) => events.push(e));
+    const off = s.studio.services.bus.on((e) => events.push(e));
+    onTestFinished(off);
 
     const updated = await s.client.tasks.updateBranch.mutate({ id: task.id });
     expect(updated.status).toBe('review');
@@ -84,12 +97,16 @@ describe('Update from base', { timeout: 300_000 }, () => {
     expect(again.status).toBe('review');
     // A base branch that does not exist is named, and nothing changes.
     await s.client.config.update.mutate({ baseBranch: 'no-such-branch' });
-    expect(await reasonOf(s.client.tasks.updateBranch.mutate({ id: task.id }))).toBe('no-branch');
-    expect(git(s.root, 'rev-parse', `studio/${task.id}`)).toBe(head);
+    try {
+      expect(await reasonOf(s.client.tasks.updateBranch.mutate({ id: task.id }))).toBe('no-branch');
+      expect(git(s.root, 'rev-parse', `studio/${task.id}`)).toBe(head);
+    } finally {
+      await s.client.config.update.mutate({ baseBranch: 'main' });
+    }
   });
 
   it('with a conflict the scripted model resolves: the conflicts phase, then AI review again, then a clean merge', async () => {
-    const { s, task, wt } = await inReview();
+    const { task, wt } = await inReview('Notes the model resolves');
     const file = `notes/${task.id}.md`;
     await commitOnMain(s.root, file, '# Written on main meanwhile\n');
     await expect(s.client.tasks.merge.mutate({ id: task.id })).rejects.toThrow(/Update from main/);
@@ -97,9 +114,9 @@ describe('Update from base', { timeout: 300_000 }, () => {
     const queued = await s.client.tasks.updateBranch.mutate({ id: task.id });
     expect(queued.status).toBe('in_progress');
     expect(queued.run?.phase).toBe('conflicts');
-    const reviewed = await taskWhere(s, task.id, 'back in review', (t) => t.status === 'review' && !t.run);
+    const reviewed = await taskWhere(task.id, 'back in review', (t) => t.status === 'review' && !t.run);
     expect(reviewed.verdict).toBe('approved');
-    const prompt = s.model.requests.find((r) => phaseOf(r).phase === 'conflicts');
+    const prompt = s.model.requests.find((r) => phaseOf(r).phase === 'conflicts' && phaseOf(r).taskId === task.id);
     expect(prompt?.userText).toContain(`- ${file}`);
     const content = await fs.readFile(path.join(wt, file), 'utf8');
     expect(content).not.toMatch(/^(<{7}|={7}|>{7})/m);
@@ -116,15 +133,13 @@ describe('Update from base', { timeout: 300_000 }, () => {
   });
 
   it('a resolution that leaves markers: the worktree back at the branch tip, the base untouched, the files named', async () => {
-    const leaves: Responder = async (req) =>
-      !req.isTitleRequest && phaseOf(req).phase === 'conflicts' ? { text: 'I looked at it.' } : fastDemoResponder(req);
-    const { s, task, wt } = await inReview(leaves);
+    const { task, wt } = await inReview('Notes left with markers', true);
     const file = `notes/${task.id}.md`;
     const mainTip = await commitOnMain(s.root, file, '# Written on main meanwhile\n');
     const tip = git(s.root, 'rev-parse', `studio/${task.id}`);
 
     await s.client.tasks.updateBranch.mutate({ id: task.id });
-    const failed = await taskWhere(s, task.id, 'failed', (t) => t.run?.state === 'failed', true);
+    const failed = await taskWhere(task.id, 'failed', (t) => t.run?.state === 'failed', true);
     expect(failed.run?.phase).toBe('conflicts');
     expect(failed.error).toContain(file);
     expect(failed.error).toMatch(/conflict markers/);
