@@ -124,7 +124,7 @@ export async function resolveConflict(task: Task, choices: Record<string, 'ours'
  * with none open it goes ahead. The comments are fetched when the drawer has not loaded them.
  */
 export async function mergeDespiteComments(task: Task): Promise<boolean> {
-  if (details[task.id]?.comments === undefined) await loadComments(task.id);
+  if (details[task.id]?.comments === undefined) await loadComments(api(), task.id);
   const open = (details[task.id]?.comments ?? []).filter((c) => c.status === 'open' || c.status === 'outdated');
   if (open.length === 0) return true;
   return askConfirm({
