@@ -4,8 +4,9 @@ import type { TaskDetail } from '../../shared/api.js';
 import type { ReviewComment } from '../../shared/comments.js';
 import type { StudioEvent } from '../../shared/events.js';
 import type { AgentRequest } from '../../shared/requests.js';
+import type { Task } from '../../shared/task.js';
 
-// The drawer's loads with a hand-made API, so an event can come while the request is out. The
+// Loads and mutations with a hand-made API, so an event can come while the request is out. The
 // client's modules read `window` when they load: a minimal one is set up before importing them.
 async function loadClient() {
   const g = globalThis as Record<string, unknown>;
@@ -15,7 +16,9 @@ async function loadClient() {
   const { requests } = await import('../../client/src/state/requests.js');
   const { loadTaskDetail } = await import('../../client/src/state/task-detail.js');
   const { loadComments } = await import('../../client/src/state/comments.js');
-  return { applyEvent, details, requests, loadTaskDetail, loadComments };
+  const { answerTask } = await import('../../client/src/state/answers.js');
+  const { currentTask, upsertTask } = await import('../../client/src/state/board.js');
+  return { applyEvent, details, requests, loadTaskDetail, loadComments, answerTask, currentTask, upsertTask };
 }
 
 function deferred<T>() {
@@ -29,7 +32,7 @@ function deferred<T>() {
 const event = (body: Record<string, unknown>, n: number) =>
   ({ ...body, id: `e-${n}`, at: new Date().toISOString() }) as unknown as StudioEvent;
 
-describe("the drawer's loads under the events that came meanwhile", () => {
+describe('answers laid under the events that came while they were out', () => {
   it('a plan written and a request answered while tasks.get was out are not undone by its older answer', async () => {
     const { applyEvent, details, requests, loadTaskDetail } = await loadClient();
     const answer = deferred<TaskDetail>();
@@ -59,5 +62,22 @@ describe("the drawer's loads under the events that came meanwhile", () => {
     await loading;
 
     expect(details['t-2']?.comments).toEqual([]);
+  });
+
+  it("an action's answer does not move a card back behind the run it started", async () => {
+    const { applyEvent, answerTask, currentTask, upsertTask } = await loadClient();
+    const task = (status: Task['status'], state: string) =>
+      ({ id: 't-3', title: 'Plan me', status, order: 1, labels: [], run: { state } }) as unknown as Task;
+    upsertTask(task('todo', 'idle'));
+    const answer = deferred<Task>();
+
+    const starting = answerTask(() => answer.promise);
+    // The start's own write, then the planning run finishing, both before the answer comes.
+    applyEvent(event({ type: 'task.updated', task: task('in_progress', 'running') }, 4));
+    applyEvent(event({ type: 'task.updated', task: task('plan_review', 'idle') }, 5));
+    answer.resolve(task('in_progress', 'running'));
+    await starting;
+
+    expect(currentTask('t-3')?.status).toBe('plan_review');
   });
 });
