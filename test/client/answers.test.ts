@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import type { Api } from '../../client/src/lib/trpc.js';
-import type { TaskDetail } from '../../shared/api.js';
+import type { ActivityEntry } from '../../shared/activity.js';
+import type { ActivityRows, TaskDetail } from '../../shared/api.js';
 import type { ReviewComment } from '../../shared/comments.js';
 import type { StudioEvent } from '../../shared/events.js';
 import type { AgentRequest } from '../../shared/requests.js';
@@ -14,11 +16,11 @@ async function loadClient() {
   const { applyEvent } = await import('../../client/src/state/apply-event.js');
   const { details } = await import('../../client/src/state/details.js');
   const { requests } = await import('../../client/src/state/requests.js');
-  const { loadTaskDetail } = await import('../../client/src/state/task-detail.js');
+  const { loadActivity, loadTaskDetail } = await import('../../client/src/state/task-detail.js');
   const { loadComments } = await import('../../client/src/state/comments.js');
   const { answerTask } = await import('../../client/src/state/answers.js');
   const { currentTask, upsertTask } = await import('../../client/src/state/board.js');
-  return { applyEvent, details, requests, loadTaskDetail, loadComments, answerTask, currentTask, upsertTask };
+  return { applyEvent, details, requests, loadActivity, loadTaskDetail, loadComments, answerTask, currentTask, upsertTask };
 }
 
 function deferred<T>() {
@@ -79,5 +81,25 @@ describe('answers laid under the events that came while they were out', () => {
     await starting;
 
     expect(currentTask('t-3')?.status).toBe('plan_review');
+  });
+
+  it('activity entries that come while the rows are asked are shown once: in the rows, or from their event after asOf', async () => {
+    const { applyEvent, details, loadActivity } = await loadClient();
+    const answer = deferred<z.infer<typeof ActivityRows>>();
+    const api = { tasks: { activityRows: { query: () => answer.promise } } } as unknown as Api;
+    const note = (text: string) => ({ kind: 'note', at: new Date().toISOString(), text }) as unknown as ActivityEntry;
+    const appended = (text: string, n: number) => event({ type: 'activity.appended', taskId: 't-4', entries: [note(text)] }, n);
+
+    const loading = loadActivity(api, 't-4', 1000);
+    // Read with the rows (its event is at asOf), then one after the rows were read.
+    applyEvent(appended('in the rows', 6));
+    applyEvent(appended('after the read', 7));
+    answer.resolve({ rows: [note('earlier'), note('in the rows')], start: 0, total: 2, asOf: 'e-6' });
+    await loading;
+    // An event the rows include, arriving late on its own connection, adds nothing.
+    applyEvent(appended('in the rows', 6));
+
+    const texts = (details['t-4']?.activity ?? []).map((e) => (e as { text: string }).text);
+    expect(texts).toEqual(['earlier', 'in the rows', 'after the read']);
   });
 });

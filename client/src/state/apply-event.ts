@@ -53,7 +53,7 @@ function fold(event: StudioEvent): void {
       setDetail(event.taskId, { comments: event.comments });
       return;
     case 'activity.appended':
-      appendActivity(event.taskId, event.entries);
+      appendActivity(event.taskId, event.entries, event.id);
       return;
     case 'config.updated':
       setConfig(event.config);

@@ -11,6 +11,8 @@ type Detail = {
   activity?: ActivityEntry[];
   /** Where that page starts among the log's rows: earlier ones load on request. */
   activityStart?: number;
+  /** The event that page is current with: an `activity.appended` at or before it is in it already. */
+  activityAsOf?: string | null;
   head?: string;
   comments?: ReviewComment[];
 };
@@ -23,9 +25,9 @@ export function setDetail(id: string, patch: Detail): void {
   setDetails(id, (d) => ({ ...d, ...patch }));
 }
 
-export function appendActivity(id: string, entries: ActivityEntry[]): void {
+export function appendActivity(id: string, entries: ActivityEntry[], eventId: string): void {
   // Appending to a log that was never loaded would show a tail without its start.
-  if (!details[id]?.activity) return;
+  if (!details[id]?.activity || !isAfter(eventId, details[id].activityAsOf ?? null)) return;
   setDetails(id, 'activity', (list) => [...(list ?? []), ...entries]);
 }
 
@@ -44,7 +46,16 @@ export function forgetActivity(): void {
       for (const detail of Object.values(all)) {
         delete detail.activity;
         delete detail.activityStart;
+        delete detail.activityAsOf;
       }
     }),
   );
+}
+
+/** Whether event `id` came after event `asOf` (ids are `<epoch>-<seq>`; another epoch is another server run). */
+function isAfter(id: string, asOf: string | null): boolean {
+  if (asOf === null) return true;
+  const [epoch, seq] = id.split('-');
+  const [asOfEpoch, asOfSeq] = asOf.split('-');
+  return epoch !== asOfEpoch || Number(seq) > Number(asOfSeq);
 }

@@ -22,3 +22,16 @@ export async function loadTaskDetail(api: Api, id: string): Promise<void> {
     (event) => DETAIL_EVENTS.has(event.type) && 'taskId' in event && event.taskId === id,
   );
 }
+
+/**
+ * The last `limit` rows of a task's activity. Entries that come while it is asked are in the
+ * answer or in an event after its `asOf`: those events are applied on top of it (they were dropped
+ * while no rows were loaded), and one at or before it is not applied twice.
+ */
+export async function loadActivity(api: Api, id: string, limit: number): Promise<void> {
+  await answerUnderEvents(
+    () => attempt('Loading the activity failed', () => api.tasks.activityRows.query({ id, limit })),
+    (page) => setDetail(id, { activity: page.rows, activityStart: page.start, activityAsOf: page.asOf }),
+    (event) => event.type === 'activity.appended' && event.taskId === id,
+  );
+}
