@@ -7,6 +7,7 @@ import type { ReviewComment } from '../../shared/comments.js';
 import type { StudioEvent } from '../../shared/events.js';
 import type { AgentRequest } from '../../shared/requests.js';
 import type { Task } from '../../shared/task.js';
+import type { DevServerState } from '../../shared/task-env.js';
 
 // Loads and mutations with a hand-made API, so an event can come while the request is out. The
 // client's modules read `window` when they load: a minimal one is set up before importing them.
@@ -18,9 +19,22 @@ async function loadClient() {
   const { requests } = await import('../../client/src/state/requests.js');
   const { loadActivity, loadTaskDetail } = await import('../../client/src/state/task-detail.js');
   const { loadComments } = await import('../../client/src/state/comments.js');
-  const { answerTask } = await import('../../client/src/state/answers.js');
+  const { answerDevServer, answerTask } = await import('../../client/src/state/answers.js');
+  const { devServers } = await import('../../client/src/state/dev-servers.js');
   const { currentTask, upsertTask } = await import('../../client/src/state/board.js');
-  return { applyEvent, details, requests, loadActivity, loadTaskDetail, loadComments, answerTask, currentTask, upsertTask };
+  return {
+    applyEvent,
+    details,
+    requests,
+    loadActivity,
+    loadTaskDetail,
+    loadComments,
+    answerTask,
+    answerDevServer,
+    devServers,
+    currentTask,
+    upsertTask,
+  };
 }
 
 function deferred<T>() {
@@ -101,5 +115,34 @@ describe('answers laid under the events that came while they were out', () => {
 
     const texts = (details['t-4']?.activity ?? []).map((e) => (e as { text: string }).text);
     expect(texts).toEqual(['earlier', 'in the rows', 'after the read']);
+  });
+
+  it('a dev server panel asked before Run and answered after it does not go back to Not running', async () => {
+    const { applyEvent, answerDevServer, devServers } = await loadClient();
+    const server = (state: DevServerState['state'], event: string | null, log: string) =>
+      ({ taskId: 't-5', state, port: 4301, url: null, pid: null, exitCode: null, log, event }) as DevServerState;
+    const updated = (state: DevServerState['state'], output: string, n: number) => {
+      const { log: _log, event: _event, ...rest } = server(state, null, '');
+      return event({ type: 'devserver.updated', server: rest, output }, n);
+    };
+    const got = deferred<DevServerState>();
+    const ran = deferred<DevServerState>();
+
+    // The drawer asks for the state; Run is clicked before the answer comes.
+    const loading = answerDevServer(() => got.promise);
+    const running = answerDevServer(() => ran.promise);
+    applyEvent(updated('starting', '$ node server.cjs\n', 8));
+    ran.resolve(server('starting', 'e-8', '$ node server.cjs\n'));
+    await running;
+    applyEvent(updated('starting', 'serving on 4301\n', 9));
+    applyEvent(updated('listening', '', 10));
+    // Read before Run.
+    got.resolve(server('stopped', null, ''));
+    await loading;
+    // A late copy of an event the state has is not applied twice.
+    applyEvent(updated('starting', 'serving on 4301\n', 9));
+
+    expect(devServers['t-5']?.state).toBe('listening');
+    expect(devServers['t-5']?.log).toBe('$ node server.cjs\nserving on 4301\n');
   });
 });

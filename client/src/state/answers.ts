@@ -1,8 +1,10 @@
 import { batch } from 'solid-js';
 import type { StudioEvent } from '../../../shared/events.js';
 import type { Task } from '../../../shared/task.js';
+import type { DevServerState } from '../../../shared/task-env.js';
 import { applyEvent, watchApplied } from './apply-event.js';
 import { upsertTask } from './board.js';
+import { setDevServer } from './dev-servers.js';
 
 /**
  * Asks the server for something the events also keep current (the project info, a task's plan),
@@ -49,4 +51,18 @@ function touches(event: StudioEvent, id: string): boolean {
  */
 export function answerTask(ask: () => Promise<Task | undefined>): Promise<Task | undefined> {
   return answerUnderEvents(ask, upsertTask, (event, task) => touches(event, task.id));
+}
+
+/**
+ * A task's dev server as an answer gives it (devServer.get, run, stop), laid under the events for
+ * it that came while it was out: a `run` answered after the server was already listening, or a
+ * `get` asked before a run and answered after it, does not put the panel back. Each answer is
+ * current with one event (`event`); the ones after it add their state and output.
+ */
+export function answerDevServer(ask: () => Promise<DevServerState | undefined>): Promise<DevServerState | undefined> {
+  return answerUnderEvents(
+    ask,
+    setDevServer,
+    (event, state) => event.type === 'devserver.updated' && event.server.taskId === state.taskId,
+  );
 }

@@ -77,7 +77,7 @@ function fold(event: StudioEvent): void {
       setSlots(event.slots);
       return;
     case 'devserver.updated':
-      applyDevServer(event.server, event.output);
+      applyDevServer(event.server, event.output, event.id);
       return;
     case 'resync':
       return;

@@ -1,6 +1,7 @@
 import { createStore, produce } from 'solid-js/store';
 import type { ActivityEntry } from '../../../shared/activity.js';
 import type { ReviewComment } from '../../../shared/comments.js';
+import { eventAfter } from '../../../shared/events.js';
 
 /** What the drawer shows beyond the task itself; filled when a drawer opens, then kept current by events. */
 /** `head`: the branch tip a branch.updated event announced, so the Changes tab reloads. */
@@ -27,7 +28,7 @@ export function setDetail(id: string, patch: Detail): void {
 
 export function appendActivity(id: string, entries: ActivityEntry[], eventId: string): void {
   // Appending to a log that was never loaded would show a tail without its start.
-  if (!details[id]?.activity || !isAfter(eventId, details[id].activityAsOf ?? null)) return;
+  if (!details[id]?.activity || !eventAfter(eventId, details[id].activityAsOf ?? null)) return;
   setDetails(id, 'activity', (list) => [...(list ?? []), ...entries]);
 }
 
@@ -50,12 +51,4 @@ export function forgetActivity(): void {
       }
     }),
   );
-}
-
-/** Whether event `id` came after event `asOf` (ids are `<epoch>-<seq>`; another epoch is another server run). */
-function isAfter(id: string, asOf: string | null): boolean {
-  if (asOf === null) return true;
-  const [epoch, seq] = id.split('-');
-  const [asOfEpoch, asOfSeq] = asOf.split('-');
-  return epoch !== asOfEpoch || Number(seq) > Number(asOfSeq);
 }
