@@ -68,7 +68,13 @@ export const ActivityRowsInput = z
   })
   .strict();
 /** `rows` are the rows from `start` on, of `total` in all. */
-export const ActivityRows = z.object({ rows: z.array(ActivityEntry), start: z.number().int(), total: z.number().int() });
+export const ActivityRows = z.object({
+  rows: z.array(ActivityEntry),
+  start: z.number().int(),
+  total: z.number().int(),
+  /** The last event the rows are current with: the task's `activity.appended` events after it add to them, none before. Null when no events go with them. */
+  asOf: z.string().nullable(),
+});
 export const EventsInput = z.object({ lastEventId: z.string().max(100).nullish() }).strict();
 export const UpdateConfigInput = ConfigPatch;
 

@@ -91,7 +91,7 @@ export const StudioEventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('request.replied'), taskId: z.string(), request: AgentRequest, outcome: RequestOutcome }),
   z.object({ type: z.literal('slots.updated'), slots: z.array(SlotState) }),
   /** A dev server's state changed or it printed `output` (the log itself is in devServer.get). */
-  z.object({ type: z.literal('devserver.updated'), server: DevServerState.omit({ log: true }), output: z.string() }),
+  z.object({ type: z.literal('devserver.updated'), server: DevServerState.omit({ log: true, event: true }), output: z.string() }),
   z.object({ type: z.literal('resync'), reason: z.string() }),
 ]);
 export type StudioEventBody = z.infer<typeof StudioEventBody>;
@@ -99,3 +99,11 @@ export type StudioEventType = StudioEventBody['type'];
 
 /** An event as the bus delivers it: `id` is `<epoch>-<seq>`, increasing within one server run (task ids travel as `taskId`). */
 export type StudioEvent = StudioEventBody & { id: string; at: string };
+
+/** Whether event `id` came after event `than` (ids are `<epoch>-<seq>`; another epoch is a later server run). */
+export function eventAfter(id: string, than: string | null): boolean {
+  if (than === null) return true;
+  const [epoch, seq] = id.split('-');
+  const [thanEpoch, thanSeq] = than.split('-');
+  return epoch !== thanEpoch || Number(seq) > Number(thanSeq);
+}

@@ -23,5 +23,7 @@ export const DevServerState = z.object({
   exitCode: z.number().int().nullable(),
   /** The last 64 KB of its output. */
   log: z.string(),
+  /** The `devserver.updated` this state is current with: the log holds its output and that of the ones before, none after. Null before any. */
+  event: z.string().nullable(),
 });
 export type DevServerState = z.infer<typeof DevServerState>;

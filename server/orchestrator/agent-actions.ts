@@ -3,6 +3,7 @@ import type { TaskDiff } from '../../shared/api.js';
 import type { OpencodeState } from '../../shared/events.js';
 import type { Task } from '../../shared/task.js';
 import type { DevServerState, SlotState } from '../../shared/task-env.js';
+import type { ActivityRowsRead } from '../store/activity-log.js';
 import type { RequestBook } from './requests.js';
 
 /** A task's dev server and the warm slots: present when the studio drives an agent. */
@@ -28,8 +29,8 @@ export interface AgentActions {
   retry(id: string): Promise<Task>;
   diff(id: string): Promise<TaskDiff>;
   activity(id: string): Promise<ActivityEntry[]>;
-  /** The rows the Activity tab shows: one per tool call, with its latest state (read only). */
-  activityRows(id: string): Promise<readonly ActivityEntry[]>;
+  /** The rows the Activity tab shows: one per tool call, with its latest state (read only), and the event cursor they are current with. */
+  activityRows(id: string): Promise<ActivityRowsRead>;
   /** Stop whatever runs for the task and remove its worktree and branch (before a forced delete). */
   discard(id: string): Promise<void>;
   /** Whether the task has a worktree or branch that a delete would remove. */

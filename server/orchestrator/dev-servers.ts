@@ -47,13 +47,17 @@ export class DevServers {
   /** The task's dev server, or a stopped one showing the port the task holds. */
   async state(taskId: string): Promise<DevServerState> {
     this.d.store.tasks.get(taskId);
-    return this.servers.get(taskId)?.state ?? { ...stopped(taskId), port: await this.d.ports.of(taskId) };
+    const entry = this.servers.get(taskId);
+    if (!entry) return { ...stopped(taskId), port: await this.d.ports.of(taskId) };
+    // Output still waiting for its event goes out first: the answer is current with one event.
+    if (entry.pending) this.emit(entry);
+    return { ...entry.state };
   }
 
   async run(taskId: string): Promise<DevServerState> {
     this.d.store.tasks.get(taskId);
     const current = this.servers.get(taskId);
-    if (current && (current.state.state === 'starting' || current.state.state === 'listening')) return current.state;
+    if (current && (current.state.state === 'starting' || current.state.state === 'listening')) return this.state(taskId);
     const command = this.d.store.config.get().devServer;
     if (!command)
       throw new PreconditionError(
@@ -78,6 +82,7 @@ export class DevServers {
       pid: child.pid ?? null,
       exitCode: null,
       log: `$ ${command}\n`,
+      event: null,
     };
     const entry: Running = { child, state, exited: Promise.resolve(), probe: null, pending: state.log, flush: null };
     entry.exited = new Promise((resolve) => child.once('close', () => resolve()));
@@ -94,7 +99,7 @@ export class DevServers {
     });
     this.probe(entry);
     this.emit(entry);
-    return state;
+    return { ...state };
   }
 
   /** Stops the task's dev server (SIGTERM to its group, SIGKILL after 3 s); nothing running is fine. */
@@ -110,7 +115,7 @@ export class DevServers {
     }
     this.change(entry, { state: 'stopped', url: null, pid: null });
     this.servers.delete(taskId);
-    return entry.state;
+    return { ...entry.state };
   }
 
   async stopAll(): Promise<void> {
@@ -144,8 +149,8 @@ export class DevServers {
   private emit(entry: Running): void {
     if (entry.flush) clearTimeout(entry.flush);
     entry.flush = null;
-    const { log: _log, ...server } = entry.state;
-    this.d.bus.emit({ type: 'devserver.updated', server, output: entry.pending });
+    const { log: _log, event: _event, ...server } = entry.state;
+    entry.state.event = this.d.bus.emit({ type: 'devserver.updated', server, output: entry.pending }).id;
     entry.pending = '';
   }
 }
@@ -163,5 +168,5 @@ function accepts(port: number, host: string): Promise<boolean> {
 }
 
 function stopped(taskId: string): DevServerState {
-  return { taskId, state: 'stopped', port: null, url: null, pid: null, exitCode: null, log: '' };
+  return { taskId, state: 'stopped', port: null, url: null, pid: null, exitCode: null, log: '', event: null };
 }

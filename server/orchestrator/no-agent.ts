@@ -23,8 +23,8 @@ export class NoAgent implements AgentActions {
   retry = async () => this.refuse();
   diff = async () => this.refuse();
   activity: AgentActions['activity'] = async () => [];
-  /** Collapsed from `activity`, so an agent made from this one by replacing `activity` shows its rows too. */
-  activityRows: AgentActions['activityRows'] = async (id) => collapseActivity(await this.activity(id));
+  /** Collapsed from `activity`, so an agent made from this one by replacing `activity` shows its rows too; no events go with them. */
+  activityRows: AgentActions['activityRows'] = async (id) => ({ rows: collapseActivity(await this.activity(id)), asOf: null });
   discard: AgentActions['discard'] = async () => {};
   hasWork: AgentActions['hasWork'] = async () => false;
   models = async () => [];

@@ -11,6 +11,7 @@ import { StorageFaultError } from '../lib/storage-fault.js';
 import { within } from '../lib/within.js';
 import { ModelFailedError } from '../opencode/model-errors.js';
 import { OpencodeUnreachableError, PhaseAbortedError, PhaseTimeoutError } from '../opencode/phase-errors.js';
+import type { ActivityRowsRead } from '../store/activity-log.js';
 import type { StudioStore } from '../store/studio-store.js';
 import type { TaskPatch } from '../store/task-store.js';
 import type { AgentActions } from './agent-actions.js';
@@ -171,7 +172,7 @@ export class Orchestrator implements AgentActions {
     return this.store.activity.read(id);
   }
 
-  activityRows(id: string): Promise<readonly ActivityEntry[]> {
+  activityRows(id: string): Promise<ActivityRowsRead> {
     this.store.tasks.get(id);
     return this.store.activity.rows(id);
   }

@@ -30,10 +30,10 @@ export class TaskService {
   /** A page of the rows the Activity tab shows (one per tool call), counted back from the newest. */
   async activityRows(input: z.infer<typeof ActivityRowsInput>): Promise<z.infer<typeof ActivityRows>> {
     this.store.tasks.get(input.id); // an unknown task is a 404 with or without an agent
-    const rows = await this.agent.activityRows(input.id);
+    const { rows, asOf } = await this.agent.activityRows(input.id);
     const end = Math.min(input.before ?? rows.length, rows.length);
     const start = Math.max(0, end - input.limit);
-    return { rows: rows.slice(start, end), start, total: rows.length };
+    return { rows: rows.slice(start, end), start, total: rows.length, asOf };
   }
 
   list(filter: ListTasksInput = {}): Task[] {

@@ -35,6 +35,9 @@ export const ACTIVITY_LIMITS: ActivityLimits = {
 /** Rare entries that mark a moment (a phase boundary, a failure, a question): they go out at once, with what waits. */
 const AT_ONCE = new Set<ActivityEntry['kind']>(['phase', 'error', 'request', 'note']);
 
+/** The Activity tab's rows and the bus cursor they are current with (`ActivityLog.rows`); `asOf` is null without an event stream. */
+export type ActivityRowsRead = { rows: readonly ActivityEntry[]; asOf: string | null };
+
 type Stream = { pending: ActivityEntry[]; timer: NodeJS.Timeout | null; last: number };
 
 /**
@@ -106,18 +109,29 @@ export class ActivityLog {
   /**
    * The rows the Activity tab shows (`collapseActivity` of every entry), kept with the cached log:
    * a read collapses only what was appended since the last one (collapsing is associative). Read only.
+   * `asOf` is the bus cursor the rows are current with: every `activity.appended` of the task up to
+   * it is in them and none after it, so a board that gets events while it asks can tell which add
+   * to the rows. The entries still waiting for the lock count in, and the cursor is taken with
+   * them in one step.
    */
-  rows(taskId: string): Promise<readonly ActivityEntry[]> {
+  rows(taskId: string): Promise<ActivityRowsRead> {
     this.announce(taskId);
     return this.lock.run(taskId, async () => {
-      const entries = this.cached(taskId) ?? (await this.load(taskId));
-      const known = this.rowCache.get(taskId);
-      if (known?.of === entries && known.count === entries.length) return known.rows;
-      const rows =
-        known?.of === entries ? collapseActivity([...known.rows, ...entries.slice(known.count)]) : collapseActivity(entries);
-      this.rowCache.set(taskId, { of: entries, count: entries.length, rows });
-      return rows;
+      const rows = this.keptRows(taskId, this.cached(taskId) ?? (await this.load(taskId)));
+      const waiting = this.queued.get(taskId) ?? [];
+      this.announce(taskId);
+      const asOf = this.bus.cursor;
+      return { rows: waiting.length > 0 ? collapseActivity([...rows, ...waiting]) : rows, asOf };
     });
+  }
+
+  private keptRows(taskId: string, entries: ActivityEntry[]): readonly ActivityEntry[] {
+    const known = this.rowCache.get(taskId);
+    if (known?.of === entries && known.count === entries.length) return known.rows;
+    const rows =
+      known?.of === entries ? collapseActivity([...known.rows, ...entries.slice(known.count)]) : collapseActivity(entries);
+    this.rowCache.set(taskId, { of: entries, count: entries.length, rows });
+    return rows;
   }
 
   remove(taskId: string): Promise<void> {

@@ -32,7 +32,12 @@ describe('a board a person keeps open all day', () => {
     const first = await createStudioServer({ root, port: 0, keepToken });
     await first.services.store.tasks.create({ title: 'Before the restart' });
     const tabs = [await session.open(first), await session.open(first)];
-    for (const { page } of tabs) await cardNamed(page, 'Before the restart').waitFor();
+    // Live first: the card comes with the snapshot (HTTP), the socket may still be opening, and a
+    // tab that never went live says "Connecting…", not that the studio went away.
+    for (const { page } of tabs) {
+      await cardNamed(page, 'Before the restart').waitFor();
+      await page.getByTestId('connection').waitFor({ state: 'detached' });
+    }
     await first.close();
     for (const tab of tabs) {
       tab.allow(/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/);

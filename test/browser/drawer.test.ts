@@ -71,6 +71,18 @@ describe('cards and the task drawer', () => {
     await screenshot(page, 'drawer');
   });
 
+  it('a merge makes the shown diff read-only at once, before its reload comes', async () => {
+    const { studio, byTitle } = await showcase();
+    const task = byTitle('Follow the system theme');
+    const { page } = await open(studio, { path: `/tasks/${task.id}/changes` });
+    await page.locator('.ln-pick').first().waitFor();
+    // The diff of the merge is asked for and held: the rows on screen stay those of the branch.
+    await page.route(/tasks\.diff/, () => {});
+    await studio.services.store.tasks.patch(task.id, { status: 'done', mergeCommit: 'a'.repeat(40) });
+    await page.getByTestId('merged-note').waitFor();
+    expect(await page.locator('.ln-pick').count(), 'no line offers a comment on a merged task').toBe(0);
+  });
+
   it('the Activity tab shows messages, tool calls with status and duration, and errors, and follows the agent live', async () => {
     const log = new Map<string, ActivityEntry[]>();
     const { studio, byTitle } = await showcase(log);

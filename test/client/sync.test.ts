@@ -10,8 +10,8 @@ async function loadClient() {
   g.window ??= { location: { pathname: '/' }, addEventListener() {} };
   g.requestAnimationFrame ??= (cb: () => void) => setTimeout(cb, 0);
   const { project } = await import('../../client/src/state/project.js');
-  const { startSync } = await import('../../client/src/state/sync.js');
-  return { project, startSync };
+  const { startSync, refreshProjectInfo } = await import('../../client/src/state/sync.js');
+  return { project, startSync, refreshProjectInfo };
 }
 
 function deferred<T>() {
@@ -117,5 +117,42 @@ describe('startSync', () => {
     snapshotGate.resolve();
     for (let i = 0; i < 10; i++) await tick();
     expect(project.problems).toEqual([]);
+  });
+
+  it('keeps a problem reported while a later project info refresh was out', async () => {
+    // The header asks for the info again when the config first arrives (and on focus): its
+    // answer, computed before a file broke, used to wipe the banner the file's event had raised.
+    const { project, startSync, refreshProjectInfo } = await loadClient();
+    const answers = [deferred<ProjectInfo>(), deferred<ProjectInfo>()];
+    let asked = 0;
+    let push: ((event: { id: string; data: StudioEvent }) => void) | undefined;
+    const api = {
+      project: { info: { query: () => (answers[asked++] ?? deferred<ProjectInfo>()).promise } },
+      tasks: { snapshot: { query: async () => ({ lastEventId: 'e-0', tasks: [] }) } },
+      requests: { list: { query: async () => [] } },
+      events: {
+        onEvent: {
+          subscribe: (_input: unknown, handlers: { onData: typeof push }) => {
+            push = handlers.onData;
+            return { unsubscribe() {} };
+          },
+        },
+      },
+    } as unknown as Api;
+    const none = { problems: [], config: {}, opencode: {} } as unknown as ProjectInfo;
+    stop = startSync(api, () => {}, null);
+    for (let i = 0; i < 5 && !push; i++) await tick();
+    answers[0]?.resolve(none);
+    for (let i = 0; i < 5; i++) await tick();
+    if (!push) throw new Error('startSync did not subscribe');
+
+    const refreshed = refreshProjectInfo(api);
+    const problem = { path: '.opencode-studio/tasks/c.json', reason: 'Unexpected end of JSON input', kind: 'invalid' } as const;
+    push({ id: 'e-1', data: { type: 'file.invalid', ...problem, id: 'e-1', at: new Date().toISOString() } as StudioEvent });
+    expect(project.problems).toEqual([problem]);
+    // The refresh was computed before the file broke.
+    answers[1]?.resolve(none);
+    await refreshed;
+    expect(project.problems).toEqual([problem]);
   });
 });

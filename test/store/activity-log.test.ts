@@ -164,15 +164,15 @@ describe('an hours-long session', () => {
       [9000, all.length],
     ] as const) {
       for (const entry of all.slice(from, to)) log.append(id, entry);
-      expect(await log.rows(id)).toEqual(collapseActivity(await log.read(id)));
+      expect((await log.rows(id)).rows).toEqual(collapseActivity(await log.read(id)));
     }
-    expect(await log.rows(id), 'kept rows are read again, not collapsed again').toBe(await log.rows(id));
+    expect((await log.rows(id)).rows, 'kept rows are read again, not collapsed again').toBe((await log.rows(id)).rows);
     expect((await log.read(id)).length, 'the log was compacted').toBeLessThan(all.length);
-    expect(await log.rows(id)).toEqual(collapseActivity(all));
+    expect((await log.rows(id)).rows).toEqual(collapseActivity(all));
     const later = new ActivityLog(paths, new EventBus(), limits);
-    expect(await later.rows(id)).toEqual(collapseActivity(all));
+    expect((await later.rows(id)).rows).toEqual(collapseActivity(all));
     await log.remove(id);
-    expect(await log.rows(id)).toEqual([]);
+    expect((await log.rows(id)).rows).toEqual([]);
   });
 
   it('a burst of 20,000 entries is a few events, every entry in order, the first at once', async () => {
@@ -187,5 +187,36 @@ describe('an hours-long session', () => {
     await log.flush();
     expect(got.length).toBeLessThanOrEqual(21);
     expect(got.flat()).toEqual(all);
+  });
+
+  it('rows read while entries keep coming hold exactly the entries whose events are at or before their asOf', async () => {
+    const { paths } = await initWorkspace(await tempRepo(), 'main');
+    const bus = new EventBus();
+    const events: { seq: number; entries: ActivityEntry[] }[] = [];
+    bus.on((e) => {
+      if (e.type === 'activity.appended') events.push({ seq: bus.seqOf(e.id) ?? 0, entries: e.entries });
+    });
+    const id = 'asof-abc123';
+    const all = [...session(400)];
+    const reads: ReturnType<ActivityLog['rows']>[] = [];
+    let next = 0;
+    // Each round is a new process: its first read loads the file, and entries come in meanwhile.
+    for (let round = 0; round < 8; round++) {
+      const log = new ActivityLog(paths, bus, limits);
+      for (let i = 0; i < 20; i++) log.append(id, all[next++] as ActivityEntry);
+      reads.push(log.rows(id));
+      for (let i = 0; i < 20; i++) {
+        log.append(id, all[next++] as ActivityEntry);
+        if (i % 4 === 0) reads.push(log.rows(id));
+        await new Promise((r) => setImmediate(r));
+      }
+      await log.flush();
+    }
+    for (const read of reads) {
+      const { rows, asOf } = await read;
+      const upTo = asOf === null ? -1 : (bus.seqOf(asOf) ?? -1);
+      const announced = events.filter((e) => e.seq <= upTo).flatMap((e) => e.entries);
+      expect(rows).toEqual(collapseActivity(announced));
+    }
   });
 });

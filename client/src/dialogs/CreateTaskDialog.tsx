@@ -1,7 +1,7 @@
 import { createSignal } from 'solid-js';
 import { parseLabels } from '../lib/labels.js';
+import { answerTask } from '../state/answers.js';
 import { api } from '../state/api.js';
-import { upsertTask } from '../state/board.js';
 import { attempt, toast } from '../state/toasts.js';
 import { Modal } from '../ui/Modal.js';
 
@@ -15,16 +15,17 @@ export function CreateTaskDialog(props: { onClose(): void }) {
     e?.preventDefault();
     if (!title().trim() || busy()) return;
     setBusy(true);
-    const task = await attempt('Creating the task failed', () =>
-      api().tasks.create.mutate({
-        title: title().trim(),
-        description: description(),
-        ...(parseLabels(labels()).length ? { labels: parseLabels(labels()) } : {}),
-      }),
+    const task = await answerTask(() =>
+      attempt('Creating the task failed', () =>
+        api().tasks.create.mutate({
+          title: title().trim(),
+          description: description(),
+          ...(parseLabels(labels()).length ? { labels: parseLabels(labels()) } : {}),
+        }),
+      ),
     );
     setBusy(false);
     if (!task) return;
-    upsertTask(task);
     toast(`Created "${task.title}"`);
     props.onClose();
   };

@@ -59,18 +59,18 @@ function Row(props: { row: DiffRow; pathOf(fileRow: number): string; picking?: P
     case 'line': {
       const at = lineOf(row)!;
       const path = props.pathOf(row.file);
-      const picking = props.picking;
+      // Read where it is used: a merge turns picking off while these rows stay, until the diff reloads.
       return (
-        <div class={`dr dr-${row.type}`} classList={{ picked: picking?.selected(path, at.side, at.line) ?? false }}>
+        <div class={`dr dr-${row.type}`} classList={{ picked: props.picking?.selected(path, at.side, at.line) ?? false }}>
           <span class="ln">{row.oldNo ?? ''}</span>
           <span class="ln">{row.newNo ?? ''}</span>
-          {picking ? (
+          {props.picking ? (
             <button
               type="button"
               class="ln-pick"
               aria-label={`Comment on ${at.side === 'old' ? 'removed ' : ''}line ${at.line}`}
               title={`Comment on ${path}:${at.line} (shift-click another line: a range)`}
-              onClick={(e) => picking.pick({ path, side: at.side, start: at.line, end: at.line }, e.shiftKey)}
+              onClick={(e) => props.picking?.pick({ path, side: at.side, start: at.line, end: at.line }, e.shiftKey)}
             >
               +
             </button>

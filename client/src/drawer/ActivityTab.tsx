@@ -8,6 +8,7 @@ import { formatCost, formatDuration, formatTime, formatTokens } from '../lib/for
 import { PHASE_DOING } from '../lib/run-state.js';
 import { api } from '../state/api.js';
 import { details, setDetail } from '../state/details.js';
+import { loadActivity } from '../state/task-detail.js';
 import { attempt } from '../state/toasts.js';
 import { Icon } from '../ui/Icon.js';
 import { Markdown } from '../ui/Markdown.js';
@@ -157,9 +158,8 @@ export function ActivityTab(props: { task: Task }) {
     if (entries() !== undefined || loading) return;
     const id = props.task.id;
     loading = true;
-    const page = await attempt('Loading the activity failed', () => api().tasks.activityRows.query({ id, limit: PAGE }));
+    await loadActivity(api(), id, PAGE);
     loading = false;
-    if (page) setDetail(id, { activity: page.rows, activityStart: page.start });
   });
   const [earlier, setEarlier] = createSignal(false);
   const loadEarlier = async () => {

@@ -24,7 +24,7 @@ export function ChangesTab(props: { task: Task }) {
   createEffect(
     on(
       () => props.task.id,
-      (id) => void loadComments(id),
+      (id) => void loadComments(api(), id),
     ),
   );
   // Shift-click extends the picked lines within one file and side; any other click starts again.

@@ -1,7 +1,8 @@
 import { createEffect, createSignal, on, Show } from 'solid-js';
 import type { Task } from '../../../shared/task.js';
+import { answerDevServer } from '../state/answers.js';
 import { api } from '../state/api.js';
-import { devServers, setDevServer } from '../state/dev-servers.js';
+import { devServers } from '../state/dev-servers.js';
 import { project } from '../state/project.js';
 import { attempt } from '../state/toasts.js';
 
@@ -25,8 +26,7 @@ export function DevServerPanel(props: { task: Task }) {
   createEffect(
     on([() => props.task.id, shown], async ([id, visible]) => {
       if (!visible || devServers[id]) return;
-      const state = await attempt('Loading the dev server failed', () => api().devServer.get.query({ id }));
-      if (state) setDevServer(state);
+      await answerDevServer(() => attempt('Loading the dev server failed', () => api().devServer.get.query({ id })));
     }),
   );
   // Follow the log's end while it grows.
@@ -40,11 +40,12 @@ export function DevServerPanel(props: { task: Task }) {
   );
   const act = async (what: 'run' | 'stop') => {
     setBusy(true);
-    const state = await attempt(what === 'run' ? 'Starting the dev server failed' : 'Stopping the dev server failed', () =>
-      api().devServer[what].mutate({ id: props.task.id }),
+    await answerDevServer(() =>
+      attempt(what === 'run' ? 'Starting the dev server failed' : 'Stopping the dev server failed', () =>
+        api().devServer[what].mutate({ id: props.task.id }),
+      ),
     );
     setBusy(false);
-    if (state) setDevServer(state);
   };
   const running = () => server()?.state === 'starting' || server()?.state === 'listening';
   return (

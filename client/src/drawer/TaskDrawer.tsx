@@ -5,10 +5,10 @@ import { focusCard } from '../lib/focus.js';
 import { useEscape } from '../lib/keyboard.js';
 import { api } from '../state/api.js';
 import { liveTask, loaded } from '../state/board.js';
-import { details, setDetail } from '../state/details.js';
-import { requests, setTaskRequests } from '../state/requests.js';
+import { details } from '../state/details.js';
+import { requests } from '../state/requests.js';
 import { closeTask, route, showTab, TABS, type Tab } from '../state/route.js';
-import { attempt } from '../state/toasts.js';
+import { loadTaskDetail } from '../state/task-detail.js';
 import { Icon } from '../ui/Icon.js';
 import { ActivityTab } from './ActivityTab.js';
 import { ChangesTab } from './ChangesTab.js';
@@ -81,10 +81,7 @@ function Drawer(props: { task: Task; tab: Tab }) {
       () => props.task.id,
       async (id) => {
         if (details[id]?.plan !== undefined && details[id]?.review !== undefined) return;
-        const detail = await attempt('Loading the task failed', () => api().tasks.get.query({ id }));
-        if (!detail) return;
-        setDetail(id, { plan: detail.plan, review: detail.review });
-        setTaskRequests(id, detail.requests);
+        await loadTaskDetail(api(), id);
       },
     ),
   );

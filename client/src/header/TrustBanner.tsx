@@ -1,6 +1,7 @@
 import { createEffect, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { api } from '../state/api.js';
-import { project, setProjectInfo, setTrust } from '../state/project.js';
+import { project, setTrust } from '../state/project.js';
+import { refreshProjectInfo } from '../state/sync.js';
 import { attempt } from '../state/toasts.js';
 import { Icon } from '../ui/Icon.js';
 
@@ -13,10 +14,7 @@ export function TrustBanner() {
   const [dismissed, setDismissed] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const trust = () => project.info?.trust;
-  const refresh = () =>
-    void api()
-      .project.info.query()
-      .then(setProjectInfo, () => undefined);
+  const refresh = () => void refreshProjectInfo(api());
   // A pull or an edit of config.json can change what needs trust; `opencode-studio trust` in a
   // terminal records it behind the board's back, so coming back to the page asks again too.
   createEffect(on(() => project.config, refresh, { defer: true }));

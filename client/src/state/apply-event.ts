@@ -6,8 +6,21 @@ import { notify } from './notify.js';
 import { addProblem, clearProblem, setConfig, setOpencode, setSlots, setStorage } from './project.js';
 import { addRequest, removeRequest } from './requests.js';
 
+const watchers = new Set<(event: StudioEvent) => void>();
+
+/** Calls `watch` with every event applied from now on, until the returned function is called. */
+export function watchApplied(watch: (event: StudioEvent) => void): () => void {
+  watchers.add(watch);
+  return () => watchers.delete(watch);
+}
+
 /** Folds one server event into the stores; `resync` is handled by the caller (it needs the API). */
 export function applyEvent(event: StudioEvent): void {
+  fold(event);
+  for (const watch of watchers) watch(event);
+}
+
+function fold(event: StudioEvent): void {
   switch (event.type) {
     case 'task.created':
       upsertTask(event.task);
@@ -40,7 +53,7 @@ export function applyEvent(event: StudioEvent): void {
       setDetail(event.taskId, { comments: event.comments });
       return;
     case 'activity.appended':
-      appendActivity(event.taskId, event.entries);
+      appendActivity(event.taskId, event.entries, event.id);
       return;
     case 'config.updated':
       setConfig(event.config);
@@ -64,7 +77,7 @@ export function applyEvent(event: StudioEvent): void {
       setSlots(event.slots);
       return;
     case 'devserver.updated':
-      applyDevServer(event.server, event.output);
+      applyDevServer(event.server, event.output, event.id);
       return;
     case 'resync':
       return;

@@ -1,12 +1,21 @@
 import type { ReviewComment } from '../../../shared/comments.js';
+import type { Api } from '../lib/trpc.js';
+import { answerUnderEvents } from './answers.js';
 import { api } from './api.js';
 import { details, setDetail } from './details.js';
 import { attempt } from './toasts.js';
 
-/** Loads a task's comments once; `comments.updated` events keep them current after that. */
-export async function loadComments(taskId: string): Promise<void> {
-  const list = await attempt('Loading the comments failed', () => api().comments.list.query({ id: taskId }));
-  if (list) setDetail(taskId, { comments: list });
+/**
+ * Loads a task's comments once; `comments.updated` events keep them current after that. The list
+ * is laid under the events for the task that came while it was asked, so an older answer does not
+ * put back a comment deleted meanwhile.
+ */
+export async function loadComments(from: Api, taskId: string): Promise<void> {
+  await answerUnderEvents(
+    () => attempt('Loading the comments failed', () => from.comments.list.query({ id: taskId })),
+    (list) => setDetail(taskId, { comments: list }),
+    (event) => event.type === 'comments.updated' && event.taskId === taskId,
+  );
 }
 
 function keep(taskId: string, comment: ReviewComment): void {

@@ -1,6 +1,7 @@
 import { createStore, produce } from 'solid-js/store';
 import type { ActivityEntry } from '../../../shared/activity.js';
 import type { ReviewComment } from '../../../shared/comments.js';
+import { eventAfter } from '../../../shared/events.js';
 
 /** What the drawer shows beyond the task itself; filled when a drawer opens, then kept current by events. */
 /** `head`: the branch tip a branch.updated event announced, so the Changes tab reloads. */
@@ -11,6 +12,8 @@ type Detail = {
   activity?: ActivityEntry[];
   /** Where that page starts among the log's rows: earlier ones load on request. */
   activityStart?: number;
+  /** The event that page is current with: an `activity.appended` at or before it is in it already. */
+  activityAsOf?: string | null;
   head?: string;
   comments?: ReviewComment[];
 };
@@ -23,9 +26,9 @@ export function setDetail(id: string, patch: Detail): void {
   setDetails(id, (d) => ({ ...d, ...patch }));
 }
 
-export function appendActivity(id: string, entries: ActivityEntry[]): void {
+export function appendActivity(id: string, entries: ActivityEntry[], eventId: string): void {
   // Appending to a log that was never loaded would show a tail without its start.
-  if (!details[id]?.activity) return;
+  if (!details[id]?.activity || !eventAfter(eventId, details[id].activityAsOf ?? null)) return;
   setDetails(id, 'activity', (list) => [...(list ?? []), ...entries]);
 }
 
@@ -44,6 +47,7 @@ export function forgetActivity(): void {
       for (const detail of Object.values(all)) {
         delete detail.activity;
         delete detail.activityStart;
+        delete detail.activityAsOf;
       }
     }),
   );

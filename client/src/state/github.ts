@@ -1,15 +1,14 @@
 import type { ImportIssuesInput, ImportIssuesResult } from '../../../shared/github-api.js';
 import type { Task } from '../../../shared/task.js';
+import { answerTask } from './answers.js';
 import { api } from './api.js';
-import { upsertTask } from './board.js';
 import { attempt, toast } from './toasts.js';
 
 /** tRPC's inferred output drops a loose task's optional objects (pullRequest, issue); the shared type has them. */
 const asTask = async (result: Promise<unknown>) => (await result) as Task;
 
 async function act(what: string, task: Task, run: () => Promise<unknown>): Promise<boolean> {
-  const updated = await attempt(`${what} "${task.title}" failed`, () => asTask(run()));
-  if (updated) upsertTask(updated);
+  const updated = await answerTask(() => attempt(`${what} "${task.title}" failed`, () => asTask(run())));
   return updated !== undefined;
 }
 

@@ -2,7 +2,7 @@ import { createSignal } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import type { ProjectInfo } from '../../../shared/api.js';
 import type { Config } from '../../../shared/config.js';
-import type { OpencodeState, Problem, StorageFault } from '../../../shared/events.js';
+import type { OpencodeState, Problem, StorageFault, StudioEvent } from '../../../shared/events.js';
 import type { SlotState } from '../../../shared/task-env.js';
 import type { TrustState } from '../../../shared/trust.js';
 
@@ -36,6 +36,21 @@ export function offlineReason(): string | null {
   return connection() === 'reconnecting'
     ? 'The studio is not running or not reachable; this page reconnects by itself when it is back.'
     : null;
+}
+
+/** The events that change what `setProjectInfo` sets: an info answer is laid under them (answers.ts). */
+const PROJECT_EVENTS = new Set<StudioEvent['type']>([
+  'config.updated',
+  'opencode.status',
+  'file.invalid',
+  'file.recovered',
+  'storage.fault',
+  'storage.recovered',
+  'slots.updated',
+]);
+
+export function coveredByProjectInfo(event: StudioEvent): boolean {
+  return PROJECT_EVENTS.has(event.type);
 }
 
 export function setProjectInfo(info: ProjectInfo): void {

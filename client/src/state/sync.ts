@@ -2,10 +2,11 @@ import { batch } from 'solid-js';
 import type { TasksSnapshot } from '../../../shared/api.js';
 import type { StudioEvent } from '../../../shared/events.js';
 import type { Api } from '../lib/trpc.js';
+import { answerUnderEvents } from './answers.js';
 import { applyEvent } from './apply-event.js';
 import { replaceTasks } from './board.js';
 import { forgetActivity } from './details.js';
-import { setConnection, setProjectInfo } from './project.js';
+import { coveredByProjectInfo, setConnection, setProjectInfo } from './project.js';
 import { replaceRequests } from './requests.js';
 import { errorText, isUnauthorized, toast } from './toasts.js';
 
@@ -100,4 +101,13 @@ export function startSync(api: Api, onUnauthorized: () => void, first: Promise<T
     clearTimeout(retry);
     sub?.unsubscribe();
   };
+}
+
+/**
+ * Asks for the project info again (the config changed, the page came back into focus). Laid
+ * under the events that came while it was out: a file problem reported meanwhile stays. A failed
+ * request changes nothing.
+ */
+export async function refreshProjectInfo(api: Api): Promise<void> {
+  await answerUnderEvents(() => api.project.info.query().catch(() => undefined), setProjectInfo, coveredByProjectInfo);
 }

@@ -1,8 +1,9 @@
 import { commentPlace } from '../../../shared/comment-place.js';
 import { guard, type LifecycleAction, moveRule, transitionFor } from '../../../shared/lifecycle.js';
 import type { Task, TaskStatus } from '../../../shared/task.js';
+import { answerTask } from './answers.js';
 import { api } from './api.js';
-import { currentTask, placeTask, removeTask, upsertTask } from './board.js';
+import { currentTask, placeTask, removeTask } from './board.js';
 import { loadComments } from './comments.js';
 import { askConfirm } from './confirm.js';
 import { details } from './details.js';
@@ -43,7 +44,7 @@ export async function moveTask(task: Task, status: TaskStatus, order: number | u
   const target = { status, order: order ?? before.order };
   placeTask(id, target.status, target.order);
   try {
-    upsertTask(await api().tasks.move.mutate({ id, status, ...(order === undefined ? {} : { order }) }));
+    await answerTask(() => api().tasks.move.mutate({ id, status, ...(order === undefined ? {} : { order }) }));
   } catch (err) {
     const now = currentTask(id);
     if (now && now.status === target.status && now.order === target.order) placeTask(id, before.status, before.order);
@@ -64,8 +65,9 @@ const DOING: Record<AgentAction, string> = {
 
 export async function runAction(action: AgentAction, task: Task): Promise<boolean> {
   if (action === 'merge' && !(await mergeDespiteComments(task))) return false;
-  const updated = await attempt(`${DOING[action]} "${task.title}" failed`, () => api().tasks[action].mutate({ id: task.id }));
-  if (updated) upsertTask(updated);
+  const updated = await answerTask(() =>
+    attempt(`${DOING[action]} "${task.title}" failed`, () => api().tasks[action].mutate({ id: task.id })),
+  );
   return updated !== undefined;
 }
 
@@ -79,10 +81,9 @@ export async function perform(action: LifecycleAction, task: Task): Promise<unkn
 }
 
 export async function requestChanges(task: Task, feedback: string): Promise<boolean> {
-  const updated = await attempt(`Requesting changes on "${task.title}" failed`, () =>
-    api().tasks.requestChanges.mutate({ id: task.id, feedback }),
+  const updated = await answerTask(() =>
+    attempt(`Requesting changes on "${task.title}" failed`, () => api().tasks.requestChanges.mutate({ id: task.id, feedback })),
   );
-  if (updated) upsertTask(updated);
   return updated !== undefined;
 }
 
@@ -90,8 +91,9 @@ export async function updateTask(
   task: Task,
   patch: { title?: string; description?: string; labels?: string[]; dependsOn?: string[]; autoStart?: boolean },
 ): Promise<boolean> {
-  const updated = await attempt(`Saving "${task.title}" failed`, () => api().tasks.update.mutate({ id: task.id, ...patch }));
-  if (updated) upsertTask(updated);
+  const updated = await answerTask(() =>
+    attempt(`Saving "${task.title}" failed`, () => api().tasks.update.mutate({ id: task.id, ...patch })),
+  );
   return updated !== undefined;
 }
 
@@ -112,10 +114,11 @@ export async function deleteTask(task: Task, force: boolean): Promise<'deleted' 
 
 /** Pick a side for some clashing fields; the server drops `conflict` (and stages the file) once none is left. */
 export async function resolveConflict(task: Task, choices: Record<string, 'ours' | 'theirs'>): Promise<boolean> {
-  const updated = await attempt(`Resolving the merge conflict of "${task.title}" failed`, () =>
-    api().tasks.resolveConflict.mutate({ id: task.id, choices }),
+  const updated = await answerTask(() =>
+    attempt(`Resolving the merge conflict of "${task.title}" failed`, () =>
+      api().tasks.resolveConflict.mutate({ id: task.id, choices }),
+    ),
   );
-  if (updated) upsertTask(updated);
   return updated !== undefined;
 }
 
@@ -124,7 +127,7 @@ export async function resolveConflict(task: Task, choices: Record<string, 'ours'
  * with none open it goes ahead. The comments are fetched when the drawer has not loaded them.
  */
 export async function mergeDespiteComments(task: Task): Promise<boolean> {
-  if (details[task.id]?.comments === undefined) await loadComments(task.id);
+  if (details[task.id]?.comments === undefined) await loadComments(api(), task.id);
   const open = (details[task.id]?.comments ?? []).filter((c) => c.status === 'open' || c.status === 'outdated');
   if (open.length === 0) return true;
   return askConfirm({
