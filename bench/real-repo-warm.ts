@@ -76,7 +76,8 @@ async function readySlot(studio: Studio, timeoutMs = 300_000): Promise<void> {
   const until = performance.now() + timeoutMs;
   for (;;) {
     const slots = (await studio.client.project.info.query()).slots;
-    if (slots.some((s) => s.state === 'ready')) return;
+    // Ready and warmed: the goal is the first request from a spare whose OpenCode instance is up.
+    if (slots.some((s) => s.state === 'ready' && s.warmed)) return;
     const failed = slots.find((s) => s.state === 'failed');
     if (failed) throw new Error(`the warm slot failed: ${failed.output}`);
     if (performance.now() > until) throw new Error('no warm slot was ready in time');
@@ -149,6 +150,8 @@ export async function measureWarm(ctx: BenchContext, root: string, o: WarmOption
       withRefill.push(await planningWall(studio, `refill ${i + 1}`));
       if (await refilling(studio)) overlapped++;
       await studio.client.config.update.mutate({ warmSlots: 0 });
+      // The spare's removal (under the git lock) is done before the next phase alone starts.
+      await studio.orchestrator.env.slots.idle();
     }
 
     ctx.log('warm: Start -> first model request and Start -> Review from a ready slot');

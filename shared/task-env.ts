@@ -9,6 +9,11 @@ export const SlotState = z.object({
   base: z.string().nullable(),
   /** The last lines of a failed setup (never handed to a task), else null. */
   output: z.string().nullable(),
+  /**
+   * OpenCode's instance for the folder is started, so a first prompt there does not wait for it.
+   * A ready spare is warmed at a moment when no phase runs; one not warmed yet is still handed out.
+   */
+  warmed: z.boolean().default(false),
 });
 export type SlotState = z.infer<typeof SlotState>;
 

@@ -61,9 +61,11 @@ export class Orchestrator implements AgentActions {
       shortOfAgents: () => this.slots.queued > 0 || this.slots.running >= store.config.get().maxParallel,
       phasesRunning: () => this.slots.running > 0,
       warm: async (dir) => {
-        if (link.status().state !== 'ready') return;
+        if (link.status().state !== 'ready') return false;
         const runner = await link.runner().catch(() => null);
-        await runner?.warmed?.(dir);
+        if (!runner?.warmed) return false;
+        await runner.warmed(dir);
+        return true;
       },
       locate: async (id) => {
         const dir = await this.phases.locate(store.tasks.get(id));

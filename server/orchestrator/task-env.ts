@@ -27,7 +27,7 @@ export interface TaskEnvDeps {
   shortOfAgents: () => boolean;
   /** True while any agent phase runs. */
   phasesRunning: () => boolean;
-  warm: (dir: string) => Promise<void>;
+  warm: (dir: string) => Promise<boolean>;
   /** The task's worktree when it has one. */
   locate: (taskId: string) => Promise<string | null>;
   log: (line: string) => void;

@@ -40,8 +40,8 @@ export interface WarmSlotsDeps {
   trusted: () => Promise<boolean>;
   /** True while any agent phase runs: a spare's OpenCode warm-up waits for a quiet moment (see `warmWhenQuiet`). */
   phasesRunning: () => boolean;
-  /** Starts OpenCode's instance for a directory, when OpenCode is ready. */
-  warm: (dir: string) => Promise<void>;
+  /** Starts OpenCode's instance for a directory, when OpenCode is ready: false when it is not. */
+  warm: (dir: string) => Promise<boolean>;
   /** The longest a warm-up waits for no phase to run (default WARM_WAIT_MS). */
   warmWaitMs?: number;
   log: (line: string) => void;
@@ -142,7 +142,17 @@ export class WarmSlots {
 
   /** OpenCode (re)started: the ready spares' instances are started again, so the next Start finds them up. */
   warmAll(): void {
-    for (const slot of this.file.slots) if (slot.state === 'ready') void this.d.warm(slot.dir);
+    for (const slot of this.file.slots)
+      if (slot.state === 'ready')
+        void this.d.warm(slot.dir).then(async (warmed) => {
+          if (warmed) await this.markWarmed(slot);
+        });
+  }
+
+  private async markWarmed(slot: SlotRecord): Promise<void> {
+    if (slot.warmed || !this.file.slots.includes(slot)) return;
+    slot.warmed = true;
+    await this.save();
   }
 
   /** Removes every spare (the CLI's `slots --clear`, or warmSlots turned down). */
@@ -166,6 +176,8 @@ export class WarmSlots {
 
   private async load(): Promise<void> {
     this.file = await readSlotFile(this.d.store.paths);
+    // This process's OpenCode has not seen them yet (warmAll warms them once it is ready).
+    for (const slot of this.file.slots) slot.warmed = false;
     for (const slot of [...this.file.slots]) {
       const entry = await findWorktree(this.d.repo, slot.dir);
       const whole = slot.state === 'ready' || slot.state === 'failed';
@@ -226,6 +238,7 @@ export class WarmSlots {
       state: 'setting-up',
       base: null,
       output: null,
+      warmed: false,
       inputs: null,
       setup: setupKey(config),
     };
@@ -246,6 +259,7 @@ export class WarmSlots {
     const config = this.config();
     const wasFailed = slot.state === 'failed';
     slot.state = 'updating';
+    slot.warmed = false;
     slot.output = null;
     await this.save();
     try {
@@ -299,7 +313,7 @@ export class WarmSlots {
     const until = Date.now() + (this.d.warmWaitMs ?? WARM_WAIT_MS);
     while (this.d.phasesRunning() && Date.now() < until && !this.closed) await new Promise((r) => setTimeout(r, QUIET_POLL_MS));
     if (this.closed || !this.file.slots.includes(slot)) return;
-    await this.d.warm(slot.dir);
+    if (await this.d.warm(slot.dir)) await this.markWarmed(slot);
   }
 
   private async failed(slot: SlotRecord, err: unknown): Promise<void> {

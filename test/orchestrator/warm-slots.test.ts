@@ -84,9 +84,11 @@ describe('warm slots refill only when an agent slot is free', () => {
     // Several of the warm-up's looks for a quiet moment go by while the phase runs.
     await new Promise((r) => setTimeout(r, 1_000));
     expect(warmed.filter((dir) => dir === spare)).toEqual([]);
+    expect(slots.list()).toMatchObject([{ dir: spare, state: 'ready', warmed: false }]);
 
     agent.release();
     await waitFor(() => warmed.includes(spare), 'the warm-up once no phase runs', 30_000);
+    await waitFor(() => slots.list()[0]?.warmed, 'the spare to say it is warmed', 10_000);
   });
 
   it('a setup command from the repository that this user has not trusted never runs in a spare', async () => {

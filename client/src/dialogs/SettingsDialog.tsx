@@ -369,6 +369,7 @@ function SlotList() {
           {(slot) => (
             <li data-state={slot.state}>
               <code>{slot.name}</code> {SLOT_TEXT[slot.state]}
+              <Show when={slot.state === 'ready' && !slot.warmed}> (OpenCode warms it up once no phase runs)</Show>
               <Show when={slot.output}>{(output) => <pre class="slot-output">{output()}</pre>}</Show>
             </li>
           )}
