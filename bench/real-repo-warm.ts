@@ -249,5 +249,5 @@ export const realRepoWarm: Measurement = {
   id: 'real-repo-warm',
   title: '8b. Real repository, warm worktree slots',
   timeoutMs: 1_200_000,
-  run: (ctx) => runWarmSection(ctx, { files: 3_000, runs: 3 }),
+  run: (ctx) => runWarmSection(ctx, { files: 3_000, runs: 5 }),
 };
