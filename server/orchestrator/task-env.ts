@@ -71,11 +71,9 @@ export class TaskEnv implements WorktreeEnv {
     this.unsubscribe = this.d.bus.on((e) => {
       if (e.type === 'task.deleted') void this.taskGone(e.taskId);
       else if (e.type === 'task.updated' && e.task.status === 'done') void this.taskGone(e.task.id);
-      else if (e.type === 'config.updated') {
-        this.slots.pump();
-        // A value set through the settings is trusted just after its change event: look again then.
-        setTimeout(() => this.slots.pump(), 1_000).unref();
-      } else if (e.type === 'opencode.status' && e.opencode.state === 'ready') this.slots.warmAll();
+      // A value set through config.update is trusted just after its change event: that route pumps again then.
+      else if (e.type === 'config.updated') this.slots.pump();
+      else if (e.type === 'opencode.status' && e.opencode.state === 'ready') this.slots.warmAll();
     });
     if (o.slots) this.slots.begin();
   }

@@ -14,5 +14,10 @@ export const configRouter = router({
     .meta(rest('PATCH', '/config', 'Change some project settings', 'config'))
     .input(UpdateConfigInput)
     .output(Config)
-    .mutation(({ ctx, input }) => ctx.services.trust.updateConfig(input)),
+    .mutation(async ({ ctx, input }) => {
+      const config = await ctx.services.trust.updateConfig(input);
+      // A value set here is trusted now, changed or not: spares waiting for trust may start.
+      ctx.services.agent.env?.slots.pump();
+      return config;
+    }),
 });
