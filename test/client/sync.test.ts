@@ -24,6 +24,30 @@ function deferred<T>() {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
+type Push = (event: { id: string; data: StudioEvent }) => void;
+
+/**
+ * An API whose project info and snapshot answer as given, with no pending requests; `push()` is
+ * the event subscription's data handler once startSync has subscribed.
+ */
+function fakeApi(answers: { info: () => Promise<ProjectInfo>; snapshot: () => Promise<unknown> }) {
+  let push: Push | undefined;
+  const api = {
+    project: { info: { query: answers.info } },
+    tasks: { snapshot: { query: answers.snapshot } },
+    requests: { list: { query: async () => [] } },
+    events: {
+      onEvent: {
+        subscribe: (_input: unknown, handlers: { onData: Push }) => {
+          push = handlers.onData;
+          return { unsubscribe() {} };
+        },
+      },
+    },
+  } as unknown as Api;
+  return { api, push: () => push };
+}
+
 describe('startSync', () => {
   let stop: (() => void) | undefined;
   afterEach(() => stop?.());
@@ -32,36 +56,19 @@ describe('startSync', () => {
     const { project, startSync } = await loadClient();
     const info = deferred<ProjectInfo>();
     const calls: string[] = [];
-    let push: ((event: { id: string; data: StudioEvent }) => void) | undefined;
-    const api = {
-      project: {
-        info: {
-          query: () => {
-            calls.push('info');
-            return info.promise;
-          },
-        },
+    const { api, push: subscribed } = fakeApi({
+      info: () => {
+        calls.push('info');
+        return info.promise;
       },
-      tasks: {
-        snapshot: {
-          query: async () => {
-            calls.push('snapshot');
-            return { lastEventId: 'e-0', tasks: [] };
-          },
-        },
+      snapshot: async () => {
+        calls.push('snapshot');
+        return { lastEventId: 'e-0', tasks: [] };
       },
-      requests: { list: { query: async () => [] } },
-      events: {
-        onEvent: {
-          subscribe: (_input: unknown, handlers: { onData: typeof push }) => {
-            push = handlers.onData;
-            return { unsubscribe() {} };
-          },
-        },
-      },
-    } as unknown as Api;
+    });
     stop = startSync(api, () => {}, null);
-    for (let i = 0; i < 5 && !push; i++) await tick();
+    for (let i = 0; i < 5 && !subscribed(); i++) await tick();
+    const push = subscribed();
     // The info is asked once the snapshot is in, so the replay from its id covers the info.
     expect(calls).toEqual(['snapshot', 'info']);
     if (!push) throw new Error('startSync did not subscribe');
@@ -125,25 +132,16 @@ describe('startSync', () => {
     const { project, startSync, refreshProjectInfo } = await loadClient();
     const answers = [deferred<ProjectInfo>(), deferred<ProjectInfo>()];
     let asked = 0;
-    let push: ((event: { id: string; data: StudioEvent }) => void) | undefined;
-    const api = {
-      project: { info: { query: () => (answers[asked++] ?? deferred<ProjectInfo>()).promise } },
-      tasks: { snapshot: { query: async () => ({ lastEventId: 'e-0', tasks: [] }) } },
-      requests: { list: { query: async () => [] } },
-      events: {
-        onEvent: {
-          subscribe: (_input: unknown, handlers: { onData: typeof push }) => {
-            push = handlers.onData;
-            return { unsubscribe() {} };
-          },
-        },
-      },
-    } as unknown as Api;
+    const { api, push: subscribed } = fakeApi({
+      info: () => (answers[asked++] ?? deferred<ProjectInfo>()).promise,
+      snapshot: async () => ({ lastEventId: 'e-0', tasks: [] }),
+    });
     const none = { problems: [], config: {}, opencode: {} } as unknown as ProjectInfo;
     stop = startSync(api, () => {}, null);
-    for (let i = 0; i < 5 && !push; i++) await tick();
+    for (let i = 0; i < 5 && !subscribed(); i++) await tick();
     answers[0]?.resolve(none);
     for (let i = 0; i < 5; i++) await tick();
+    const push = subscribed();
     if (!push) throw new Error('startSync did not subscribe');
 
     const refreshed = refreshProjectInfo(api);
