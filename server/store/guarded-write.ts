@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isMissing, readTextOrNull, syncDir, tempName, writeTemp } from './atomic-file.js';
@@ -19,7 +20,7 @@ export type GuardedWrite =
  * rename, so the old file is hard-linked aside first: its content is checked before the rename
  * and again after it, which catches an editor's in-place save that raced the rename (it went to
  * the old inode, which the link still reaches). A rename-style save between the last check and
- * our rename remains possible; the checks leave a window of two system calls for it.
+ * our rename remains possible; the checks leave a window of two back-to-back system calls for it.
  */
 export async function replaceIfUnchanged(file: string, text: string, expected: string): Promise<GuardedWrite> {
   const temp = await writeTemp(file, text);
@@ -32,13 +33,16 @@ export async function replaceIfUnchanged(file: string, text: string, expected: s
       (err) => (isMissing(err) ? null : false),
     );
     if (linked === null || (await readTextOrNull(linked ? keep : file)) !== expected) return { outcome: 'changed' };
-    if (linked) {
-      const [now, kept] = await Promise.all([fs.lstat(file).catch(() => null), fs.lstat(keep)]);
-      if (now?.ino !== kept.ino) return { outcome: 'changed' };
-    }
-    await fs.rename(temp, file).catch((err) => {
+    const keptIno = linked ? (await fs.lstat(keep)).ino : null;
+    // The last check and the rename are two back-to-back system calls with no turn of the event
+    // loop between them: a rename-style save can only slip into that gap of microseconds, where
+    // two thread-pool round trips under a busy loop left it milliseconds.
+    if (keptIno !== null && fsSync.lstatSync(file, { throwIfNoEntry: false })?.ino !== keptIno) return { outcome: 'changed' };
+    try {
+      fsSync.renameSync(temp, file);
+    } catch (err) {
       throw faulted(file, err);
-    });
+    }
     renamed = true;
     await syncDir(path.dirname(file));
     const after = linked ? await readTextOrNull(keep) : null;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import fsSync, { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import fs, { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,11 +19,21 @@ async function fileWith(text: string): Promise<string> {
 
 /** Someone saves in place (same inode) at the instant before our rename: a race made to happen every time. */
 function saveInPlaceBeforeRename(file: string, text: string): void {
-  const rename = fs.rename.bind(fs);
-  vi.spyOn(fs, 'rename').mockImplementationOnce(async (from, to) => {
+  const rename = fsSync.renameSync.bind(fsSync);
+  vi.spyOn(fsSync, 'renameSync').mockImplementationOnce((from, to) => {
     writeFileSync(file, text);
-    return rename(from, to);
+    rename(from, to);
   });
+}
+
+/** Someone saves by renaming a new file over ours at the instant before our last check. */
+function renameOverBeforeCheck(file: string, text: string): void {
+  const lstat = fsSync.lstatSync.bind(fsSync);
+  vi.spyOn(fsSync, 'lstatSync').mockImplementationOnce(((p: string, o: object) => {
+    writeFileSync(`${file}.swp`, text);
+    fsSync.renameSync(`${file}.swp`, file);
+    return lstat(p, o);
+  }) as typeof fsSync.lstatSync);
 }
 
 describe('replaceIfUnchanged', () => {
@@ -55,6 +65,14 @@ describe('replaceIfUnchanged', () => {
     const file = await fileWith('old\n');
     saveInPlaceBeforeRename(file, 'hand edit\n');
     expect(await replaceIfUnchanged(file, 'new\n', 'old\n')).toEqual({ outcome: 'displaced', displaced: 'hand edit\n' });
+    expect(readdirSync(path.dirname(file))).toEqual(['a.json']);
+  });
+
+  it('writes nothing when a rename-style save lands after the content check', async () => {
+    const file = await fileWith('old\n');
+    renameOverBeforeCheck(file, 'hand edit\n');
+    expect(await replaceIfUnchanged(file, 'new\n', 'old\n')).toEqual({ outcome: 'changed' });
+    expect(readFileSync(file, 'utf8')).toBe('hand edit\n');
     expect(readdirSync(path.dirname(file))).toEqual(['a.json']);
   });
 });
