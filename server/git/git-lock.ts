@@ -10,6 +10,8 @@ import { PreconditionError } from '../errors.js';
 
 /** How long a git step waits for another process's lock before it fails. */
 export const GIT_LOCK_WAIT_MS = 10_000;
+/** From this long into a wait, and this far apart, the wait looks for the lock's holder. */
+const UNHELD_LOOK_MS = 1_000;
 const LOCK_HELD = /Unable to create '([^']+\.lock)': File exists/;
 
 export class GitLockedError extends PreconditionError {
@@ -55,16 +57,28 @@ export function waitForLockGone(lock: string, waitMs = GIT_LOCK_WAIT_MS): Promis
   }, waitMs);
 }
 
-/** Runs a git step, again and again with backoff while another process holds one of git's locks. */
+/**
+ * Runs a git step, again and again with backoff while another process holds one of git's locks.
+ * A lock that no running process holds (and no git runs in that repository) at two looks a
+ * second apart is left over from a git that stopped: waiting out the bound would not free it,
+ * so the step fails then, saying how to remove it.
+ */
 export async function waitForGitLocks<T>(step: () => Promise<T>, waitMs = GIT_LOCK_WAIT_MS): Promise<T> {
   const started = Date.now();
+  let unheld: { lock: string; since: number } | null = null;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
     try {
       return await step();
     } catch (err) {
       const lock = heldLock(err);
       if (!lock) throw err;
-      if (Date.now() - started + delay > waitMs) throw new GitLockedError(lock, await lockHolder(lock), Date.now() - started);
+      const waited = Date.now() - started;
+      if (waited + delay > waitMs) throw new GitLockedError(lock, await lockHolder(lock), waited);
+      if (waited >= UNHELD_LOOK_MS) {
+        if ((await lockHolder(lock)) !== null) unheld = null;
+        else if (unheld?.lock !== lock) unheld = { lock, since: Date.now() };
+        else if (Date.now() - unheld.since >= UNHELD_LOOK_MS) throw new GitLockedError(lock, null, waited);
+      }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
