@@ -13,6 +13,12 @@ export type GithubClient = Octokit;
 export interface ClientOptions {
   /** Retries of a failed request (network, 5xx); tests that make a fault set 0. */
   retries: number;
+  /**
+   * GitHub's pacing: a second between writes (POST, PATCH, …) of the whole process, and one wait
+   * on a secondary rate limit (Octokit's throttling plugin). Only tests against a stand-in that
+   * has no limits turn it off.
+   */
+  pace: boolean;
 }
 
 type Cached = { etag: string; response: unknown };
@@ -30,6 +36,7 @@ export function createClient(link: ForgeLink, options: ClientOptions): GithubCli
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     retry: { retries: options.retries },
     throttle: {
+      enabled: options.pace,
       // The primary limit fails at once with its reset time; a secondary limit waits once.
       onRateLimit: () => false,
       onSecondaryRateLimit: (_after: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 1,

@@ -19,6 +19,8 @@ export interface GithubOptions {
   trusted?: TrustCheck;
   /** Retries of a request that failed for the network or a 5xx (default 2). */
   retries?: number;
+  /** GitHub's pacing of writes and secondary rate limits (default on; see `ClientOptions.pace`). */
+  pace?: boolean;
   /** How often open pull requests are looked at while the studio runs (default 60 s). */
   pollMs?: number;
 }
@@ -65,7 +67,11 @@ export class GithubService implements GithubAccess {
   async connect(): Promise<GithubSession> {
     const { link, problem } = await this.resolve();
     if (!link) throw problem!;
-    if (this.session?.link !== link) this.session = { link, client: createClient(link, { retries: this.options.retries ?? 2 }) };
+    if (this.session?.link !== link)
+      this.session = {
+        link,
+        client: createClient(link, { retries: this.options.retries ?? 2, pace: this.options.pace ?? true }),
+      };
     return this.session;
   }
 

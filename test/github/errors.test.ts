@@ -34,7 +34,8 @@ async function refused(s: Started, task: Task, reason: string): Promise<string> 
 
 describe('GitHub errors each say what to do, and leave nothing half-done', () => {
   it('no token, a refused token (401), a forbidden one (403), a used-up rate limit and an unknown repository (404)', async () => {
-    const s = await startGithubStudio();
+    // With GitHub's pacing on, as a user runs it: the rate limit passes through Octokit's throttling plugin.
+    const s = await startGithubStudio({ pace: true });
     const task = await s.inReview();
     const pushedBefore = () => git(s.bare, 'branch', '--list', task.branch!);
 

@@ -19,6 +19,8 @@ export interface GithubStudioOptions {
   env?: Record<string, string | undefined>;
   /** `owner/name` in config github.repo (default octo/widgets); null leaves it unset. */
   repo?: string | null;
+  /** GitHub's pacing (a second between writes, Octokit's throttling plugin); off by default: the stand-in has no limits. */
+  pace?: boolean;
 }
 
 /** A bare repository as the remote `origin` of a fresh temp repo, with main pushed to it. */
@@ -43,6 +45,7 @@ export async function startGithubStudio(options: GithubStudioOptions = {}) {
   const github: GithubOptions = {
     env: { GH_TOKEN: STAND_IN_TOKEN, GITHUB_API_URL: standIn.url, PATH: process.env.PATH, ...options.env },
     retries: 0,
+    pace: options.pace ?? false,
     pollMs: options.pollMs ?? 600_000,
   };
   const studio = await startStudio({ root, agent: fakeAgentStudio(agent), github });
