@@ -65,7 +65,8 @@ export function waitForLockGone(lock: string, waitMs = GIT_LOCK_WAIT_MS): Promis
  */
 export async function waitForGitLocks<T>(step: () => Promise<T>, waitMs = GIT_LOCK_WAIT_MS): Promise<T> {
   const started = Date.now();
-  let unheld: { lock: string; since: number } | null = null;
+  // The lock last seen with no holder, and since when.
+  const unheld: { lock: string | null; since: number } = { lock: null, since: 0 };
   for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
     try {
       return await step();
@@ -75,8 +76,8 @@ export async function waitForGitLocks<T>(step: () => Promise<T>, waitMs = GIT_LO
       const waited = Date.now() - started;
       if (waited + delay > waitMs) throw new GitLockedError(lock, await lockHolder(lock), waited);
       if (waited >= UNHELD_LOOK_MS) {
-        if ((await lockHolder(lock)) !== null) unheld = null;
-        else if (unheld?.lock !== lock) unheld = { lock, since: Date.now() };
+        if ((await lockHolder(lock)) !== null) unheld.lock = null;
+        else if (unheld.lock !== lock) Object.assign(unheld, { lock, since: Date.now() });
         else if (Date.now() - unheld.since >= UNHELD_LOOK_MS) throw new GitLockedError(lock, null, waited);
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
