@@ -4,12 +4,14 @@ import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects, all run by `npm test` (`vitest run`):
- * - unit: everything that needs neither OpenCode nor a browser (real servers, git, files): `npm run test:unit`;
+ * Four projects, all run by `npm test` (`vitest run`, after `npm run build`):
+ * - unit: from source alone, no build, no OpenCode, no browser (real servers, git, files): `npm run test:unit`;
+ * - built: runs the built CLI (dist/) as its own process, as users run it (any *.built.test.ts): `npm run test:built`;
  * - e2e: starts the real `opencode serve` (test/e2e, test/opencode, any *.e2e.test.ts): `npm run test:e2e`;
  * - browser: drives headless Chromium (test/browser): `npm run test:browser`.
  * The reliability suite has its own config (vitest.reliability.config.ts).
  */
+const BUILT = ['test/**/*.built.test.ts'];
 const E2E = ['test/e2e/**/*.test.ts', 'test/opencode/**/*.test.ts', 'test/**/*.e2e.test.ts'];
 const BROWSER = ['test/browser/**/*.test.ts'];
 
@@ -29,8 +31,9 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/reliability/**', ...E2E, ...BROWSER] },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/reliability/**', ...BUILT, ...E2E, ...BROWSER] },
       },
+      { extends: true, test: { name: 'built', include: BUILT, exclude: E2E } },
       { extends: true, test: { name: 'e2e', include: E2E } },
       { extends: true, test: { name: 'browser', include: BROWSER } },
     ],
