@@ -7,7 +7,15 @@ import { SlotState } from '../../shared/task-env.js';
 import { errorMessage } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Repo } from '../git/repo.js';
-import { addDetachedWorktree, branchHere, contentOf, moveDetached, removeSpare, worktreeParent } from '../git/slot-worktrees.js';
+import {
+  addDetachedWorktree,
+  branchHere,
+  contentOf,
+  moveDetached,
+  refreshIndex,
+  removeSpare,
+  worktreeParent,
+} from '../git/slot-worktrees.js';
 import { findWorktree } from '../git/worktree-list.js';
 import type { WorkspacePaths } from '../store/paths.js';
 import { readRuntimeJson, writeRuntimeJson } from '../store/runtime-json.js';
@@ -249,7 +257,7 @@ export class WarmSlots {
     try {
       await addDetachedWorktree(this.d.repo, slot.dir, tip, this.d.gitLock);
       slot.base = tip;
-      await this.setUp(slot, tip);
+      await this.setUp(slot, tip, Date.now());
     } catch (err) {
       await this.failed(slot, err);
     }
@@ -264,18 +272,22 @@ export class WarmSlots {
     await this.save();
     try {
       await moveDetached(slot.dir, tip);
+      const checkedOutAt = Date.now();
       slot.base = tip;
       const inputs = await contentOf(this.d.repo, tip, config.worktreeSetupInputs);
       const rerun = wasFailed || config.worktreeSetupInputs.length === 0 || inputs !== slot.inputs;
       if (rerun) await forgetSetup(slot.dir);
-      await this.setUp(slot, tip);
+      await this.setUp(slot, tip, checkedOutAt);
     } catch (err) {
       await this.failed(slot, err);
     }
   }
 
-  /** `worktreeCopy` and `worktreeSetup` (skipped when already done for this checkout), then OpenCode's instance. */
-  private async setUp(slot: SlotRecord, tip: string): Promise<void> {
+  /**
+   * `worktreeCopy` and `worktreeSetup` (skipped when already done for this checkout), the index
+   * refreshed (`checkedOutAt`: when git last wrote the files), then OpenCode's instance.
+   */
+  private async setUp(slot: SlotRecord, tip: string, checkedOutAt: number): Promise<void> {
     const config = this.config();
     const port = await this.d.ports.assign(slot.name);
     let output = '';
@@ -295,6 +307,7 @@ export class WarmSlots {
       groups: this.d.groups,
       nice: true,
     });
+    await refreshIndex(slot.dir, checkedOutAt);
     slot.inputs = await contentOf(this.d.repo, tip, config.worktreeSetupInputs);
     slot.setup = setupKey(config);
     slot.state = 'ready';

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitAt, openRepo, type Repo } from '../../server/git/repo.js';
-import { addDetachedWorktree, branchHere } from '../../server/git/slot-worktrees.js';
+import { addDetachedWorktree, branchHere, refreshIndex } from '../../server/git/slot-worktrees.js';
 import { createWorktree, removeWorktree, WorktreeError, worktreeExists, worktreePath } from '../../server/git/worktrees.js';
 import { commit, git, makeRepo, useTempRepos, write } from './helpers.js';
 
@@ -159,6 +159,21 @@ describe('a warm spare handed to a task (branchHere)', () => {
     });
     expect(locked).toEqual(['before the add']);
     expect(git(spare, 'rev-parse', 'HEAD')).toBe(git(repo.root, 'rev-parse', 'main'));
+  });
+
+  it('has its index refreshed a second after the checkout, so no file is racily clean at the task’s first git add', async () => {
+    const { repo } = await setup();
+    const spare = worktreePath(repo.root, null, 'slot-1');
+    await addDetachedWorktree(repo, spare, 'main', (work) => work());
+    const checkedOutAt = Date.now();
+    await refreshIndex(spare, checkedOutAt);
+    expect(Date.now() - checkedOutAt).toBeGreaterThanOrEqual(1_000);
+    // git trusts a file's cached stat only when the file is older than the index, in whole seconds.
+    const seconds = (file: string) => Math.floor(statSync(file).mtimeMs / 1000);
+    const index = seconds(git(spare, 'rev-parse', '--path-format=absolute', '--git-path', 'index'));
+    const files = git(spare, 'ls-files').split('\n').filter(Boolean);
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((f) => seconds(path.join(spare, f)) >= index)).toEqual([]);
   });
 
   it('refuses a branch that already exists and leaves the spare detached where it was', async () => {
