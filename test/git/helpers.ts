@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { setIdentity } from '../helpers/temp-repo.js';
 
 const scratch: string[] = [];
 let home = '';
@@ -70,8 +71,7 @@ export function makeRepo(o: { empty?: boolean } = {}): string {
   const root = path.join(tempDir(), 'repo');
   mkdirSync(root);
   git(root, 'init', '--quiet', '-b', 'main');
-  git(root, 'config', 'user.name', 'Test Person');
-  git(root, 'config', 'user.email', 'test@example.com');
+  setIdentity(root, 'Test Person');
   if (!o.empty) commit(root, 'initial', { 'README.md': '# project\n', 'src/app.ts': 'export const a = 1;\n' });
   return root;
 }
