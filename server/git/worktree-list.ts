@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Repo } from './repo.js';
 
@@ -36,6 +36,33 @@ export async function findWorktree(repo: Repo, dir: string): Promise<WorktreeEnt
     if ((await canonicalPath(entry.path)) === wanted) return entry;
   }
   return null;
+}
+
+/**
+ * Whether `dir` is one of the repository's linked worktrees, read from the files git keeps for it
+ * (as `git worktree list` reads them) without a git process: `dir/.git` names an entry under the
+ * repository's `.git/worktrees/`, and that entry's `gitdir` names `dir/.git` back. True only when
+ * both agree; null when the files cannot say (a repository whose `.git` is not a folder, a
+ * half-written entry), so the caller asks git.
+ */
+export async function registeredWorktree(repo: Repo, dir: string): Promise<boolean | null> {
+  const text = (file: string) =>
+    readFile(file, 'utf8').then(
+      (t) => t.trim(),
+      () => null,
+    );
+  const dotGit = path.join(dir, '.git');
+  const pointer = await text(dotGit);
+  const entry = pointer?.startsWith('gitdir: ') ? path.resolve(dir, pointer.slice('gitdir: '.length)) : null;
+  if (!entry) return null;
+  const [entryReal, worktreesReal] = await Promise.all([
+    canonicalPath(entry),
+    canonicalPath(path.join(repo.root, '.git', 'worktrees')),
+  ]);
+  if (path.dirname(entryReal) !== worktreesReal) return null;
+  const back = await text(path.join(entry, 'gitdir'));
+  if (!back) return null;
+  return (await canonicalPath(path.resolve(entry, back))) === (await canonicalPath(dotGit)) ? true : null;
 }
 
 /** realpath for paths that may not exist (yet): resolves the longest existing prefix. */

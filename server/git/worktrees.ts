@@ -3,7 +3,14 @@ import path from 'node:path';
 import { TASK_ID_PATTERN } from '../../shared/task.js';
 import { assertBranchName, type Repo } from './repo.js';
 import { worktreeParent } from './slot-worktrees.js';
-import { canonicalPath, findWorktree, isMissing, listWorktrees, type WorktreeEntry } from './worktree-list.js';
+import {
+  canonicalPath,
+  findWorktree,
+  isMissing,
+  listWorktrees,
+  registeredWorktree,
+  type WorktreeEntry,
+} from './worktree-list.js';
 
 // The rest of the worktree lifecycle lives beside this file; callers import it all from here.
 export { commitAll } from './commit.js';
@@ -21,6 +28,8 @@ export function worktreePath(root: string, worktreeDir: string | null, id: strin
 }
 
 export async function worktreeExists(repo: Repo, dir: string): Promise<boolean> {
+  // Asked as each phase begins: git's own files answer without a git process when they can.
+  if ((await registeredWorktree(repo, dir)) === true) return isDirectory(dir);
   return (await findWorktree(repo, dir)) !== null && (await isDirectory(dir));
 }
 

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { gitAt, openRepo, type Repo } from '../../server/git/repo.js';
 import { addDetachedWorktree, branchHere, refreshIndex } from '../../server/git/slot-worktrees.js';
+import { registeredWorktree } from '../../server/git/worktree-list.js';
 import { createWorktree, removeWorktree, WorktreeError, worktreeExists, worktreePath } from '../../server/git/worktrees.js';
 import { commit, git, makeRepo, useTempRepos, write } from './helpers.js';
 
@@ -37,6 +38,25 @@ describe('createWorktree', () => {
     expect(git(dir, 'branch', '--show-current')).toBe('studio/abc');
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(git(repo.root, 'rev-parse', 'main'));
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('# project\n');
+  });
+
+  it('is known to exist from git’s own files, without a git process; anything else is asked of git', async () => {
+    const { repo, dir, task } = await setup();
+    await createWorktree(repo, task);
+    const raw = vi.spyOn(repo.git, 'raw');
+    expect(await registeredWorktree(repo, dir)).toBe(true);
+    expect(await worktreeExists(repo, dir)).toBe(true);
+    expect(raw).not.toHaveBeenCalled();
+
+    // A folder whose .git points at another repository's worktree entry is not one of ours.
+    const other = makeRepo();
+    const stranger = path.join(path.dirname(dir), 'stranger');
+    git(other, 'worktree', 'add', '-q', '--detach', stranger);
+    expect(await registeredWorktree(repo, stranger)).toBeNull();
+    expect(await worktreeExists(repo, stranger)).toBe(false);
+    expect(raw).toHaveBeenCalled();
+    // The main checkout's .git is a folder: git answers.
+    expect(await registeredWorktree(repo, repo.root)).toBeNull();
   });
 
   it('reuses an existing worktree and its work', async () => {
