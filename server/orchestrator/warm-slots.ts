@@ -79,6 +79,7 @@ export class WarmSlots {
   private readonly watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | null = null;
   private debounce: NodeJS.Timeout | null = null;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: WarmSlotsDeps) {}
 
@@ -91,8 +92,15 @@ export class WarmSlots {
     this.pump();
   }
 
+  /**
+   * The spares as the settings panel shows them. A ready one set up under other settings (changed
+   * while it was set up) is never handed out and is about to be replaced: it shows as updating.
+   */
   list(): SlotState[] {
-    return this.file.slots.map(({ inputs: _i, setup: _s, ...state }) => state);
+    const key = setupKey(this.config());
+    return this.file.slots.map(({ inputs: _i, setup, ...state }) =>
+      state.state === 'ready' && setup !== key ? { ...state, state: 'updating' } : state,
+    );
   }
 
   /** Asks for a round of upkeep (fill, update, drop); rounds never overlap. */
@@ -313,7 +321,8 @@ export class WarmSlots {
     slot.state = 'ready';
     slot.output = null;
     await this.save();
-    await this.warmWhenQuiet(slot);
+    // Not awaited: the next round (a base that moved, settings that changed) does not wait for it.
+    void this.warmWhenQuiet(slot);
   }
 
   /**
@@ -324,9 +333,10 @@ export class WarmSlots {
    */
   private async warmWhenQuiet(slot: SlotRecord): Promise<void> {
     const until = Date.now() + (this.d.warmWaitMs ?? WARM_WAIT_MS);
-    while (this.d.phasesRunning() && Date.now() < until && !this.closed) await new Promise((r) => setTimeout(r, QUIET_POLL_MS));
-    if (this.closed || !this.file.slots.includes(slot)) return;
-    if (await this.d.warm(slot.dir)) await this.markWarmed(slot);
+    const wanted = () => !this.closed && this.file.slots.includes(slot) && slot.state === 'ready';
+    while (this.d.phasesRunning() && Date.now() < until && wanted()) await new Promise((r) => setTimeout(r, QUIET_POLL_MS));
+    if (!wanted()) return;
+    if (await this.d.warm(slot.dir).catch(() => false)) await this.markWarmed(slot);
   }
 
   private async failed(slot: SlotRecord, err: unknown): Promise<void> {
@@ -348,8 +358,11 @@ export class WarmSlots {
     await this.save();
   }
 
+  /** Writes slots.json one save at a time, each with the slots as they are when it runs: the last write is the newest. */
   private async save(): Promise<void> {
-    await writeRuntimeJson(this.d.store.paths.slots, this.file);
+    const write = this.saving.then(() => writeRuntimeJson(this.d.store.paths.slots, this.file));
+    this.saving = write.catch(() => undefined);
+    await write;
     this.d.bus.emit({ type: 'slots.updated', slots: this.list() });
   }
 

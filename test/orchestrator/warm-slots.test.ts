@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openRepo } from '../../server/git/repo.js';
 import type { RunPhaseInput } from '../../server/opencode/agent-runner.js';
 import { Orchestrator } from '../../server/orchestrator/orchestrator.js';
+import type { Task } from '../../shared/task.js';
 import { FakeAgent, FakeLink } from '../helpers/fake-agent.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';
@@ -89,6 +90,28 @@ describe('warm slots refill only when an agent slot is free', () => {
     agent.release();
     await waitFor(() => warmed.includes(spare), 'the warm-up once no phase runs', 30_000);
     await waitFor(() => slots.list()[0]?.warmed, 'the spare to say it is warmed', 10_000);
+  });
+
+  it('a ready spare set up before the settings changed shows as updating, is never handed out, and is replaced', async () => {
+    const agent = new GatedAgent();
+    const { slots, client, root } = await withPhaseRunning(agent, 2, 'Holds one agent slot');
+    await client.config.update.mutate({ warmSlots: 1 });
+    const first = await waitFor(() => slots.list().find((s) => s.state === 'ready'), 'a ready spare', 30_000);
+    // Short of agent slots, the studio leaves the spares alone: the stale one stays as it is.
+    await client.config.update.mutate({ maxParallel: 1 });
+    await client.config.update.mutate({ worktreeSetup: ['mkdir -p node_modules && echo ok > node_modules/.installed'] });
+    await slots.idle();
+    expect(slots.list()).toMatchObject([{ dir: first.dir, state: 'updating' }]);
+    expect((await client.project.info.query()).slots).toMatchObject([{ dir: first.dir, state: 'updating' }]);
+    const other = await client.tasks.create.mutate({ title: 'Not handed the stale spare' });
+    expect(await slots.claim(other as Task, `studio/${other.id}`)).toBeNull();
+
+    await client.config.update.mutate({ maxParallel: 2 });
+    const fresh = await waitFor(() => slots.list().find((s) => s.state === 'ready'), 'a spare set up afresh', 30_000);
+    expect(fresh.dir).not.toBe(first.dir);
+    expect(existsSync(path.join(fresh.dir, 'node_modules/.installed'))).toBe(true);
+    expect(existsSync(`${root}.worktrees`)).toBe(true);
+    agent.release();
   });
 
   it('a setup command from the repository that this user has not trusted never runs in a spare', async () => {
