@@ -28,8 +28,9 @@ export function worktreePath(root: string, worktreeDir: string | null, id: strin
 }
 
 export async function worktreeExists(repo: Repo, dir: string): Promise<boolean> {
-  // Asked as each phase begins: git's own files answer without a git process when they can.
-  if ((await registeredWorktree(repo, dir)) === true) return isDirectory(dir);
+  // Asked as each phase begins: git's own files answer without a git process when they can
+  // (dir/.git was just read as a file, so dir is a folder).
+  if ((await registeredWorktree(repo, dir)) === true) return true;
   return (await findWorktree(repo, dir)) !== null && (await isDirectory(dir));
 }
 
