@@ -31,7 +31,16 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/reliability/**', ...BUILT, ...E2E, ...BROWSER] },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/reliability/**', ...BUILT, ...E2E, ...BROWSER],
+          // The unit files run one after another in each worker process, sharing its loaded modules:
+          // importing the server in a fresh process for each of some 60 files cost a third of the
+          // project's time. So a unit test leaves nothing behind that the next file could see (it
+          // restores what it changes in process.env, stops what it starts).
+          isolate: false,
+        },
       },
       { extends: true, test: { name: 'built', include: BUILT, exclude: E2E } },
       { extends: true, test: { name: 'e2e', include: E2E } },

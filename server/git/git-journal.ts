@@ -61,6 +61,11 @@ export class GitJournal {
     }
   }
 
+  /** Where this process's journal is being written, or null when none is open. */
+  get path(): string | null {
+    return this.fd === null ? null : this.file;
+  }
+
   /** Stops and removes this process's journal (at a clean exit nothing is running). */
   close(): void {
     if (this.fd === null) return;
