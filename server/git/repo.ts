@@ -29,6 +29,17 @@ export class InvalidBranchNameError extends Error {
   }
 }
 
+/**
+ * simple-git waits 50 ms more after a git command that printed nothing (its completion plugin,
+ * for processes whose 'close' might come before their output), though it waits for 'close', which
+ * comes only after all output. Most of the studio's steps print nothing (add, commit --quiet,
+ * update-ref, symbolic-ref): a task's lifecycle paid that grace a dozen times. An empty chunk
+ * once stdout ends tells the plugin that the command's output is complete.
+ */
+const endsWithoutGrace: Parameters<SimpleGit['outputHandler']>[0] = (_command, stdout) => {
+  stdout.once('end', () => stdout.emit('data', Buffer.alloc(0)));
+};
+
 export const STUDIO_IDENTITY = { name: 'OpenCode Studio', email: 'studio@localhost' } as const;
 
 // simple-git only rejects when a failing command also wrote to stderr; `git merge` reports
@@ -60,6 +71,7 @@ export function gitAt(dir: string, options: { nice?: boolean } = {}): SimpleGit 
     waitForGitLocks(() => gitJournal.step(dir, () => raw(...args))).catch((err) => {
       throw gitStorageFault(err, dir) ?? err;
     })) as SimpleGit['raw'];
+  git.outputHandler(endsWithoutGrace);
   return git;
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { NotAGitRepoError, openRepo } from '../../server/git/repo.js';
+import { describe, expect, it, vi } from 'vitest';
+import { gitAt, NotAGitRepoError, openRepo } from '../../server/git/repo.js';
 import { commit, git, makeRepo, tempDir, useTempRepos } from './helpers.js';
 
 useTempRepos();
@@ -51,5 +51,35 @@ describe('Repo', () => {
     expect(await repo.branchExists('studio/abc')).toBe(true);
     expect(await repo.branchExists('studio')).toBe(false);
     expect(await repo.branchExists('studio/ab')).toBe(false);
+  });
+});
+
+describe('gitAt', () => {
+  it('a command that prints nothing resolves once git exits: no 50 ms grace timer of simple-git has to fire first', async () => {
+    const root = makeRepo();
+    const git = gitAt(root);
+    // Timers set from here on never fire on their own: a command that waits for one never resolves.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const within = <T>(work: Promise<T>) =>
+        Promise.race([
+          work,
+          new Promise<never>((_, reject) => {
+            const guard = setInterval(() => {
+              clearInterval(guard);
+              reject(new Error('the command waited for a timer after git exited'));
+            }, 10_000);
+            void work.finally(() => clearInterval(guard));
+          }),
+        ]);
+      // Silent: update-ref and symbolic-ref print nothing on success.
+      await within(git.raw(['update-ref', 'refs/heads/silent', 'HEAD']));
+      await within(git.raw(['symbolic-ref', 'HEAD', 'refs/heads/silent']));
+      // Output still arrives whole.
+      expect(await within(git.raw(['symbolic-ref', '--short', 'HEAD']))).toBe('silent\n');
+      expect((await within(git.raw(['rev-parse', 'HEAD', 'HEAD']))).trim().split('\n')).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
