@@ -31,7 +31,8 @@ export async function worktreeExists(repo: Repo, dir: string): Promise<boolean> 
   // Asked as each phase begins: git's own files answer without a git process when they can
   // (dir/.git was just read as a file, so dir is a folder).
   if ((await registeredWorktree(repo, dir)) === true) return true;
-  return (await findWorktree(repo, dir)) !== null && (await isDirectory(dir));
+  // A new task's folder is not there yet: no need to ask git.
+  return (await isDirectory(dir)) && (await findWorktree(repo, dir)) !== null;
 }
 
 export async function createWorktree(repo: Repo, o: { id: string; branch: string; base: string; dir: string }): Promise<void> {

@@ -69,12 +69,14 @@ export class PhaseRunner {
     this.dirs.delete(task.id);
     const dir = this.worktreeDir(task.id);
     if (await worktreeExists(this.repo, dir)) return dir;
-    const held = this.env ? await worktreeOfBranch(this.repo, branchOf(task)) : null;
+    // A warm spare first: claim hands one out only while the task branch does not exist yet, and
+    // then no worktree can hold it (one `git worktree list` less on the way to the first token).
+    const slot = await this.env?.claim(task, branchOf(task));
+    const held = !slot && this.env ? await worktreeOfBranch(this.repo, branchOf(task)) : null;
     if (held) {
       this.dirs.set(task.id, held);
       return held;
     }
-    const slot = await this.env?.claim(task, branchOf(task));
     if (slot) {
       this.dirs.set(task.id, slot);
       this.store.activity.append(task.id, {
