@@ -18,9 +18,8 @@ const STATUS: Record<string, DiffFile['status']> = { A: 'added', M: 'modified', 
 
 /** What a task branch changed since it forked from `base`: files, counts and the unified patch. */
 export async function branchDiff(repo: Repo, o: { branch: string; base: string; maxPatchBytes?: number }): Promise<TaskDiff> {
-  const head = await repo.branchHead(o.branch);
+  const [head, baseTip] = await repo.branchHeads([o.branch, o.base]);
   if (!head) throw new BranchNotFoundError(o.branch, repo.root);
-  const baseTip = await repo.branchHead(o.base);
   if (!baseTip) throw new BranchNotFoundError(o.base, repo.root);
   const base = await mergeBase(repo, baseTip, head, o);
   return rangeDiff(repo, base, head, o.maxPatchBytes);
@@ -39,10 +38,7 @@ export async function mergeCommitDiff(repo: Repo, sha: string, maxPatchBytes?: n
 async function rangeDiff(repo: Repo, base: string, head: string, maxPatchBytes?: number): Promise<TaskDiff> {
   const range = [base, head];
 
-  const counts = parseNumstat(await repo.git.raw(['diff', ...DIFF_OPTIONS, '--numstat', '-z', ...range]));
-  const files = parseNameStatus(await repo.git.raw(['diff', ...DIFF_OPTIONS, '--name-status', '-z', ...range])).map(
-    ({ path, status }) => ({ path, status, ...(counts.get(path) ?? { additions: 0, deletions: 0 }) }),
-  );
+  const files = parseRawNumstat(await repo.git.raw(['diff', ...DIFF_OPTIONS, '--raw', '--numstat', '-z', ...range]));
   const max = maxPatchBytes ?? DEFAULT_MAX_PATCH_BYTES;
   const capped = await readCapped(repo.root, ['diff', ...DIFF_OPTIONS, '--src-prefix=a/', '--dst-prefix=b/', ...range], max);
   const { patch, truncated } = truncatePatch(capped, max);
@@ -81,19 +77,23 @@ function toCount(value: string): number {
   return value === '-' ? 0 : Number(value);
 }
 
-function parseNameStatus(out: string): Array<Pick<DiffFile, 'path' | 'status'>> {
-  const files: Array<Pick<DiffFile, 'path' | 'status'>> = [];
+/**
+ * `git diff --raw --numstat -z`: first a raw record per file (`:<modes> <ids> <status>`, then its
+ * path, or the old and the new path of a rename or copy), then a numstat record per file.
+ */
+function parseRawNumstat(out: string): DiffFile[] {
   const tokens = out.split('\0');
-  for (let i = 0; i < tokens.length; i++) {
-    const code = tokens[i];
-    if (!code) continue;
-    const letter = code.charAt(0);
+  const files: Array<Pick<DiffFile, 'path' | 'status'>> = [];
+  let i = 0;
+  while (tokens[i]?.startsWith(':')) {
+    const letter = tokens[i]!.split(' ')[4]?.charAt(0) ?? 'M';
     // Renames and copies carry a score and two paths; the new one is what the file is now.
     i += letter === 'R' || letter === 'C' ? 2 : 1;
-    const path = tokens[i];
-    files.push({ path: path ?? '', status: STATUS[letter] ?? 'modified' });
+    files.push({ path: tokens[i] ?? '', status: STATUS[letter] ?? 'modified' });
+    i++;
   }
-  return files;
+  const counts = parseNumstat(tokens.slice(i).join('\0'));
+  return files.map(({ path, status }) => ({ path, status, ...(counts.get(path) ?? { additions: 0, deletions: 0 }) }));
 }
 
 /**

@@ -21,6 +21,9 @@ async function branchWithChanges(): Promise<Repo> {
   commit(root, 'agent work', {
     'src/app.ts': 'export const a = 2;\nexport const c = 3;\n',
     'src/new.ts': lines(3, '// new'),
+    // Names git's raw and numstat records could be confused with: a leading colon, a tab.
+    ':100644 100644 0 0 M': 'colon\n',
+    'tab\tname.txt': 'tab\n',
     'logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 9, 9, 9, 9]),
   });
   // main moves on after the fork: none of this belongs in the task's diff.
@@ -37,11 +40,13 @@ describe('branchDiff', () => {
     expect(diff.base).toBe(git(repo.root, 'merge-base', 'main', 'studio/abc'));
     expect(diff.head).toBe(git(repo.root, 'rev-parse', 'studio/abc'));
     expect([...diff.files].sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: ':100644 100644 0 0 M', status: 'added', additions: 1, deletions: 0 },
       { path: 'docs/handbook.md', status: 'renamed', additions: 0, deletions: 0 },
       { path: 'logo.png', status: 'modified', additions: 0, deletions: 0 },
       { path: 'old.txt', status: 'deleted', additions: 0, deletions: 1 },
       { path: 'src/app.ts', status: 'modified', additions: 2, deletions: 1 },
       { path: 'src/new.ts', status: 'added', additions: 3, deletions: 0 },
+      { path: 'tab\tname.txt', status: 'added', additions: 1, deletions: 0 },
     ]);
     expect(diff.truncated).toBe(false);
     expect(diff.patch).toContain('diff --git a/src/app.ts b/src/app.ts');
