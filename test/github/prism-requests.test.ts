@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createLogger } from '@stoplight/prism-core';
 import { getHttpOperationsFromSpec } from '@stoplight/prism-http';
 import { createClientFromOperations } from '@stoplight/prism-http/dist/client.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startGithubStudio, stopStandIns } from '../helpers/github.js';
+import { githubDescription } from '../helpers/github-contract.js';
 import { stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';
 
@@ -13,15 +12,6 @@ afterEach(async () => {
   await stopStandIns();
 });
 afterAll(removeTempDirs);
-
-type Doc = { paths: Record<string, unknown> } & Record<string, unknown>;
-
-/** GitHub's description cut down to the paths the stand-in plays (Prism reads the whole document otherwise). */
-function githubDoc(paths: string[]): Doc {
-  const file = createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json');
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as Doc;
-  return { ...doc, paths: Object.fromEntries(paths.map((p) => [p, doc.paths[p]])) };
-}
 
 describe('the studio’s requests, replayed through Stoplight Prism over GitHub’s own description', () => {
   it('every request of a PR’s life and an issue import validates (Accept rewritten, as Prism knows only JSON)', async () => {
@@ -43,7 +33,7 @@ describe('the studio’s requests, replayed through Stoplight Prism over GitHub�
       '/repos/{owner}/{repo}/commits/{ref}/status',
       '/repos/{owner}/{repo}/issues',
     ];
-    const operations = await getHttpOperationsFromSpec(githubDoc(templates) as object);
+    const operations = await getHttpOperationsFromSpec(githubDescription(templates));
     const client = createClientFromOperations(operations, {
       mock: { dynamic: false },
       validateRequest: true,

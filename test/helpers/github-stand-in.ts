@@ -340,7 +340,7 @@ export class GithubStandIn {
 
   private pullJson(pr: StandInPull, key: Key): Json {
     const status = key.startsWith('POST') ? '201' : '200';
-    const raw = GithubContract.example(key, status);
+    const raw = contract!.example(key, status);
     const json = (Array.isArray(raw) ? raw[0] : raw) as Json;
     const headSha = this.branchSha(pr.head) ?? '0'.repeat(40);
     const baseSha = this.branchSha(pr.base) ?? '0'.repeat(40);
@@ -366,7 +366,7 @@ export class GithubStandIn {
   }
 
   private lineCommentJson(number: number, c: Json): Json {
-    const json = (GithubContract.example('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', '200') as Json[])[0]!;
+    const json = (contract!.example('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', '200') as Json[])[0]!;
     return Object.assign(json, {
       id: c.id,
       path: c.path,
@@ -384,7 +384,7 @@ export class GithubStandIn {
   }
 
   private reviewJson(number: number, r: Json): Json {
-    const json = (GithubContract.example('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', '200') as Json[])[0]!;
+    const json = (contract!.example('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', '200') as Json[])[0]!;
     return Object.assign(json, {
       id: r.id,
       body: r.body,
@@ -395,7 +395,7 @@ export class GithubStandIn {
   }
 
   private checkRunsJson(sha: string): Json {
-    const example = GithubContract.example('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', '200') as {
+    const example = contract!.example('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', '200') as {
       check_runs: Json[];
     };
     const template = example.check_runs[0]!;
@@ -415,7 +415,7 @@ export class GithubStandIn {
   }
 
   private statusJson(sha: string): Json {
-    const json = GithubContract.example('GET /repos/{owner}/{repo}/commits/{ref}/status', '200') as Json;
+    const json = contract!.example('GET /repos/{owner}/{repo}/commits/{ref}/status', '200') as Json;
     const template = (json.statuses as Json[])[0]!;
     const statuses = (this.statuses.get(sha) ?? []).map((s, i) => ({
       ...structuredClone(template),
@@ -435,7 +435,7 @@ export class GithubStandIn {
 
   private issueJson(issue: StandInIssue): Json {
     // The list's example: the single issue's own example lacks fields its schema requires.
-    const json = (GithubContract.example('GET /repos/{owner}/{repo}/issues', '200') as Json[])[0]!;
+    const json = (contract!.example('GET /repos/{owner}/{repo}/issues', '200') as Json[])[0]!;
     const label = ((json.labels as Json[] | undefined)?.[0] ?? {
       id: 1,
       node_id: 'LA_1',
