@@ -1,21 +1,24 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, type ExpectStatic, it } from 'vitest';
 import type { Task } from '../../shared/task.js';
 import { reasonOf } from '../helpers/failure.js';
 import { FakeAgent, fakeAgentStudio } from '../helpers/fake-agent.js';
 import { repoWithRemote, STAND_IN_TOKEN, startGithubStudio, stopStandIns } from '../helpers/github.js';
 import { startStudio, stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs, tempDir } from '../helpers/temp-repo.js';
+import { waitFor } from '../helpers/wait.js';
 
-afterEach(async () => {
+// The tests run at once (each with its own studio, stand-in and bare remote): they mostly wait on git
+// and on the studio's own steps. So what they start is stopped after all of them, not after each.
+afterAll(async () => {
   await stopStudios();
   await stopStandIns();
+  await removeTempDirs();
 });
-afterAll(removeTempDirs);
 
 type Started = Awaited<ReturnType<typeof startGithubStudio>>;
 
 /** The open fails with `reason`, and nothing is left half-done: no PR on GitHub, none on the task. */
-async function refused(s: Started, task: Task, reason: string): Promise<string> {
+async function refused(expect: ExpectStatic, s: Started, task: Task, reason: string): Promise<string> {
   let message = '';
   const got = await reasonOf(
     s.client.tasks.openPullRequest.mutate({ id: task.id }).catch((err: Error) => {
@@ -33,18 +36,20 @@ async function refused(s: Started, task: Task, reason: string): Promise<string> 
 }
 
 describe('GitHub errors each say what to do, and leave nothing half-done', () => {
-  it('no token, a refused token (401), a forbidden one (403), a used-up rate limit and an unknown repository (404)', async () => {
+  it.concurrent('no token, a refused token (401), a forbidden one (403), a used-up rate limit and an unknown repository (404)', async ({
+    expect,
+  }) => {
     // With GitHub's pacing on, as a user runs it: the rate limit passes through Octokit's throttling plugin.
     const s = await startGithubStudio({ pace: true });
     const task = await s.inReview();
     const pushedBefore = () => git(s.bare, 'branch', '--list', task.branch!);
 
     s.standIn.failNext('GET /repos/{owner}/{repo}/pulls', 401, { message: 'Bad credentials' });
-    expect(await refused(s, task, 'github-unauthorized')).toMatch(/GH_TOKEN/);
+    expect(await refused(expect, s, task, 'github-unauthorized')).toMatch(/GH_TOKEN/);
     expect(pushedBefore()).toBe('');
 
     s.standIn.failNext('GET /repos/{owner}/{repo}/pulls', 403, { message: 'Resource not accessible by personal access token' });
-    expect(await refused(s, task, 'github-forbidden')).toMatch(/write access/);
+    expect(await refused(expect, s, task, 'github-forbidden')).toMatch(/write access/);
 
     const reset = Math.floor(Date.now() / 1000) + 600;
     s.standIn.failNext(
@@ -53,20 +58,20 @@ describe('GitHub errors each say what to do, and leave nothing half-done', () =>
       { message: 'API rate limit exceeded for user ID 1.' },
       { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset), 'x-ratelimit-limit': '5000' },
     );
-    expect(await refused(s, task, 'github-rate-limited')).toContain(new Date(reset * 1000).toISOString());
+    expect(await refused(expect, s, task, 'github-rate-limited')).toContain(new Date(reset * 1000).toISOString());
 
     await s.client.config.update.mutate({ github: { repo: 'octo/elsewhere' } });
-    expect(await refused(s, task, 'github-not-found')).toMatch(/octo\/elsewhere/);
+    expect(await refused(expect, s, task, 'github-not-found')).toMatch(/octo\/elsewhere/);
     expect(pushedBefore()).toBe('');
     expect(s.standIn.violations).toEqual([]);
   }, 60_000);
 
-  it('a base branch missing on the remote (422) and a rejected push (not a fast-forward)', async () => {
+  it.concurrent('a base branch missing on the remote (422) and a rejected push (not a fast-forward)', async ({ expect }) => {
     const s = await startGithubStudio();
     const task = await s.inReview();
     git(s.root, 'branch', 'release', 'main');
     await s.client.config.update.mutate({ baseBranch: 'release' });
-    expect(await refused(s, task, 'github-unprocessable')).toMatch(/base/);
+    expect(await refused(expect, s, task, 'github-unprocessable')).toMatch(/base/);
     await s.client.config.update.mutate({ baseBranch: 'main' });
 
     // Someone else pushed other work to the task's branch on the remote.
@@ -76,17 +81,19 @@ describe('GitHub errors each say what to do, and leave nothing half-done', () =>
     git(work, 'checkout', '-q', task.branch!);
     git(work, 'commit', '-q', '--allow-empty', '-m', 'theirs', '--author', 'Other <o@example.com>');
     git(work, '-c', 'user.name=O', '-c', 'user.email=o@example.com', 'push', '-q', 'origin', task.branch!);
-    expect(await refused(s, task, 'push-rejected')).toMatch(/fast-forward/);
+    expect(await refused(expect, s, task, 'push-rejected')).toMatch(/fast-forward/);
     expect(s.standIn.violations).toEqual([]);
   }, 60_000);
 
-  it('no network: GitHub cannot be reached', async () => {
+  it.concurrent('no network: GitHub cannot be reached', async ({ expect }) => {
     const s = await startGithubStudio({ env: { GITHUB_API_URL: 'http://127.0.0.1:9' } });
     const task = await s.inReview();
-    expect(await refused(s, task, 'github-unreachable')).toMatch(/cannot be reached/);
+    expect(await refused(expect, s, task, 'github-unreachable')).toMatch(/cannot be reached/);
   }, 60_000);
 
-  it('no remote, a remote not on GitHub, and no token: project.info says why, and the open is refused', async () => {
+  it.concurrent('no remote, a remote not on GitHub, and no token: project.info says why, and the open is refused', async ({
+    expect,
+  }) => {
     const env = { PATH: '/nonexistent' };
     const bare = await startStudio({ agent: fakeAgentStudio(new FakeAgent()), github: { env, retries: 0 } });
     let info = await bare.client.project.info.query();
@@ -116,7 +123,7 @@ describe('GitHub errors each say what to do, and leave nothing half-done', () =>
     expect(await reasonOf(noToken.client.tasks.importIssues.mutate({}))).toBe('github-no-token');
   }, 60_000);
 
-  it('a committed github.apiUrl gets the token only once the user trusts the settings', async () => {
+  it.concurrent('a committed github.apiUrl gets the token only once the user trusts the settings', async ({ expect }) => {
     const s = await startGithubStudio({ env: { GITHUB_API_URL: undefined } });
     // Written to the file as a teammate's commit would, not through config.update (which trusts a person's own value).
     const file = `${s.root}/.opencode-studio/config.json`;
@@ -124,13 +131,10 @@ describe('GitHub errors each say what to do, and leave nothing half-done', () =>
     const config = JSON.parse(await fs.readFile(file, 'utf8'));
     config.github = { repo: 'octo/widgets', apiUrl: s.standIn.url };
     await fs.writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
-    const info = await (async () => {
-      for (;;) {
-        const i = await s.client.project.info.query();
-        if (i.config.github.apiUrl === s.standIn.url) return i;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    const info = await waitFor(async () => {
+      const i = await s.client.project.info.query();
+      return i.config.github.apiUrl === s.standIn.url ? i : null;
+    }, 'the studio to read the committed github.apiUrl');
     expect(info.github).toMatchObject({ apiUrl: 'https://api.github.com', apiUrlFrom: 'default' });
     expect(info.github.error).toMatch(/not trusted/);
     const trust = await s.studio.services.trust.state();

@@ -1,17 +1,21 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import type { Task } from '../../shared/task.js';
 import { startGithubStudio, stopStandIns } from '../helpers/github.js';
 import { stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';
 
-afterEach(async () => {
+// The tests run at once (each with its own studio, stand-in and bare remote): they mostly wait on git
+// and on the studio's own steps. So what they start is stopped after all of them, not after each.
+afterAll(async () => {
   await stopStudios();
   await stopStandIns();
+  await removeTempDirs();
 });
-afterAll(removeTempDirs);
 
 describe('issues become tasks', () => {
-  it('creates tasks with title, body, labels and issue; again it updates them, never duplicates; PRs are skipped', async () => {
+  it.concurrent('creates tasks with title, body, labels and issue; again it updates them, never duplicates; PRs are skipped', async ({
+    expect,
+  }) => {
     const { client, standIn } = await startGithubStudio();
     standIn.issues.push(
       { number: 11, title: 'Crash on empty input', body: 'Steps: run with ""', labels: ['bug'], state: 'open' },
@@ -48,7 +52,7 @@ describe('issues become tasks', () => {
     expect(standIn.violations).toEqual([]);
   }, 60_000);
 
-  it('a PR opened for an imported task closes its issue', async () => {
+  it.concurrent('a PR opened for an imported task closes its issue', async ({ expect }) => {
     const { client, standIn, settled } = await startGithubStudio();
     standIn.issues.push({ number: 5, title: 'Say hello', body: 'Write hello.txt', labels: [], state: 'open' });
     const { created } = await client.tasks.importIssues.mutate({});

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { worktreePath } from '../../server/git/worktrees.js';
 import type { ReviewComment } from '../../shared/comments.js';
 import type { Task } from '../../shared/task.js';
@@ -12,11 +12,13 @@ import { stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
-afterEach(async () => {
+// The tests run at once (each with its own studio, stand-in and bare remote): they mostly wait on git
+// and on the studio's own steps. So what they start is stopped after all of them, not after each.
+afterAll(async () => {
   await stopStudios();
   await stopStandIns();
+  await removeTempDirs();
 });
-afterAll(removeTempDirs);
 
 /** tRPC's inferred output loses the optional nested objects of a loose task; the shared type has them. */
 const asTask = async (result: Promise<unknown>) => (await result) as Task;
@@ -37,7 +39,7 @@ async function studioFiles(root: string): Promise<string> {
 }
 
 describe('a pull request from Review, against GitHub’s stand-in and a real bare remote', () => {
-  it('pushes the branch, opens the PR against the base, and links it once however often asked', async () => {
+  it.concurrent('pushes the branch, opens the PR against the base, and links it once however often asked', async ({ expect }) => {
     const { client, root, bare, standIn, inReview } = await startGithubStudio();
     const task = await inReview('Say hello');
     const local = git(root, 'rev-parse', task.branch!);
@@ -72,7 +74,9 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     expect(standIn.violations).toEqual([]);
   }, 60_000);
 
-  it('a push that worked and a create that failed is safe to retry; a PR someone opened for the head is linked', async () => {
+  it.concurrent('a push that worked and a create that failed is safe to retry; a PR someone opened for the head is linked', async ({
+    expect,
+  }) => {
     const { client, standIn, inReview, bare } = await startGithubStudio();
     const task = await inReview();
     standIn.failNext('POST /repos/{owner}/{repo}/pulls', 502, { message: 'Server Error' });
@@ -109,7 +113,9 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     expect(standIn.violations).toEqual([]);
   }, 60_000);
 
-  it('sums the checks of the head, counts a failing one, and reads again with If-None-Match (304)', async () => {
+  it.concurrent('sums the checks of the head, counts a failing one, and reads again with If-None-Match (304)', async ({
+    expect,
+  }) => {
     const { client, standIn, inReview } = await startGithubStudio();
     const task = await inReview();
     const opened = await asTask(client.tasks.openPullRequest.mutate({ id: task.id }));
@@ -149,7 +155,9 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     expect(standIn.violations).toEqual([]);
   }, 60_000);
 
-  it('with landing "pull-request": the drag to Done opens the PR; merged on GitHub → Done, worktree gone, base only fetched', async () => {
+  it.concurrent('with landing "pull-request": the drag to Done opens the PR; merged on GitHub → Done, worktree gone, base only fetched', async ({
+    expect,
+  }) => {
     const { client, root, bare, standIn, inReview } = await startGithubStudio({ landing: 'pull-request', pollMs: 150 });
     const task = await inReview();
     const mainBefore = git(root, 'rev-parse', 'main');
@@ -174,7 +182,7 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     expect(standIn.violations).toEqual([]);
   }, 60_000);
 
-  it('a PR closed without merge brings the task back to Review with a note', async () => {
+  it.concurrent('a PR closed without merge brings the task back to Review with a note', async ({ expect }) => {
     const { client, standIn, inReview } = await startGithubStudio({ landing: 'pull-request' });
     const task = await inReview();
     const opened = await asTask(client.tasks.openPullRequest.mutate({ id: task.id }));
@@ -185,7 +193,9 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     expect(closed.error).toContain(`#${opened.pullRequest!.number} was closed on GitHub without merging`);
   }, 60_000);
 
-  it('Fix failing checks: the fix phase gets their names and output, and the fix is pushed to the PR', async () => {
+  it.concurrent('Fix failing checks: the fix phase gets their names and output, and the fix is pushed to the PR', async ({
+    expect,
+  }) => {
     const agent = new FakeAgent();
     const { client, root, bare, standIn, inReview, settled } = await startGithubStudio({ agent });
     const task = await inReview();
@@ -209,7 +219,9 @@ describe('a pull request from Review, against GitHub’s stand-in and a real bar
     expect(standIn.violations).toEqual([]);
   }, 60_000);
 
-  it('review comments from GitHub land in comments/<id>.json; Fix PR comments sends them, pushes, and marks them addressed', async () => {
+  it.concurrent('review comments from GitHub land in comments/<id>.json; Fix PR comments sends them, pushes, and marks them addressed', async ({
+    expect,
+  }) => {
     const agent = new FakeAgent();
     const { client, root, bare, standIn, inReview, settled } = await startGithubStudio({ agent });
     const task = await inReview();
