@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readSlotFile } from '../../server/orchestrator/warm-slots.js';
+import { WorkspacePaths } from '../../server/store/paths.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { git, removeTempDirs, tempRepo } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
@@ -20,14 +22,24 @@ describe('opencode-studio slots', () => {
     try {
       await cli.started;
       const slot = `${repo}.worktrees/slot-1`;
-      await waitFor(
-        async () =>
-          (await runCli(['slots', repo])).stdout.includes(`slot-1  ready  ${git(repo, 'rev-parse', 'main').slice(0, 8)}`),
-        'a ready spare',
-        60_000,
-      );
+      const main = git(repo, 'rev-parse', 'main');
+      // The spare is watched in the slots file the command reads (a run of the CLI from source takes
+      // over half a second), then listed by the command once.
+      const paths = new WorkspacePaths(repo);
+      const recorded = (ready: boolean) =>
+        waitFor(
+          async () =>
+            (await readSlotFile(paths)).slots.some((s) => s.dir === slot && (!ready || (s.state === 'ready' && s.base === main))),
+          ready ? 'a ready spare in the slots file' : 'the spare in the slots file',
+          60_000,
+        );
+      await recorded(false);
+      // Refused while the studio runs, here while it sets the spare up: nothing is removed.
+      const [refused] = await Promise.all([runCli(['slots', '--clear', repo]), recorded(true)]);
+      const listed = await runCli(['slots', repo]);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toContain(`slot-1  ready  ${main.slice(0, 8)}  ${slot}\n`);
       expect(git(slot, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('HEAD');
-      const refused = await runCli(['slots', '--clear', repo]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/already running.*set warmSlots to 0/s);
       expect(existsSync(slot)).toBe(true);

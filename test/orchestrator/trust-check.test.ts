@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import type { RunPhaseInput } from '../../server/opencode/agent-runner.js';
 import type { TaskStatus } from '../../shared/task.js';
 import { reasonOf } from '../helpers/failure.js';
@@ -10,8 +10,9 @@ import { removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
 const roots: string[] = [];
-afterEach(stopStudios);
+// The two tests run at once (each waits on its studio's phases and watcher), so the studios stop after both.
 afterAll(async () => {
+  await stopStudios();
   for (const root of roots) await fs.rm(`${root}.worktrees`, { recursive: true, force: true });
   await removeTempDirs();
 });
@@ -32,8 +33,10 @@ class PullingAgent extends FakeAgent {
   }
 }
 
-describe('the trust check as each phase begins, and what stays open', () => {
-  it('a setup command pulled during planning stops the run before implementation, with untrusted-settings', async () => {
+describe.concurrent('the trust check as each phase begins, and what stays open', () => {
+  it('a setup command pulled during planning stops the run before implementation, with untrusted-settings', async ({
+    expect,
+  }) => {
     const agent = new PullingAgent();
     const { client, root } = await startStudio({ agent: fakeAgentStudio(agent) });
     agent.root = root;
@@ -58,7 +61,7 @@ describe('the trust check as each phase begins, and what stays open', () => {
     expect(agent.calls.map((c) => c.phase)).toEqual(['planning', 'implementation', 'review']);
   });
 
-  it('merging a reviewed branch, reading and editing still work while the settings are untrusted', async () => {
+  it('merging a reviewed branch, reading and editing still work while the settings are untrusted', async ({ expect }) => {
     const { client, root } = await startStudio({ agent: fakeAgentStudio(new FakeAgent()) });
     roots.push(root);
     const settled = (id: string, status: TaskStatus) =>

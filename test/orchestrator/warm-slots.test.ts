@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { openRepo } from '../../server/git/repo.js';
 import type { RunPhaseInput } from '../../server/opencode/agent-runner.js';
 import { Orchestrator } from '../../server/orchestrator/orchestrator.js';
@@ -12,11 +12,25 @@ import { removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
 const made: string[] = [];
-afterEach(stopStudios);
+// The tests run at once (each waits mostly on real time: a spare's index refresh a second after its
+// checkout, the warm-up's looks for a quiet moment), so the studios stop after the last one.
 afterAll(async () => {
+  await stopStudios();
   for (const root of made) await fs.rm(`${root}.worktrees`, { recursive: true, force: true });
   await removeTempDirs();
 });
+
+/**
+ * A settings change that writes this user's trust file (a worktreeSetup set through the settings).
+ * Each studio locks only its own writes of that file, and the tests here run at once: their changes
+ * go one at a time, so that no studio's record is lost to another's write.
+ */
+let trustWrites: Promise<unknown> = Promise.resolve();
+function writingTrust<T>(change: () => Promise<T>): Promise<T> {
+  const done = trustWrites.then(change);
+  trustWrites = done.catch(() => undefined);
+  return done;
+}
 
 /** Planning waits until the test opens the gate: the task holds its agent slot meanwhile. */
 class GatedAgent extends FakeAgent {
@@ -53,8 +67,8 @@ async function withPhaseRunning(agent: GatedAgent, maxParallel: number, title: s
   return { slots: orchestrator!.env.slots, client, root };
 }
 
-describe('warm slots refill only when an agent slot is free', () => {
-  it('with every agent slot busy no spare is made; once the phase ends, one is', async () => {
+describe.concurrent('warm slots refill only when an agent slot is free', () => {
+  it('with every agent slot busy no spare is made; once the phase ends, one is', async ({ expect }) => {
     const agent = new GatedAgent();
     const { slots, client, root } = await withPhaseRunning(agent, 1, 'Holds the only agent slot');
 
@@ -71,7 +85,9 @@ describe('warm slots refill only when an agent slot is free', () => {
     expect(ready.dir).toBe(`${root}.worktrees/slot-1`);
   });
 
-  it('a spare made beside a running phase is ready at once; its OpenCode warm-up waits until no phase runs', async () => {
+  it('a spare made beside a running phase is ready at once; its OpenCode warm-up waits until no phase runs', async ({
+    expect,
+  }) => {
     const agent = new GatedAgent();
     const warmed: string[] = [];
     agent.warmed = async (dir: string) => {
@@ -92,21 +108,26 @@ describe('warm slots refill only when an agent slot is free', () => {
     await waitFor(() => slots.list()[0]?.warmed, 'the spare to say it is warmed', 10_000);
   });
 
-  it('a ready spare set up before the settings changed shows as updating, is never handed out, and is replaced', async () => {
+  it('a ready spare set up before the settings changed shows as updating, is never handed out, and is replaced', async ({
+    expect,
+  }) => {
     const agent = new GatedAgent();
     const { slots, client, root } = await withPhaseRunning(agent, 2, 'Holds one agent slot');
     await client.config.update.mutate({ warmSlots: 1 });
     const first = await waitFor(() => slots.list().find((s) => s.state === 'ready'), 'a ready spare', 30_000);
     // Short of agent slots, the studio leaves the spares alone: the stale one stays as it is.
     await client.config.update.mutate({ maxParallel: 1 });
-    await client.config.update.mutate({ worktreeSetup: ['mkdir -p node_modules && echo ok > node_modules/.installed'] });
+    await writingTrust(() =>
+      client.config.update.mutate({ worktreeSetup: ['mkdir -p node_modules && echo ok > node_modules/.installed'] }),
+    );
     await slots.idle();
     expect(slots.list()).toMatchObject([{ dir: first.dir, state: 'updating' }]);
     expect((await client.project.info.query()).slots).toMatchObject([{ dir: first.dir, state: 'updating' }]);
     const other = await client.tasks.create.mutate({ title: 'Not handed the stale spare' });
     expect(await slots.claim(other as Task, `studio/${other.id}`)).toBeNull();
 
-    await client.config.update.mutate({ maxParallel: 2 });
+    // With worktreeSetup set, every settings change trusts the values again.
+    await writingTrust(() => client.config.update.mutate({ maxParallel: 2 }));
     const fresh = await waitFor(() => slots.list().find((s) => s.state === 'ready'), 'a spare set up afresh', 30_000);
     expect(fresh.dir).not.toBe(first.dir);
     expect(existsSync(path.join(fresh.dir, 'node_modules/.installed'))).toBe(true);
@@ -114,7 +135,7 @@ describe('warm slots refill only when an agent slot is free', () => {
     agent.release();
   });
 
-  it('a setup command from the repository that this user has not trusted never runs in a spare', async () => {
+  it('a setup command from the repository that this user has not trusted never runs in a spare', async ({ expect }) => {
     let orchestrator: Orchestrator | null = null;
     const { client, root } = await startStudio({
       agent: async (store, bus) => {
@@ -137,7 +158,7 @@ describe('warm slots refill only when an agent slot is free', () => {
     expect(existsSync(marker)).toBe(false);
 
     // The same command set by this user through the settings is trusted: the spare is set up.
-    await client.config.update.mutate({ worktreeSetup: [`touch '${marker}'`] });
+    await writingTrust(() => client.config.update.mutate({ worktreeSetup: [`touch '${marker}'`] }));
     await waitFor(() => slots.list().find((s) => s.state === 'ready'), 'a ready spare', 30_000);
     expect(existsSync(marker)).toBe(true);
     await fs.rm(marker, { force: true });

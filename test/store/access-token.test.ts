@@ -42,6 +42,10 @@ describe('the access token kept per checkout', () => {
 
   it('the CLI prints the same link on the next run, and a new one with --new-token', async () => {
     const repo = await tempRepo();
+    // No warm spare: the first run would make one, and its shutdown would wait for the spare's index
+    // refresh, a second after its checkout. The token is all this test is about.
+    await fs.mkdir(path.join(repo, '.opencode-studio'));
+    await fs.writeFile(path.join(repo, '.opencode-studio/config.json'), '{"version":1,"warmSlots":0}\n');
     const env = { XDG_STATE_HOME: await tempDir('studio-state-') };
     const run = async (...extra: string[]) => {
       const cli = startCli([repo, '--no-open', '--port', '0', '--opencode-url', 'http://127.0.0.1:9', ...extra], READY, {

@@ -22,6 +22,10 @@ describe('a file the studio may not read', () => {
   it('shows as a file problem naming it and what to do, refuses an update with invalid-file, and clears once readable', async () => {
     const repo = await tempRepo();
     made.push(repo);
+    // No warm spare: the studio would make one at start, and its shutdown would wait for the spare's
+    // index refresh, a second after its checkout. Only the task file matters here.
+    await fs.mkdir(path.join(repo, '.opencode-studio'));
+    await fs.writeFile(path.join(repo, '.opencode-studio/config.json'), '{"version":1,"warmSlots":0}\n');
     const cli = startCli([repo, '--no-open', '--port', '0', '--opencode-url', 'http://127.0.0.1:9'], /ready at/, {
       command: [...WITHOUT_CAPABILITIES, ...FROM_SOURCE],
     });
