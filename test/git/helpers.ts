@@ -11,18 +11,22 @@ const saved = { HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_
 
 /**
  * Registers hooks that point HOME at an empty folder (so a developer's global git config, e.g.
- * commit signing, cannot leak in) and delete every temp repo after each test.
+ * commit signing, cannot leak in) and delete every temp repo after each test, or, with
+ * `{ concurrent: true }` (a file whose tests run at once), after the file's last test: one test's
+ * end must not delete the repos of the tests still running.
  */
-export function useTempRepos(): void {
+export function useTempRepos(options: { concurrent?: boolean } = {}): void {
+  const removeScratch = () => {
+    for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+  };
   beforeAll(() => {
     home = mkdtempSync(path.join(tmpdir(), 'studio-home-'));
     process.env.HOME = home;
     process.env.XDG_CONFIG_HOME = path.join(home, '.config');
   });
-  afterEach(() => {
-    for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  if (!options.concurrent) afterEach(removeScratch);
   afterAll(() => {
+    removeScratch();
     rmSync(home, { recursive: true, force: true });
     restore('HOME');
     restore('XDG_CONFIG_HOME');
@@ -72,6 +76,11 @@ export function makeRepo(o: { empty?: boolean } = {}): string {
   mkdirSync(root);
   git(root, 'init', '--quiet', '-b', 'main');
   setIdentity(root, 'Test Person');
-  if (!o.empty) commit(root, 'initial', { 'README.md': '# project\n', 'src/app.ts': 'export const a = 1;\n' });
+  if (!o.empty) {
+    // commit() without its rev-parse: nothing here needs the sha, and each git process is a fork of the test's.
+    write(root, { 'README.md': '# project\n', 'src/app.ts': 'export const a = 1;\n' });
+    git(root, 'add', '--all');
+    git(root, 'commit', '--quiet', '--allow-empty', '--message=initial');
+  }
   return root;
 }

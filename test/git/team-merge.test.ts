@@ -1,21 +1,27 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { mergeDriverCommand } from '../../server/git/merge-driver-config.js';
 import { reasonOf } from '../helpers/failure.js';
-import { startStudio, stopStudios } from '../helpers/studio.js';
+import { startStudioFor, stopStudios, stopStudiosOf } from '../helpers/studio.js';
 import { markersClash, pull, pushBoard, readTaskFile, team, unmerged } from '../helpers/team.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
-afterEach(async () => {
+// Each test has its own origin, clones and studios (stopped as it ends), so the tests run at once:
+// much of their time is git and the merge driver's own node process, on the other core.
+afterAll(async () => {
   await stopStudios();
   await removeTempDirs();
 });
 
-describe('teammates share a board through git (two clones of a bare origin)', () => {
-  it('the studio installs the driver: .gitattributes committed with the board, the command in .git/config', async () => {
-    const { ana } = await team();
+describe.concurrent('teammates share a board through git (two clones of a bare origin)', () => {
+  it('the studio installs the driver: .gitattributes committed with the board, the command in .git/config', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { ana, bo } = await team();
+    onTestFinished(() => stopStudiosOf(ana, bo));
     const attributes = await fs.readFile(path.join(ana.root, '.opencode-studio/.gitattributes'), 'utf8');
     expect(attributes).toContain('tasks/*.json merge=opencode-studio');
     expect(git(ana.root, 'ls-files', '.opencode-studio/.gitattributes')).toBe('.opencode-studio/.gitattributes');
@@ -23,8 +29,12 @@ describe('teammates share a board through git (two clones of a bare origin)', ()
     expect(mergeDriverCommand()).toMatch(/^'\/.+node[^']*' '\/.+\/dist\/server\/cli\/main\.js' merge-driver %O %A %B %P$/);
   });
 
-  it('different fields of one task merge with no conflict, and the board shows the merge at once', async () => {
+  it('different fields of one task merge with no conflict, and the board shows the merge at once', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { ana, bo, id } = await team();
+    onTestFinished(() => stopStudiosOf(ana, bo));
     await ana.client.tasks.update.mutate({ id, title: 'Fix the login form' });
     pushBoard(ana.root, 'ana: title');
     await bo.client.tasks.update.mutate({ id, description: 'Safari only' });
@@ -41,8 +51,9 @@ describe('teammates share a board through git (two clones of a bare origin)', ()
     }, 'the merged task on the board');
   });
 
-  it('labels merge as sets: adds and removes from both sides', async () => {
+  it('labels merge as sets: adds and removes from both sides', async ({ expect, onTestFinished }) => {
     const { ana, bo, id } = await team();
+    onTestFinished(() => stopStudiosOf(ana, bo));
     await ana.client.tasks.update.mutate({ id, labels: ['ui', 'auth'] });
     pushBoard(ana.root, 'ana: labels');
     await bo.client.tasks.update.mutate({ id, labels: ['bug', 'ui', 'safari'] });
@@ -52,8 +63,12 @@ describe('teammates share a board through git (two clones of a bare origin)', ()
     await waitFor(async () => (await bo.client.tasks.get.query({ id })).task.labels.length === 3, 'merged labels');
   });
 
-  it('the same field conflicts: valid JSON with ours and the clash; resolved through the API and staged', async () => {
+  it('the same field conflicts: valid JSON with ours and the clash; resolved through the API and staged', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { ana, bo, id } = await team();
+    onTestFinished(() => stopStudiosOf(ana, bo));
     await ana.client.tasks.update.mutate({ id, title: 'Ana’s title', labels: ['bug', 'ui', 'a'] });
     pushBoard(ana.root, 'ana: title');
     await bo.client.tasks.update.mutate({ id, title: 'Bo’s title', order: 7 });
@@ -84,8 +99,12 @@ describe('teammates share a board through git (two clones of a bare origin)', ()
     expect(await reasonOf(bo.client.tasks.resolveConflict.mutate({ id, choices: {} }))).toBe('not-allowed-now');
   });
 
-  it('a clone that never ran the studio merges line by line; the studio then names the markers a merge conflict and resolves them', async () => {
-    const { id, carl, file, driverBefore } = await markersClash();
+  it('a clone that never ran the studio merges line by line; the studio then names the markers a merge conflict and resolves them', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { ana, bo, id, carl, file, driverBefore } = await markersClash();
+    onTestFinished(() => stopStudiosOf(ana, bo));
     expect(driverBefore).toBe(false);
     const text = await fs.readFile(file, 'utf8');
     expect(text).toMatch(/^<{7} /m);
@@ -93,7 +112,7 @@ describe('teammates share a board through git (two clones of a bare origin)', ()
     expect(text).toContain('Carl’s title');
     expect(text).toContain('Ana’s title');
 
-    const studio = await startStudio({ root: carl });
+    const studio = await startStudioFor({ onTestFinished }, { root: carl });
     const info = await studio.client.project.info.query();
     const problem = info.problems.find((p) => p.path.endsWith(`${id}.json`));
     expect(problem?.kind).toBe('merge-conflict');

@@ -7,7 +7,8 @@ import { registeredWorktree } from '../../server/git/worktree-list.js';
 import { createWorktree, removeWorktree, WorktreeError, worktreeExists, worktreePath } from '../../server/git/worktrees.js';
 import { commit, git, makeRepo, useTempRepos, write } from './helpers.js';
 
-useTempRepos();
+// Each test has its own repository, so the tests run at once (describe.concurrent, the context's expect).
+useTempRepos({ concurrent: true });
 
 async function setup(): Promise<{ repo: Repo; dir: string; task: { id: string; branch: string; base: string; dir: string } }> {
   const repo = await openRepo(makeRepo());
@@ -30,8 +31,8 @@ describe('worktreePath', () => {
   });
 });
 
-describe('createWorktree', () => {
-  it('creates the branch from base in a new worktree', async () => {
+describe.concurrent('createWorktree', () => {
+  it('creates the branch from base in a new worktree', async ({ expect }) => {
     const { repo, dir, task } = await setup();
     await createWorktree(repo, task);
     expect(await worktreeExists(repo, dir)).toBe(true);
@@ -40,7 +41,7 @@ describe('createWorktree', () => {
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('# project\n');
   });
 
-  it('is known to exist from git’s own files, without a git process; anything else is asked of git', async () => {
+  it('is known to exist from git’s own files, without a git process; anything else is asked of git', async ({ expect }) => {
     const { repo, dir, task } = await setup();
     await createWorktree(repo, task);
     const raw = vi.spyOn(repo.git, 'raw');
@@ -59,7 +60,7 @@ describe('createWorktree', () => {
     expect(await registeredWorktree(repo, repo.root)).toBeNull();
   });
 
-  it('reuses an existing worktree and its work', async () => {
+  it('reuses an existing worktree and its work', async ({ expect }) => {
     const { repo, dir, task } = await setup();
     await createWorktree(repo, task);
     write(dir, { 'scratch.txt': 'not committed\n' });
@@ -67,7 +68,7 @@ describe('createWorktree', () => {
     expect(readFileSync(path.join(dir, 'scratch.txt'), 'utf8')).toBe('not committed\n');
   });
 
-  it('recreates a worktree folder deleted behind its back, on the same branch', async () => {
+  it('recreates a worktree folder deleted behind its back, on the same branch', async ({ expect }) => {
     const { repo, dir, task } = await setup();
     await createWorktree(repo, task);
     const sha = commit(dir, 'agent work', { 'feature.ts': 'export {};\n' });
@@ -78,7 +79,7 @@ describe('createWorktree', () => {
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(sha);
   });
 
-  it('explains a branch renamed behind its back', async () => {
+  it('explains a branch renamed behind its back', async ({ expect }) => {
     const { repo, dir, task } = await setup();
     await createWorktree(repo, task);
     git(repo.root, 'branch', '-m', 'studio/abc', 'my-name');
@@ -88,12 +89,12 @@ describe('createWorktree', () => {
     expect(existsSync(dir)).toBe(true);
   });
 
-  it('refuses a base branch that does not exist', async () => {
+  it('refuses a base branch that does not exist', async ({ expect }) => {
     const { repo, task } = await setup();
     await expect(createWorktree(repo, { ...task, base: 'develop' })).rejects.toThrow(/base branch develop does not exist/);
   });
 
-  it('asks for a first commit in an empty repository', async () => {
+  it('asks for a first commit in an empty repository', async ({ expect }) => {
     const repo = await openRepo(makeRepo({ empty: true }));
     const dir = worktreePath(repo.root, null, 'abc');
     await expect(createWorktree(repo, { id: 'abc', branch: 'studio/abc', base: 'main', dir })).rejects.toThrow(
@@ -101,7 +102,7 @@ describe('createWorktree', () => {
     );
   });
 
-  it('refuses a folder in the way that is not a worktree', async () => {
+  it('refuses a folder in the way that is not a worktree', async ({ expect }) => {
     const { repo, dir, task } = await setup();
     write(dir, { 'mine.txt': 'keep me\n' });
     await expect(createWorktree(repo, task)).rejects.toThrow(/already exists and is not a worktree/);
@@ -109,8 +110,8 @@ describe('createWorktree', () => {
   });
 });
 
-describe('removeWorktree', () => {
-  it('removes the folder (untracked files and all) and deletes the branch', async () => {
+describe.concurrent('removeWorktree', () => {
+  it('removes the folder (untracked files and all) and deletes the branch', async ({ expect }) => {
     const { repo, dir, task } = await setup();
     await createWorktree(repo, task);
     commit(dir, 'agent work', { 'feature.ts': 'export {};\n' });
@@ -121,7 +122,7 @@ describe('removeWorktree', () => {
     expect(git(repo.root, 'worktree', 'list', '--porcelain')).not.toContain(dir);
   });
 
-  it('keeps the branch when asked to', async () => {
+  it('keeps the branch when asked to', async ({ expect }) => {
     const { repo, dir, task } = await setup();
     await createWorktree(repo, task);
     await removeWorktree(repo, { dir, branch: task.branch, deleteBranch: false });
@@ -129,7 +130,7 @@ describe('removeWorktree', () => {
     expect(await repo.branchExists(task.branch)).toBe(true);
   });
 
-  it('tolerates a worktree folder that is already gone', async () => {
+  it('tolerates a worktree folder that is already gone', async ({ expect }) => {
     const { repo, dir, task } = await setup();
     await createWorktree(repo, task);
     rmSync(dir, { recursive: true, force: true });
@@ -138,14 +139,16 @@ describe('removeWorktree', () => {
     expect(await repo.branchExists(task.branch)).toBe(false);
   });
 
-  it('refuses to remove the main checkout', async () => {
+  it('refuses to remove the main checkout', async ({ expect }) => {
     const { repo } = await setup();
     await expect(removeWorktree(repo, { dir: repo.root, branch: 'main', deleteBranch: false })).rejects.toThrow(/main checkout/);
   });
 });
 
-describe('a warm spare handed to a task (branchHere)', () => {
-  it('puts the task branch at the spare’s commit and checks it out, files and untracked installs as they were', async () => {
+describe.concurrent('a warm spare handed to a task (branchHere)', () => {
+  it('puts the task branch at the spare’s commit and checks it out, files and untracked installs as they were', async ({
+    expect,
+  }) => {
     const { repo } = await setup();
     const spare = worktreePath(repo.root, null, 'slot-1');
     await addDetachedWorktree(repo, spare, 'main', (work) => work());
@@ -162,7 +165,7 @@ describe('a warm spare handed to a task (branchHere)', () => {
     expect(git(repo.root, 'rev-parse', 'studio/abc')).toBe(git(spare, 'rev-parse', 'HEAD'));
   });
 
-  it('is made at low CPU priority, holding the studio’s git lock only for the prune', async () => {
+  it('is made at low CPU priority, holding the studio’s git lock only for the prune', async ({ expect }) => {
     const { repo } = await setup();
     // A git alias runs its command as git's child: the niceness it reports is git's.
     git(repo.root, 'config', 'alias.niceof', "!cut -d' ' -f19 /proc/self/stat");
@@ -181,7 +184,9 @@ describe('a warm spare handed to a task (branchHere)', () => {
     expect(git(spare, 'rev-parse', 'HEAD')).toBe(git(repo.root, 'rev-parse', 'main'));
   });
 
-  it('has its index refreshed a second after the checkout, so no file is racily clean at the task’s first git add', async () => {
+  it('has its index refreshed a second after the checkout, so no file is racily clean at the task’s first git add', async ({
+    expect,
+  }) => {
     const { repo } = await setup();
     const spare = worktreePath(repo.root, null, 'slot-1');
     await addDetachedWorktree(repo, spare, 'main', (work) => work());
@@ -196,7 +201,7 @@ describe('a warm spare handed to a task (branchHere)', () => {
     expect(files.filter((f) => seconds(path.join(spare, f)) >= index)).toEqual([]);
   });
 
-  it('refuses a branch that already exists and leaves the spare detached where it was', async () => {
+  it('refuses a branch that already exists and leaves the spare detached where it was', async ({ expect }) => {
     const { repo } = await setup();
     const spare = worktreePath(repo.root, null, 'slot-1');
     await addDetachedWorktree(repo, spare, 'main', (work) => work());

@@ -4,23 +4,21 @@ import path from 'node:path';
 import { startStudio } from './studio.js';
 import { git, tempDir, tempRepo } from './temp-repo.js';
 
-/** A bare origin with one commit, and a helper to clone it as a teammate would. */
+/**
+ * A bare origin with one commit (a bare clone of a fresh repo on main), and a helper to clone it
+ * as a teammate would.
+ */
 export async function teamOrigin() {
   const origin = path.join(await tempDir('studio-origin-'), 'origin.git');
-  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', origin]);
-  const seed = await tempRepo();
-  git(seed, 'remote', 'add', 'origin', origin);
-  git(seed, 'push', '-q', 'origin', 'main');
+  execFileSync('git', ['clone', '-q', '--bare', await tempRepo(), origin]);
   return { origin, clone: (name: string) => cloneOf(origin, name) };
 }
 
+/** A teammate's clone, its identity and pull settings in its own `.git/config` (set by the clone: one git process). */
 async function cloneOf(origin: string, name: string): Promise<string> {
   const dir = path.join(await tempDir(`studio-${name}-`), name);
-  execFileSync('git', ['clone', '-q', origin, dir]);
-  git(dir, 'config', 'user.name', name);
-  git(dir, 'config', 'user.email', `${name}@example.com`);
-  git(dir, 'config', 'commit.gpgsign', 'false');
-  git(dir, 'config', 'pull.rebase', 'false');
+  const config = { 'user.name': name, 'user.email': `${name}@example.com`, 'commit.gpgsign': 'false', 'pull.rebase': 'false' };
+  execFileSync('git', ['clone', '-q', ...Object.entries(config).flatMap(([k, v]) => ['-c', `${k}=${v}`]), origin, dir]);
   return dir;
 }
 

@@ -1,18 +1,21 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, it, type TestContext } from 'vitest';
 import type { TaskStatus } from '../../shared/task.js';
 import { reasonOf } from '../helpers/failure.js';
 import { FakeAgent, fakeAgentStudio } from '../helpers/fake-agent.js';
-import { startStudio, stopStudios } from '../helpers/studio.js';
+import { startStudioFor, stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
-afterEach(stopStudios);
-afterAll(removeTempDirs);
+afterAll(async () => {
+  await stopStudios();
+  await removeTempDirs();
+});
 
-async function studioWith(agent = new FakeAgent()) {
-  const studio = await startStudio({ agent: fakeAgentStudio(agent) });
+/** A studio of the test's own over `agent`, stopped when the test ends: the tests run at once (their phases wait on git). */
+async function studioWith(ctx: TestContext, agent = new FakeAgent()) {
+  const studio = await startStudioFor(ctx, { agent: fakeAgentStudio(agent) });
   const settled = (id: string, status: TaskStatus) =>
     waitFor(async () => {
       const { task } = await studio.client.tasks.get.query({ id });
@@ -22,9 +25,10 @@ async function studioWith(agent = new FakeAgent()) {
   return { ...studio, agent, settled };
 }
 
-describe('the orchestrator over an injected agent (no OpenCode)', () => {
-  it('walks the whole lifecycle: plan, approve, implement, review, merge', async () => {
-    const { client, root, agent, settled } = await studioWith();
+describe.concurrent('the orchestrator over an injected agent (no OpenCode)', () => {
+  it('walks the whole lifecycle: plan, approve, implement, review, merge', async (ctx) => {
+    const { expect } = ctx;
+    const { client, root, agent, settled } = await studioWith(ctx);
     const task = await client.tasks.create.mutate({ title: 'Say hello' });
     await client.tasks.start.mutate({ id: task.id });
     await settled(task.id, 'plan_review');
@@ -42,9 +46,10 @@ describe('the orchestrator over an injected agent (no OpenCode)', () => {
     expect(await fs.readFile(path.join(root, 'hello.txt'), 'utf8')).toBe('hello\n');
   });
 
-  it('a review that asks for changes runs a fix, then reviews again', async () => {
+  it('a review that asks for changes runs a fix, then reviews again', async (ctx) => {
+    const { expect } = ctx;
     const agent = new FakeAgent({ review: [{ text: 'Missing a comma.\n\nVERDICT: CHANGES_REQUESTED' }] });
-    const { client, root, settled } = await studioWith(agent);
+    const { client, root, settled } = await studioWith(ctx, agent);
     const task = await client.tasks.create.mutate({ title: 'Fix me' });
     await client.tasks.start.mutate({ id: task.id });
     await settled(task.id, 'plan_review');
@@ -55,8 +60,9 @@ describe('the orchestrator over an injected agent (no OpenCode)', () => {
     expect(git(root, 'log', '--format=%s', `studio/${task.id}`)).toMatch(/\(fix 1\)/);
   });
 
-  it('with requirePlanApproval off, planning goes straight on to implementation', async () => {
-    const { client, settled, agent } = await studioWith();
+  it('with requirePlanApproval off, planning goes straight on to implementation', async (ctx) => {
+    const { expect } = ctx;
+    const { client, settled, agent } = await studioWith(ctx);
     await client.config.update.mutate({ requirePlanApproval: false });
     const task = await client.tasks.create.mutate({ title: 'No approval' });
     await client.tasks.start.mutate({ id: task.id });
@@ -64,9 +70,10 @@ describe('the orchestrator over an injected agent (no OpenCode)', () => {
     expect(agent.calls.map((c) => c.phase)).toEqual(['planning', 'implementation', 'review']);
   });
 
-  it('refusals carry the reason codes; a failed phase can be retried', async () => {
+  it('refusals carry the reason codes; a failed phase can be retried', async (ctx) => {
+    const { expect } = ctx;
     const agent = new FakeAgent({ planning: [{ text: '', fail: 'the model said no' }] });
-    const { client } = await studioWith(agent);
+    const { client } = await studioWith(ctx, agent);
     const task = await client.tasks.create.mutate({ title: 'Refusals' });
     expect(await reasonOf(client.tasks.approvePlan.mutate({ id: task.id }))).toBe('not-allowed-now');
     expect(await reasonOf(client.tasks.merge.mutate({ id: task.id }))).toBe('not-allowed-now');

@@ -1,15 +1,18 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import type { StudioServer } from '../../server/index.js';
 import { recordEvents } from '../helpers/bus-recorder.js';
 import { failureOf, reasonOf } from '../helpers/failure.js';
-import { startStudio, stopStudios } from '../helpers/studio.js';
+import { startStudioFor, stopStudios } from '../helpers/studio.js';
 import { git, removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
-afterEach(stopStudios);
-afterAll(removeTempDirs);
+// Each test has its own studio and repo (stopped when it ends), so the tests run at once.
+afterAll(async () => {
+  await stopStudios();
+  await removeTempDirs();
+});
 
 const APP = ['const a = 1;', 'const b = 2;', 'const c = 3;', 'const d = 4;', 'const e = 5;'];
 
@@ -35,9 +38,10 @@ async function commitOnBranch(root: string, branch: string, lines: string[]) {
   git(root, 'switch', '-q', 'main');
 }
 
-describe('review comments on diff lines', () => {
-  it('adds comments with the quoted lines into comments/<id>.json, and refuses bad input without writing', async () => {
-    const { client, root, studio } = await startStudio();
+describe.concurrent('review comments on diff lines', () => {
+  it('adds comments with the quoted lines into comments/<id>.json, and refuses bad input without writing', async (ctx) => {
+    const { expect } = ctx;
+    const { client, root, studio } = await startStudioFor(ctx);
     const events = recordEvents(studio.services.bus);
     const { task } = await taskWithBranch(studio, root);
     const one = await client.comments.add.mutate({ id: task.id, path: 'src/app.ts', side: 'new', line: 2, body: 'Call it two.' });
@@ -76,8 +80,9 @@ describe('review comments on diff lines', () => {
     expect(await fs.readFile(file, 'utf8')).toBe(before);
   });
 
-  it('REST: the same procedures under /api/tasks/{id}/comments, in the OpenAPI document', async () => {
-    const { root, studio } = await startStudio();
+  it('REST: the same procedures under /api/tasks/{id}/comments, in the OpenAPI document', async (ctx) => {
+    const { expect } = ctx;
+    const { root, studio } = await startStudioFor(ctx);
     const { task } = await taskWithBranch(studio, root);
     const headers = { authorization: `Bearer ${studio.token}`, 'content-type': 'application/json' };
     const base = `${studio.url}/api/tasks/${task.id}/comments`;
@@ -104,8 +109,9 @@ describe('review comments on diff lines', () => {
     );
   });
 
-  it('update, resolve, reopen and delete; deleting the task deletes its comments', async () => {
-    const { client, root, studio } = await startStudio();
+  it('update, resolve, reopen and delete; deleting the task deletes its comments', async (ctx) => {
+    const { expect } = ctx;
+    const { client, root, studio } = await startStudioFor(ctx);
     const { task } = await taskWithBranch(studio, root);
     const c = await client.comments.add.mutate({ id: task.id, path: 'src/app.ts', line: 1, body: 'First' });
     expect(await client.comments.update.mutate({ id: task.id, commentId: c.id, body: 'Edited' })).toMatchObject({
@@ -122,8 +128,9 @@ describe('review comments on diff lines', () => {
     await expect(fs.access(`${root}/.opencode-studio/comments/${task.id}.json`)).rejects.toThrow();
   });
 
-  it('after the branch moves on, a comment whose line changed is outdated against its old line; the others follow their lines', async () => {
-    const { client, root, studio } = await startStudio();
+  it('after the branch moves on, a comment whose line changed is outdated against its old line; the others follow their lines', async (ctx) => {
+    const { expect } = ctx;
+    const { client, root, studio } = await startStudioFor(ctx);
     const { task, branch } = await taskWithBranch(studio, root);
     const changed = await client.comments.add.mutate({ id: task.id, path: 'src/app.ts', line: 2, body: 'Rename b.' });
     const kept = await client.comments.add.mutate({ id: task.id, path: 'src/app.ts', line: 4, endLine: 5, body: 'Keep.' });
@@ -144,8 +151,9 @@ describe('review comments on diff lines', () => {
     expect(after.find((c) => c.id === kept.id)?.commit).toBe(git(root, 'rev-parse', branch));
   });
 
-  it('a hand edit of the comments file reaches the board; a malformed one raises the banner and keeps the file', async () => {
-    const { client, root, studio } = await startStudio();
+  it('a hand edit of the comments file reaches the board; a malformed one raises the banner and keeps the file', async (ctx) => {
+    const { expect } = ctx;
+    const { client, root, studio } = await startStudioFor(ctx);
     const events = recordEvents(studio.services.bus);
     const { task } = await taskWithBranch(studio, root);
     const file = `${root}/.opencode-studio/comments/${task.id}.json`;
@@ -166,8 +174,9 @@ describe('review comments on diff lines', () => {
     expect(await fs.readFile(file, 'utf8')).toBe('{"comments": [{"id": "x"}]}');
   });
 
-  it('an AI review that names path:line shows its findings as the AI comments, replaced by the next review', async () => {
-    const { client, root, studio } = await startStudio();
+  it('an AI review that names path:line shows its findings as the AI comments, replaced by the next review', async (ctx) => {
+    const { expect } = ctx;
+    const { client, root, studio } = await startStudioFor(ctx);
     const { task } = await taskWithBranch(studio, root);
     await client.comments.add.mutate({ id: task.id, path: 'src/app.ts', line: 1, body: 'Mine' });
     await studio.services.store.reviews.write(

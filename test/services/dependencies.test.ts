@@ -1,20 +1,25 @@
 import fs from 'node:fs/promises';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, it, type TestContext } from 'vitest';
 import type { TaskStatus } from '../../shared/task.js';
 import { failureOf, reasonOf } from '../helpers/failure.js';
 import { fakeAgentStudio } from '../helpers/fake-agent.js';
-import { startStudio, stopStudios } from '../helpers/studio.js';
+import { startStudioFor, stopStudios } from '../helpers/studio.js';
 import { removeTempDirs } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
-afterEach(stopStudios);
-afterAll(removeTempDirs);
+afterAll(async () => {
+  await stopStudios();
+  await removeTempDirs();
+});
 
 const taskFile = (root: string, id: string) => `${root}/.opencode-studio/tasks/${id}.json`;
 
-/** A studio whose orchestrator is real and whose agent answers at once (test/helpers/fake-agent.ts). */
-async function studioWithAgent() {
-  const studio = await startStudio({ agent: fakeAgentStudio() });
+/**
+ * A studio whose orchestrator is real and whose agent answers at once (test/helpers/fake-agent.ts),
+ * the test's own and stopped when it ends: the tests run at once (their phases wait on git).
+ */
+async function studioWithAgent(ctx: TestContext) {
+  const studio = await startStudioFor(ctx, { agent: fakeAgentStudio() });
   const settled = (id: string, status: TaskStatus) =>
     waitFor(
       async () => {
@@ -28,9 +33,10 @@ async function studioWithAgent() {
   return { ...studio, settled };
 }
 
-describe('task dependencies', () => {
-  it('create and update take dependsOn and autoStart; unknown tasks and cycles are refused and change nothing', async () => {
-    const { client, root } = await startStudio();
+describe.concurrent('task dependencies', () => {
+  it('create and update take dependsOn and autoStart; unknown tasks and cycles are refused and change nothing', async (ctx) => {
+    const { expect } = ctx;
+    const { client, root } = await startStudioFor(ctx);
     const a = await client.tasks.create.mutate({ title: 'Schema' });
     const b = await client.tasks.create.mutate({ title: 'API', dependsOn: [a.id], autoStart: true });
     expect(b).toMatchObject({ dependsOn: [a.id], autoStart: true });
@@ -57,8 +63,9 @@ describe('task dependencies', () => {
     expect(updated).toMatchObject({ dependsOn: [a.id, b.id], autoStart: true });
   });
 
-  it('starting a blocked task, by the action or by a drag to Planning, is refused naming its blockers', async () => {
-    const { client, settled } = await studioWithAgent();
+  it('starting a blocked task, by the action or by a drag to Planning, is refused naming its blockers', async (ctx) => {
+    const { expect } = ctx;
+    const { client, settled } = await studioWithAgent(ctx);
     const a = await client.tasks.create.mutate({ title: 'Schema' });
     const b = await client.tasks.create.mutate({ title: 'API', dependsOn: [a.id] });
     const refused = await failureOf(client.tasks.start.mutate({ id: b.id }));
@@ -72,8 +79,9 @@ describe('task dependencies', () => {
     await settled(b.id, 'plan_review');
   });
 
-  it('when the last dependency is merged, a task with autoStart starts by itself; one without autoStart waits for a person', async () => {
-    const { client, studio, settled } = await studioWithAgent();
+  it('when the last dependency is merged, a task with autoStart starts by itself; one without autoStart waits for a person', async (ctx) => {
+    const { expect } = ctx;
+    const { client, studio, settled } = await studioWithAgent(ctx);
     await client.config.update.mutate({ maxParallel: 1 });
     const a = await client.tasks.create.mutate({ title: 'First' });
     const other = await client.tasks.create.mutate({ title: 'Second dependency' });
@@ -96,8 +104,9 @@ describe('task dependencies', () => {
     expect(activity.some((e) => e.kind === 'note' && /started by itself/.test(e.text))).toBe(true);
   });
 
-  it('a cycle made by editing files by hand raises the banner naming the files, keeps the tasks blocked, and clears when broken', async () => {
-    const { client, root } = await studioWithAgent();
+  it('a cycle made by editing files by hand raises the banner naming the files, keeps the tasks blocked, and clears when broken', async (ctx) => {
+    const { expect } = ctx;
+    const { client, root } = await studioWithAgent(ctx);
     const a = await client.tasks.create.mutate({ title: 'Left' });
     const b = await client.tasks.create.mutate({ title: 'Right', dependsOn: [a.id] });
     const text = JSON.parse(await fs.readFile(taskFile(root, a.id), 'utf8'));
@@ -111,8 +120,9 @@ describe('task dependencies', () => {
     await waitFor(async () => (await client.project.info.query()).problems.length === 0, 'the banner to clear');
   });
 
-  it('a deleted dependency stops blocking, and the activity of the task that waited notes it', async () => {
-    const { client, settled } = await studioWithAgent();
+  it('a deleted dependency stops blocking, and the activity of the task that waited notes it', async (ctx) => {
+    const { expect } = ctx;
+    const { client, settled } = await studioWithAgent(ctx);
     const a = await client.tasks.create.mutate({ title: 'Gone soon' });
     const b = await client.tasks.create.mutate({ title: 'Waits', dependsOn: [a.id], autoStart: true });
     expect(await reasonOf(client.tasks.start.mutate({ id: b.id }))).toBe('blocked');

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import { EventBus } from '../../server/events/event-bus.js';
 import type { StudioStore } from '../../server/store/studio-store.js';
 import { StudioStore as Store } from '../../server/store/studio-store.js';
@@ -12,16 +12,16 @@ import { removeTempDirs, tempRepo } from '../helpers/temp-repo.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { openWatchedStore } from './store-fixture.js';
 
-let open: StudioStore[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((s) => s.close()));
-  open = [];
-});
 afterAll(removeTempDirs);
 
-async function setup() {
+/**
+ * A watched store of its own for one test, closed when that test ends. Each test has its own repo
+ * and store, so the tests run at once (they mostly wait on the watcher's timers): `describe.concurrent`
+ * below, with the test context's `expect` and `onTestFinished`.
+ */
+async function setup({ onTestFinished }: TestContext) {
   const fx = await openWatchedStore();
-  open.push(fx.store);
+  onTestFinished(() => fx.store.close());
   return fx;
 }
 
@@ -41,17 +41,19 @@ async function settle(store: StudioStore, rec: ReturnType<typeof recordEvents>) 
   await store.idle();
 }
 
-describe('the store writes, the watcher does not echo', () => {
-  it('a mutation emits exactly one event and the watcher adds none', async () => {
-    const { store, rec } = await setup();
+describe.concurrent('the store writes, the watcher does not echo', () => {
+  it('a mutation emits exactly one event and the watcher adds none', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec } = await setup(ctx);
     const task = await store.tasks.create({ title: 'One event' });
     await store.tasks.patch(task.id, { status: 'planning' });
     await settle(store, rec);
     expect(rec.events.map((e) => e.type)).toEqual(['task.created', 'task.updated']);
   });
 
-  it('plan and review writes emit one event each', async () => {
-    const { store, rec } = await setup();
+  it('plan and review writes emit one event each', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec } = await setup(ctx);
     const task = await store.tasks.create({ title: 'Planned' });
     await store.plans.write(task.id, '# Plan\n');
     await store.reviews.write(task.id, 'ok\nVERDICT: APPROVED');
@@ -61,9 +63,10 @@ describe('the store writes, the watcher does not echo', () => {
   });
 });
 
-describe('hand edits reach the bus', () => {
-  it('an in-place edit of a task file becomes task.updated with the new title', async () => {
-    const { store, rec, paths } = await setup();
+describe.concurrent('hand edits reach the bus', () => {
+  it('an in-place edit of a task file becomes task.updated with the new title', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec, paths } = await setup(ctx);
     const task = await store.tasks.create({ title: 'Before' });
     rec.clear();
     const file = paths.task(task.id);
@@ -76,8 +79,9 @@ describe('hand edits reach the bus', () => {
     expect(rec.events).toHaveLength(1);
   });
 
-  it('an editor-style save (write a temp file, rename over) gives one update and no delete', async () => {
-    const { store, rec, paths } = await setup();
+  it('an editor-style save (write a temp file, rename over) gives one update and no delete', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec, paths } = await setup(ctx);
     const task = await store.tasks.create({ title: 'Vim' });
     rec.clear();
     const file = paths.task(task.id);
@@ -91,8 +95,9 @@ describe('hand edits reach the bus', () => {
     expect(store.tasks.get(task.id).title).toBe('Saved by vim');
   });
 
-  it('editor save by delete then create gives an update, not delete + create', async () => {
-    const { store, rec, paths } = await setup();
+  it('editor save by delete then create gives an update, not delete + create', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec, paths } = await setup(ctx);
     const task = await store.tasks.create({ title: 'Nano' });
     rec.clear();
     const file = paths.task(task.id);
@@ -104,8 +109,9 @@ describe('hand edits reach the bus', () => {
     expect(rec.events.map((e) => e.type)).toEqual(['task.updated']);
   });
 
-  it('regression: a task file missing at the first look (delete, then a late create) is not reported deleted yet', async () => {
-    const { store, rec, paths } = await setup();
+  it('regression: a task file missing at the first look (delete, then a late create) is not reported deleted yet', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec, paths } = await setup(ctx);
     const task = await store.tasks.create({ title: 'Slow save' });
     const file = paths.task(task.id);
     const text = await fs.readFile(file, 'utf8');
@@ -124,8 +130,9 @@ describe('hand edits reach the bus', () => {
     expect(rec.events.map((e) => e.type)).toEqual(['task.updated', 'task.deleted']);
   });
 
-  it('a new file becomes task.created, a removed one task.deleted, plans and config too', async () => {
-    const { store, rec, paths } = await setup();
+  it('a new file becomes task.created, a removed one task.deleted, plans and config too', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec, paths } = await setup(ctx);
     await fs.writeFile(paths.task('by-hand'), JSON.stringify({ title: 'By hand', status: 'todo' }));
     const created = await waitFor(() => rec.of('task.created')[0], 'task.created');
     expect(created.task).toMatchObject({ id: 'by-hand', title: 'By hand' });
@@ -138,8 +145,9 @@ describe('hand edits reach the bus', () => {
     expect(store.tasks.find('by-hand')).toBeUndefined();
   });
 
-  it('touching a file without changing it emits nothing', async () => {
-    const { store, rec, paths } = await setup();
+  it('touching a file without changing it emits nothing', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec, paths } = await setup(ctx);
     const task = await store.tasks.create({ title: 'Untouched' });
     rec.clear();
     const file = paths.task(task.id);
@@ -148,8 +156,9 @@ describe('hand edits reach the bus', () => {
     expect(rec.events).toEqual([]);
   });
 
-  it('a 500-file burst (like git checkout) ends in the right state with one event per file', async () => {
-    const { store, rec, paths } = await setup();
+  it('a 500-file burst (like git checkout) ends in the right state with one event per file', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec, paths } = await setup(ctx);
     const now = new Date().toISOString();
     await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
@@ -170,15 +179,17 @@ describe('hand edits reach the bus', () => {
   });
 });
 
-describe('malformed hand edits', () => {
-  it.each([
+describe.concurrent('malformed hand edits', () => {
+  // it.for, not it.each: it hands the test its context (the concurrent `expect` and `onTestFinished`).
+  it.for<[string, string | Record<string, unknown>, RegExp]>([
     ['bad JSON', '{ "title": ', /not valid JSON/],
     ['a wrong status', { status: 'doing' }, /status/],
     ['a missing title', { title: undefined }, /title/],
   ])(
     '%s: file.invalid with a reason, last good task kept, file untouched; fixing it brings the task back',
-    async (_name, edit, reason) => {
-      const { store, rec, paths } = await setup();
+    async ([_name, edit, reason], ctx) => {
+      const { expect } = ctx;
+      const { store, rec, paths } = await setup(ctx);
       const task = await store.tasks.create({ title: 'Good' });
       rec.clear();
       const file = paths.task(task.id);
@@ -202,8 +213,9 @@ describe('malformed hand edits', () => {
     },
   );
 
-  it('a half-written file that is completed quickly gives no file.invalid', async () => {
-    const { store, rec, paths } = await setup();
+  it('a half-written file that is completed quickly gives no file.invalid', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec, paths } = await setup(ctx);
     const task = await store.tasks.create({ title: 'Partial' });
     rec.clear();
     const file = paths.task(task.id);
@@ -218,8 +230,9 @@ describe('malformed hand edits', () => {
     expect(rec.events.map((e) => e.type)).toEqual(['task.updated']);
   });
 
-  it('an invalid config.json is reported and the last good config stays', async () => {
-    const { store, rec, paths } = await setup();
+  it('an invalid config.json is reported and the last good config stays', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec, paths } = await setup(ctx);
     await fs.writeFile(paths.config, '{"maxParallel": 0}');
     const invalid = await waitFor(() => rec.of('file.invalid')[0], 'file.invalid');
     expect(invalid.reason).toMatch(/maxParallel/);
@@ -227,9 +240,10 @@ describe('malformed hand edits', () => {
   });
 });
 
-describe('mutations and hand edits at once', () => {
-  it('a mutation applies to the latest disk state: the hand edit and the mutation both survive', async () => {
-    const { store, rec, paths } = await setup();
+describe.concurrent('mutations and hand edits at once', () => {
+  it('a mutation applies to the latest disk state: the hand edit and the mutation both survive', async (ctx) => {
+    const { expect } = ctx;
+    const { store, rec, paths } = await setup(ctx);
     const task = await store.tasks.create({ title: 'Shared' });
     const file = paths.task(task.id);
     const json = JSON.parse(await fs.readFile(file, 'utf8'));
@@ -242,8 +256,9 @@ describe('mutations and hand edits at once', () => {
     expect(store.tasks.get(task.id)).toMatchObject({ description: 'edited by hand', status: 'planning' });
   });
 
-  it('many concurrent mutations on one task all land', async () => {
-    const { store } = await setup();
+  it('many concurrent mutations on one task all land', async (ctx) => {
+    const { expect } = ctx;
+    const { store } = await setup(ctx);
     const task = await store.tasks.create({ title: 'Counter' });
     await Promise.all(
       Array.from({ length: 30 }, (_, i) => store.tasks.update(task.id, (t) => ({ labels: [...t.labels, `l${i}`] }))),
@@ -253,9 +268,9 @@ describe('mutations and hand edits at once', () => {
   });
 });
 
-describe('regression: a hand edit right after the studio wrote the same file was lost', () => {
-  it('task files: the edit lands in the store every time', async () => {
-    const { store, paths } = await setup();
+describe.concurrent('regression: a hand edit right after the studio wrote the same file was lost', () => {
+  it('task files: the edit lands in the store every time', async (ctx) => {
+    const { store, paths } = await setup(ctx);
     const task = await store.tasks.create({ title: 'Race' });
     const file = paths.task(task.id);
     for (let i = 0; i < 10; i++) {
@@ -266,8 +281,8 @@ describe('regression: a hand edit right after the studio wrote the same file was
     }
   });
 
-  it('config.json: the edit lands in the store', async () => {
-    const { store, paths } = await setup();
+  it('config.json: the edit lands in the store', async (ctx) => {
+    const { store, paths } = await setup(ctx);
     for (let i = 0; i < 3; i++) {
       await store.config.update({ maxParallel: 5 });
       await fs.writeFile(paths.config, JSON.stringify({ version: 1, baseBranch: 'main', maxParallel: 7 + i }));
@@ -277,7 +292,7 @@ describe('regression: a hand edit right after the studio wrote the same file was
 });
 
 describe('the watcher is up before the files are read', () => {
-  it('a change made while the tasks load is picked up once the load is done', async () => {
+  it('a change made while the tasks load is picked up once the load is done', async ({ onTestFinished }) => {
     const root = await tempRepo();
     const { paths } = await initWorkspace(root, 'main');
     const now = new Date().toISOString();
@@ -297,7 +312,7 @@ describe('the watcher is up before the files are read', () => {
     const bus = new EventBus();
     const rec = recordEvents(bus);
     const store = await Store.open(root, bus, { watch: true }).finally(() => during.mockRestore());
-    open.push(store);
+    onTestFinished(() => store.close());
     await waitFor(() => store.tasks.find('bulk-7')?.title === 'Changed during the load', 'the edit');
     await waitFor(() => !store.tasks.find('bulk-8') && store.tasks.find('new-one'), 'the delete and the add');
     expect(rec.of('task.updated').map((e) => e.task.id)).toEqual(['bulk-7']);
