@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { assertBranchName, gitAt, type Repo } from './repo.js';
 import { findWorktree, listWorktrees } from './worktree-list.js';
 
@@ -40,9 +41,11 @@ export async function moveDetached(dir: string, commit: string): Promise<void> {
  * commit). Refreshed a second later, the index holds times git trusts. Only a cost moved off the
  * task's path: a failure here changes nothing and is left for that `git add` to meet.
  */
-export async function refreshIndex(dir: string, checkedOutAt: number): Promise<void> {
+export async function refreshIndex(dir: string, checkedOutAt: number, signal?: AbortSignal): Promise<void> {
   const wait = checkedOutAt + RACY_MS - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  // A studio shutting down does not wait for the second: the spare stays usable, its first add pays.
+  if (wait > 0) await delay(wait, undefined, { signal }).catch(() => undefined);
+  if (signal?.aborted) return;
   await gitAt(dir, { nice: true })
     .raw(['update-index', '-q', '--refresh'])
     .catch(() => undefined);

@@ -315,7 +315,7 @@ export class WarmSlots {
       groups: this.d.groups,
       nice: true,
     });
-    await refreshIndex(slot.dir, checkedOutAt);
+    await refreshIndex(slot.dir, checkedOutAt, this.stop.signal);
     slot.inputs = await contentOf(this.d.repo, tip, config.worktreeSetupInputs);
     slot.setup = setupKey(config);
     slot.state = 'ready';

@@ -201,6 +201,23 @@ describe.concurrent('a warm spare handed to a task (branchHere)', () => {
     expect(files.filter((f) => seconds(path.join(spare, f)) >= index)).toEqual([]);
   });
 
+  it('skips the wait and the refresh when the studio shuts down meanwhile: the spare is left as the checkout made it', async ({
+    expect,
+  }) => {
+    const { repo } = await setup();
+    const spare = worktreePath(repo.root, null, 'slot-1');
+    await addDetachedWorktree(repo, spare, 'main', (work) => work());
+    const indexFile = git(spare, 'rev-parse', '--path-format=absolute', '--git-path', 'index');
+    const before = statSync(indexFile);
+    const shutdown = new AbortController();
+    const refreshing = refreshIndex(spare, Date.now(), shutdown.signal);
+    shutdown.abort(new Error('the studio is shutting down'));
+    await refreshing;
+    const after = statSync(indexFile);
+    // git update-index writes a new index file (a rename over it); none was run.
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
   it('refuses a branch that already exists and leaves the spare detached where it was', async ({ expect }) => {
     const { repo } = await setup();
     const spare = worktreePath(repo.root, null, 'slot-1');
