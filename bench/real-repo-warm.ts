@@ -236,7 +236,7 @@ export async function runWarmSection(ctx: BenchContext, options: WarmOptions) {
     const { figures, details } = warmFigures(await measureWarm(ctx, root, options), options.runs);
     const notes = [
       'A warm slot is a worktree at the base tip with its setup already run and its OpenCode instance already started: Start creates the task branch there, so the first phase skips `git worktree add`, the setup and the instance start. The cold figure pays all three.',
-      'Refills run one at a time and never while tasks wait for an agent slot. Their checkout (`nice git worktree add`, outside the studio’s git lock) and setup run under `nice -n 10`; OpenCode’s warm-up of the new spare runs inside the shared OpenCode process, so it waits (up to 60 s) for a moment when no phase runs.',
+      'Refills run one at a time and never while tasks wait for an agent slot. Their checkout (`git worktree add`, outside the studio’s git lock) and setup run as background work (SCHED_IDLE via `chrt --idle 0`, and `nice -n 10`); OpenCode’s warm-up of the new spare runs inside the shared OpenCode process, so it waits (up to 60 s) for a moment when no phase runs.',
     ];
     return { figures, notes, details };
   } finally {

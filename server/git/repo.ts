@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError, type SimpleGit, type SimpleGitOptions, simpleGit } from 'simple-git';
+import { backgroundPrefix } from '../lib/background.js';
 import { gitStorageFault } from '../lib/storage-fault.js';
 import { gitJournal } from './git-journal.js';
 import { waitForGitLocks } from './git-lock.js';
@@ -51,21 +53,22 @@ const rejectOnExitCode: SimpleGitOptions['errors'] = (error, result) => {
 };
 
 /**
- * A simple-git instance for one directory (a checkout or a worktree); with `nice`, its commands
- * run at low CPU priority. Its `raw`, the one call
+ * A simple-git instance for one directory (a checkout or a worktree). Its `raw`, the one call
  * the studio makes, waits for locks another process holds (git-lock.ts), is noted in the
- * process's git journal while it runs (git-journal.ts), and names a storage fault.
+ * process's git journal while it runs (git-journal.ts), and names a storage fault. With
+ * `background` (a warm slot's checkout), `raw` runs git as background work (`backgroundPrefix`:
+ * SCHED_IDLE and nice 10), which simple-git's binary option cannot express.
  */
-export function gitAt(dir: string, options: { nice?: boolean } = {}): SimpleGit {
+export function gitAt(dir: string, options: { background?: boolean } = {}): SimpleGit {
   const git = simpleGit({
     baseDir: dir,
-    // Background work (a warm slot's checkout) runs at low CPU priority: `nice git …`, niceness 10.
-    ...(options.nice ? { binary: ['nice', 'git'] as [string, string] } : {}),
     errors: rejectOnExitCode,
     // simple-git drops ambient GIT_* variables; these only choose who a commit is by.
     allowEnvironment: ['GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL'],
   });
-  const raw = git.raw.bind(git) as (...args: unknown[]) => Promise<string>;
+  const raw = options.background
+    ? (...args: unknown[]) => backgroundGit(dir, (Array.isArray(args[0]) ? args[0] : args) as string[])
+    : (git.raw.bind(git) as (...args: unknown[]) => Promise<string>);
   // A full or read-only disk, or a path git may not write, is named here, where git's words are read.
   git.raw = ((...args: unknown[]) =>
     waitForGitLocks(() => gitJournal.step(dir, () => raw(...args))).catch((err) => {
@@ -73,6 +76,19 @@ export function gitAt(dir: string, options: { nice?: boolean } = {}): SimpleGit 
     })) as SimpleGit['raw'];
   git.outputHandler(endsWithoutGrace);
   return git;
+}
+
+/** git as background work in `dir`: its output, or a failure with what git said (as `rejectOnExitCode`). */
+function backgroundGit(dir: string, args: string[]): Promise<string> {
+  const [command, ...prefix] = backgroundPrefix();
+  // As simple-git does: no ambient GIT_* variable (a hook's GIT_DIR, say) reaches this git.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_')));
+  return new Promise((resolve, reject) => {
+    execFile(command!, [...prefix, 'git', ...args], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) resolve(stdout);
+      else reject(new GitError(undefined, stderr || stdout || `git exited with code ${err.code} and printed nothing`));
+    });
+  });
 }
 
 /** `-c user.name=… -c user.email=…` for whatever identity the repository's config lacks. */

@@ -23,7 +23,7 @@ export async function addDetachedWorktree(
   gitLock: <T>(work: () => Promise<T>) => Promise<T>,
 ): Promise<void> {
   await gitLock(() => repo.git.raw(['worktree', 'prune']));
-  await gitAt(repo.root, { nice: true }).raw(['worktree', 'add', '--detach', dir, commit]);
+  await gitAt(repo.root, { background: true }).raw(['worktree', 'add', '--detach', dir, commit]);
 }
 
 /**
@@ -31,7 +31,7 @@ export async function addDetachedWorktree(
  * installed) stay. Its own index and HEAD only: outside the git lock, at low CPU priority.
  */
 export async function moveDetached(dir: string, commit: string): Promise<void> {
-  await gitAt(dir, { nice: true }).raw(['checkout', '--detach', '--force', commit]);
+  await gitAt(dir, { background: true }).raw(['checkout', '--detach', '--force', commit]);
 }
 
 /**
@@ -46,7 +46,7 @@ export async function refreshIndex(dir: string, checkedOutAt: number, signal?: A
   // A studio shutting down does not wait for the second: the spare stays usable, its first add pays.
   if (wait > 0) await delay(wait, undefined, { signal }).catch(() => undefined);
   if (signal?.aborted) return;
-  await gitAt(dir, { nice: true })
+  await gitAt(dir, { background: true })
     .raw(['update-index', '-q', '--refresh'])
     .catch(() => undefined);
 }

@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { backgroundPrefix } from '../lib/background.js';
 import { signalGroup, trackGroup, untrackGroup } from '../opencode/process-reaper.js';
 import { readRuntimeJsonSync, writeRuntimeJsonSync } from '../store/runtime-json.js';
 
@@ -11,8 +12,8 @@ type GroupRecord = z.infer<typeof GroupEntry>;
 export interface GroupSpawn {
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** Run at low CPU priority (`nice -n 10`), for background work such as a slot's setup. */
-  nice?: boolean;
+  /** Background work such as a slot's setup: on CPU time nothing else wants (`backgroundPrefix`). */
+  background?: boolean;
   /** For the log of the start that reaps it: "dev server of <task>", "setup of slot-2". */
   what: string;
 }
@@ -29,7 +30,7 @@ export class ProcessGroups {
   constructor(private readonly file: string) {}
 
   spawn(command: string, o: GroupSpawn): ChildProcessWithoutNullStreams {
-    const argv = o.nice ? ['nice', '-n', '10', '/bin/sh', '-c', command] : ['/bin/sh', '-c', command];
+    const argv = [...(o.background ? backgroundPrefix() : []), '/bin/sh', '-c', command];
     const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     child.stdin.end();
     const pid = child.pid;

@@ -65,7 +65,7 @@ const QUIET_POLL_MS = 250;
 /**
  * Spare worktrees at the tip of the base branch, on a detached HEAD, with `worktreeSetup` run and
  * `worktreeCopy` applied, kept ready for the next Start (config `warmSlots`). Refilled in the
- * background one at a time under `nice`; brought to the new tip when the base moves; recorded
+ * background one at a time, on spare CPU time (`backgroundPrefix`); brought to the new tip when the base moves; recorded
  * in `runtime/slots.json`, so they outlive a restart. Only a `ready` spare at the current tip is
  * ever handed to a task.
  */
@@ -313,7 +313,7 @@ export class WarmSlots {
       progress: () => {},
       env: { PORT: String(port) },
       groups: this.d.groups,
-      nice: true,
+      background: true,
     });
     await refreshIndex(slot.dir, checkedOutAt, this.stop.signal);
     slot.inputs = await contentOf(this.d.repo, tip, config.worktreeSetupInputs);
@@ -327,8 +327,8 @@ export class WarmSlots {
 
   /**
    * Starts OpenCode's instance for the spare, so that the first phase there does not wait for it
-   * (its file index, its providers). That work runs inside the one OpenCode process, which `nice`
-   * cannot reach: it waits for a moment when no phase runs, for up to `warmWaitMs`, so that a refill
+   * (its file index, its providers). That work runs inside the one OpenCode process, which
+   * `backgroundPrefix` cannot reach: it waits for a moment when no phase runs, for up to `warmWaitMs`, so that a refill
    * does not slow the phases under way. A spare a task took meanwhile is warmed by its phase.
    */
   private async warmWhenQuiet(slot: SlotRecord): Promise<void> {

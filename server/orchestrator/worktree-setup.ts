@@ -22,9 +22,9 @@ export interface SetupInput {
   progress: (line: string) => void;
   /** Added to the commands' environment (`PORT`). */
   env?: Record<string, string>;
-  /** Started through the studio's process groups (recorded, reaped after a kill -9) and, with `nice`, at low CPU priority. */
+  /** Started through the studio's process groups (recorded, reaped after a kill -9) and, with `background`, on spare CPU time. */
   groups?: ProcessGroups;
-  nice?: boolean;
+  background?: boolean;
 }
 
 const TAIL_LINES = 20;
@@ -113,7 +113,7 @@ function runCommand(i: SetupInput, command: string, step: number): Promise<void>
   return new Promise((resolve, reject) => {
     const env = { ...process.env, STUDIO_ROOT: i.root, STUDIO_WORKTREE: i.dir, STUDIO_TASK_ID: i.taskId, ...i.env };
     const child = i.groups
-      ? i.groups.spawn(command, { cwd: i.dir, env, nice: i.nice ?? false, what: `setup "${command}" in ${i.dir}` })
+      ? i.groups.spawn(command, { cwd: i.dir, env, background: i.background ?? false, what: `setup "${command}" in ${i.dir}` })
       : spawn('/bin/sh', ['-c', command], { cwd: i.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let tail = '';
     let pending = '';

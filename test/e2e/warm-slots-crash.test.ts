@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startScriptedModel } from '../../server/demo/scripted-model.js';
+import { backgroundPrefix } from '../../server/lib/background.js';
 import type { ProjectInfo } from '../../shared/api.js';
 import type { Task } from '../../shared/task.js';
 import type { DevServerState } from '../../shared/task-env.js';
@@ -78,9 +79,12 @@ describe('a studio killed with -9 while a dev server and a refill run', { timeou
         'a refill in flight',
         60_000,
       );
-      // The refill runs at low CPU priority: nice 10 (field 19 of /proc/<pid>/stat).
+      // The refill runs as background work: nice 10, and SCHED_IDLE where chrt is there (fields 19
+      // and 41 of /proc/<pid>/stat).
       const stat = readFileSync(`/proc/${refill}/stat`, 'utf8');
-      expect(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]).toBe('10');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      expect(fields[16]).toBe('10');
+      expect(fields[38]).toBe(backgroundPrefix().some((part) => part.endsWith('chrt')) ? '5' : '0');
       const half = (await call<ProjectInfo>('project.info', {}, 'query')).slots;
       expect(half).toEqual([expect.objectContaining({ state: 'setting-up' })]);
       leftovers.push(dev.pid!, refill, ...opencodeChildren(studio.pid));

@@ -5,6 +5,7 @@ import { gitAt, openRepo, type Repo } from '../../server/git/repo.js';
 import { addDetachedWorktree, branchHere, refreshIndex } from '../../server/git/slot-worktrees.js';
 import { registeredWorktree } from '../../server/git/worktree-list.js';
 import { createWorktree, removeWorktree, WorktreeError, worktreeExists, worktreePath } from '../../server/git/worktrees.js';
+import { backgroundPrefix } from '../../server/lib/background.js';
 import { commit, git, makeRepo, useTempRepos, write } from './helpers.js';
 
 // Each test has its own repository, so the tests run at once (describe.concurrent, the context's expect).
@@ -165,12 +166,17 @@ describe.concurrent('a warm spare handed to a task (branchHere)', () => {
     expect(git(repo.root, 'rev-parse', 'studio/abc')).toBe(git(spare, 'rev-parse', 'HEAD'));
   });
 
-  it('is made at low CPU priority, holding the studio’s git lock only for the prune', async ({ expect }) => {
+  it('is made as background work, holding the studio’s git lock only for the prune', async ({ expect }) => {
     const { repo } = await setup();
-    // A git alias runs its command as git's child: the niceness it reports is git's.
-    git(repo.root, 'config', 'alias.niceof', "!cut -d' ' -f19 /proc/self/stat");
-    const niceness = (nice: boolean) => gitAt(repo.root, { nice }).raw(['niceof']);
-    expect(Number(await niceness(true)) - Number(await niceness(false))).toBe(10);
+    // A git alias runs its command as git's child: the niceness and the scheduling policy it
+    // reports are git's (fields 19 and 41 of /proc/<pid>/stat; policy 5 is SCHED_IDLE, 0 the default).
+    git(repo.root, 'config', 'alias.priority', "!cut -d' ' -f19,41 /proc/self/stat");
+    const priority = async (background: boolean) => (await gitAt(repo.root, { background }).raw(['priority'])).trim();
+    const idle = backgroundPrefix().some((part) => part.endsWith('chrt'));
+    expect(await priority(false)).toBe('0 0');
+    expect(await priority(true)).toBe(idle ? '10 5' : '10 0');
+    // Debian has util-linux's chrt: there background work runs on idle CPU time only.
+    if (process.platform === 'linux' && existsSync('/usr/bin/chrt')) expect(idle).toBe(true);
 
     const spare = worktreePath(repo.root, null, 'slot-1');
     const locked: string[] = [];
