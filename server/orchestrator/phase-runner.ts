@@ -121,9 +121,13 @@ export class PhaseRunner {
     const task = await this.store.tasks.patch(id, {
       run: { ...this.runOf(id, phase), state: 'running', startedAt: now(), activity: null },
     });
-    const dir = await this.ensureWorktree(task);
-    if (!resumeSession) runner.warm?.(dir);
-    await this.setUp(task, phase, dir, signal);
+    const prepare = async () => {
+      const dir = await this.ensureWorktree(task);
+      if (!resumeSession) runner.warm?.(dir);
+      await this.setUp(task, phase, dir, signal);
+      return dir;
+    };
+    const dir = this.env ? await this.env.foreground(prepare) : await prepare();
     const steps = PHASE_STEPS[phase];
     const ctx = this.context(task, phase, dir, signal);
     const result = await steps.run(ctx, async (vars = {}) => {

@@ -16,6 +16,8 @@ export interface WorktreeEnv {
   setupEnv(taskId: string): Promise<Record<string, string>>;
   /** The task's port, for `{{port}}` in prompts (null when it has none). */
   port(taskId: string): Promise<number | null>;
+  /** A task's own worktree and setup being made: a refill waits for it before its next step. */
+  foreground<T>(work: () => Promise<T>): Promise<T>;
   groups: ProcessGroups;
 }
 
@@ -44,6 +46,8 @@ export class TaskEnv implements WorktreeEnv {
   readonly devServers: DevServers;
   private unsubscribe: (() => void) | null = null;
   private readonly trust = new TrustBook();
+  /** Tasks making or setting up their worktree right now. */
+  private settingUp = 0;
 
   constructor(private readonly d: TaskEnvDeps) {
     const paths = d.store.paths;
@@ -59,7 +63,7 @@ export class TaskEnv implements WorktreeEnv {
         () => true,
         () => false,
       );
-    this.slots = new WarmSlots({ ...d, ports: this.ports, groups: this.groups, trusted });
+    this.slots = new WarmSlots({ ...d, ports: this.ports, groups: this.groups, trusted, foreground: () => this.settingUp > 0 });
     this.devServers = new DevServers({ ...d, ports: this.ports, groups: this.groups, assertTrusted });
   }
 
@@ -80,6 +84,15 @@ export class TaskEnv implements WorktreeEnv {
 
   claim(task: Task, branch: string): Promise<string | null> {
     return this.slots.claim(task, branch);
+  }
+
+  async foreground<T>(work: () => Promise<T>): Promise<T> {
+    this.settingUp++;
+    try {
+      return await work();
+    } finally {
+      this.settingUp--;
+    }
   }
 
   async setupEnv(taskId: string): Promise<Record<string, string>> {

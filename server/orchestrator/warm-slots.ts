@@ -46,6 +46,11 @@ export interface WarmSlotsDeps {
   shortOfAgents: () => boolean;
   /** Whether this user trusts the repository's settings: a spare's setup runs the repository's commands. */
   trusted: () => Promise<boolean>;
+  /**
+   * True while a task makes or sets up its own worktree: a refill's checkout and setup wait for it
+   * (`afterForeground`), so that a Start without a ready spare does not share the disk with one.
+   */
+  foreground: () => boolean;
   /** True while any agent phase runs: a spare's OpenCode warm-up waits for a quiet moment (see `warmWhenQuiet`). */
   phasesRunning: () => boolean;
   /** Starts OpenCode's instance for a directory, when OpenCode is ready: false when it is not. */
@@ -61,6 +66,8 @@ const OUTPUT_CHARS = 4_000;
 /** A spare's OpenCode warm-up waits at most this long for a moment when no phase runs. */
 const WARM_WAIT_MS = 60_000;
 const QUIET_POLL_MS = 250;
+/** A refill waits at most this long for tasks to finish making their own worktrees. */
+const FOREGROUND_WAIT_MS = 60_000;
 
 /**
  * Spare worktrees at the tip of the base branch, on a detached HEAD, with `worktreeSetup` run and
@@ -263,6 +270,7 @@ export class WarmSlots {
     // Recorded before git makes the folder: a kill in between leaves a slot the next start removes.
     await this.save();
     try {
+      await this.afterForeground();
       await addDetachedWorktree(this.d.repo, slot.dir, tip, this.d.gitLock);
       slot.base = tip;
       await this.setUp(slot, tip, Date.now());
@@ -279,6 +287,7 @@ export class WarmSlots {
     slot.output = null;
     await this.save();
     try {
+      await this.afterForeground();
       await moveDetached(slot.dir, tip);
       const checkedOutAt = Date.now();
       slot.base = tip;
@@ -299,6 +308,7 @@ export class WarmSlots {
     const config = this.config();
     const port = await this.d.ports.assign(slot.name);
     let output = '';
+    await this.afterForeground();
     await prepareWorktree({
       root: this.d.repo.root,
       dir: slot.dir,
@@ -323,6 +333,16 @@ export class WarmSlots {
     await this.save();
     // Not awaited: the next round (a base that moved, settings that changed) does not wait for it.
     void this.warmWhenQuiet(slot);
+  }
+
+  /**
+   * Waits while a task makes or sets up its own worktree (at most `FOREGROUND_WAIT_MS`): a cold
+   * Start's checkout and `npm ci` go first, rather than share the disk and the page cache with a
+   * spare's. Background CPU priority cannot give way on the disk.
+   */
+  private async afterForeground(): Promise<void> {
+    const until = Date.now() + FOREGROUND_WAIT_MS;
+    while (this.d.foreground() && Date.now() < until && !this.closed) await new Promise((r) => setTimeout(r, QUIET_POLL_MS));
   }
 
   /**

@@ -135,6 +135,42 @@ describe.concurrent('warm slots refill only when an agent slot is free', () => {
     agent.release();
   });
 
+  it('a refill waits while a task makes and sets up its own worktree, then goes on', async ({ expect }) => {
+    let orchestrator: Orchestrator | null = null;
+    const { client, root } = await startStudio({
+      agent: async (store, bus) => {
+        orchestrator = new Orchestrator(await openRepo(store.paths.root), store, bus, new FakeLink(new FakeAgent()));
+        return orchestrator;
+      },
+    });
+    made.push(root);
+    const go = path.join(root, '..', `${path.basename(root)}-go`);
+    // The task's own setup waits for the test; a spare's (no task id) does not.
+    const setup = `if [ -n "$STUDIO_TASK_ID" ]; then while [ ! -f '${go}' ]; do sleep 0.05; done; fi`;
+    await writingTrust(() => client.config.update.mutate({ maxParallel: 2, warmSlots: 0, worktreeSetup: [setup] }));
+    const slots = orchestrator!.env.slots;
+    orchestrator!.env.begin({ slots: true });
+    const task = await client.tasks.create.mutate({ title: 'Sets up its own worktree' });
+    await client.tasks.start.mutate({ id: task.id });
+    await waitFor(() => existsSync(`${root}.worktrees/${task.id}`), 'the task to make its worktree');
+
+    await writingTrust(() => client.config.update.mutate({ warmSlots: 1 }));
+    const spare = await waitFor(() => slots.list()[0], 'the refill to begin');
+    // A few of the refill's looks go by: it has not checked anything out while the task sets up.
+    await new Promise((r) => setTimeout(r, 750));
+    expect(existsSync(spare.dir)).toBe(false);
+    expect(slots.list()).toMatchObject([{ dir: spare.dir, state: 'setting-up' }]);
+
+    await fs.writeFile(go, '');
+    await waitFor(() => slots.list().find((s) => s.state === 'ready'), 'the spare once the task is set up', 30_000);
+    expect(existsSync(spare.dir)).toBe(true);
+    await waitFor(
+      async () => (await client.tasks.get.query({ id: task.id })).task.status === 'plan_review',
+      'the task to finish planning',
+    );
+    await fs.rm(go, { force: true });
+  });
+
   it('a setup command from the repository that this user has not trusted never runs in a spare', async ({ expect }) => {
     let orchestrator: Orchestrator | null = null;
     const { client, root } = await startStudio({
