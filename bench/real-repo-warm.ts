@@ -215,7 +215,7 @@ export function warmFigures(r: Awaited<ReturnType<typeof measureWarm>>, runs: nu
     ),
   ];
   const details = [
-    `Setup command: \`${SETUP}\` of a lockfile of ${SETUP_PACKAGES.length} of the studio's own dependencies (from the local npm cache), with \`worktreeSetupInputs: ["package-lock.json"]\`. ${runs} runs of each.`,
+    `Setup command: \`${SETUP}\` of a lockfile of ${SETUP_PACKAGES.length} of the studio's own dependencies (from the local npm cache), with \`worktreeSetupInputs: ["package-lock.json"]\`. ${runs} runs of each (of the refill comparison, ${Math.max(runs, 7)} pairs).`,
     'The median warm Start -> first model request, step by step (ms after Start):',
     markdownTable(
       ['step', 'at'],
