@@ -49,8 +49,8 @@ class GatedAgent extends FakeAgent {
   }
 }
 
-/** A studio over `agent` with warm slots off, `maxParallel` agent slots, and one task's planning running (held by the gate). */
-async function withPhaseRunning(agent: GatedAgent, maxParallel: number, title: string) {
+/** A studio whose phases `agent` runs, through the real orchestrator (its warm slots not begun). */
+async function studioOver(agent: FakeAgent) {
   let orchestrator: Orchestrator | null = null;
   const { client, root } = await startStudio({
     agent: async (store, bus) => {
@@ -59,12 +59,18 @@ async function withPhaseRunning(agent: GatedAgent, maxParallel: number, title: s
     },
   });
   made.push(root);
+  return { client, root, orchestrator: orchestrator! as Orchestrator };
+}
+
+/** A studio over `agent` with warm slots off, `maxParallel` agent slots, and one task's planning running (held by the gate). */
+async function withPhaseRunning(agent: GatedAgent, maxParallel: number, title: string) {
+  const { client, root, orchestrator } = await studioOver(agent);
   await client.config.update.mutate({ maxParallel, warmSlots: 0 });
-  orchestrator!.env.begin({ slots: true });
+  orchestrator.env.begin({ slots: true });
   const task = await client.tasks.create.mutate({ title });
   await client.tasks.start.mutate({ id: task.id });
   await waitFor(async () => (await client.tasks.get.query({ id: task.id })).task.run?.state === 'running', 'the phase to run');
-  return { slots: orchestrator!.env.slots, client, root };
+  return { slots: orchestrator.env.slots, client, root };
 }
 
 describe.concurrent('warm slots refill only when an agent slot is free', () => {
@@ -136,20 +142,13 @@ describe.concurrent('warm slots refill only when an agent slot is free', () => {
   });
 
   it('a refill waits while a task makes and sets up its own worktree, then goes on', async ({ expect }) => {
-    let orchestrator: Orchestrator | null = null;
-    const { client, root } = await startStudio({
-      agent: async (store, bus) => {
-        orchestrator = new Orchestrator(await openRepo(store.paths.root), store, bus, new FakeLink(new FakeAgent()));
-        return orchestrator;
-      },
-    });
-    made.push(root);
+    const { client, root, orchestrator } = await studioOver(new FakeAgent());
     const go = path.join(root, '..', `${path.basename(root)}-go`);
     // The task's own setup waits for the test; a spare's (no task id) does not.
     const setup = `if [ -n "$STUDIO_TASK_ID" ]; then while [ ! -f '${go}' ]; do sleep 0.05; done; fi`;
     await writingTrust(() => client.config.update.mutate({ maxParallel: 2, warmSlots: 0, worktreeSetup: [setup] }));
-    const slots = orchestrator!.env.slots;
-    orchestrator!.env.begin({ slots: true });
+    const slots = orchestrator.env.slots;
+    orchestrator.env.begin({ slots: true });
     const task = await client.tasks.create.mutate({ title: 'Sets up its own worktree' });
     await client.tasks.start.mutate({ id: task.id });
     await waitFor(() => existsSync(`${root}.worktrees/${task.id}`), 'the task to make its worktree');
@@ -172,21 +171,14 @@ describe.concurrent('warm slots refill only when an agent slot is free', () => {
   });
 
   it('a setup command from the repository that this user has not trusted never runs in a spare', async ({ expect }) => {
-    let orchestrator: Orchestrator | null = null;
-    const { client, root } = await startStudio({
-      agent: async (store, bus) => {
-        orchestrator = new Orchestrator(await openRepo(store.paths.root), store, bus, new FakeLink(new FakeAgent()));
-        return orchestrator;
-      },
-    });
-    made.push(root);
+    const { client, root, orchestrator } = await studioOver(new FakeAgent());
     const marker = path.join(root, '..', `${path.basename(root)}-setup-ran`);
     const file = path.join(root, '.opencode-studio', 'config.json');
     const config = JSON.parse(await fs.readFile(file, 'utf8'));
     await fs.writeFile(file, `${JSON.stringify({ ...config, worktreeSetup: [`touch '${marker}'`] }, null, 2)}\n`);
     await waitFor(async () => (await client.config.get.query()).worktreeSetup.length === 1, 'the hand edit to load');
-    const slots = orchestrator!.env.slots;
-    orchestrator!.env.begin({ slots: true });
+    const slots = orchestrator.env.slots;
+    orchestrator.env.begin({ slots: true });
     await waitFor(async () => (await client.project.info.query()).trust.state === 'untrusted', 'the setting to be untrusted');
     slots.pump();
     await slots.idle();
