@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Four projects, all run by `npm test` (`vitest run`, after `npm run build`):
  * - unit: from source alone, no build, no OpenCode, no browser (real servers, git, files): `npm run test:unit`;
- * - built: runs the built CLI (dist/) as its own process, as users run it (any *.built.test.ts): `npm run test:built`;
+ * - built: runs the built CLI (dist/) as its own process, as users run it, or as git's merge driver (any *.built.test.ts): `npm run test:built`;
  * - e2e: starts the real `opencode serve` (test/e2e, test/opencode, any *.e2e.test.ts): `npm run test:e2e`;
  * - browser: drives headless Chromium (test/browser): `npm run test:browser`.
  * The reliability suite has its own config (vitest.reliability.config.ts).

@@ -21,6 +21,13 @@ const NEEDS: Array<{ what: string; pattern: RegExp; allowed: string[] }> = [
     allowed: ['built', 'e2e', 'browser', 'reliability'],
   },
   {
+    // A studio points git's merge driver for board files at dist/server/cli/main.js: a merge of
+    // teammates' boards runs it.
+    what: 'the merge driver (the built CLI, run by git)',
+    pattern: /\bteamOrigin\(|\bmergeDriverCommand\(/,
+    allowed: ['built', 'e2e', 'browser', 'reliability'],
+  },
+  {
     what: 'the real OpenCode',
     pattern: /helpers\/agent-studio\.js|startAgentStudio\(/,
     allowed: ['e2e', 'browser', 'reliability'],
@@ -49,5 +56,7 @@ describe('the vitest projects', () => {
     const need = NEEDS[0]!;
     expect(need.pattern.test(text) && !need.allowed.includes(projectOf('test/cli/new.test.ts'))).toBe(true);
     expect(projectOf('test/cli/new.built.test.ts')).toBe('built');
+    const merges = 'const { origin, clone } = await teamOrigin();';
+    expect(NEEDS[1]!.pattern.test(merges) && !NEEDS[1]!.allowed.includes(projectOf('test/git/new.test.ts'))).toBe(true);
   });
 });
