@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { GitError } from 'simple-git';
 import type { TaskDiff } from '../../shared/api.js';
-import { BranchNotFoundError, type Repo } from './repo.js';
+import { BranchNotFoundError, envWithoutGit, type Repo } from './repo.js';
 
 type DiffFile = TaskDiff['files'][number];
 
@@ -102,8 +102,7 @@ function parseRawNumstat(out: string): DiffFile[] {
  */
 function readCapped(cwd: string, args: string[], max: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
-    const child = spawn('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd, env: envWithoutGit(), stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let size = 0;
     let stopped = false;

@@ -78,16 +78,24 @@ export function gitAt(dir: string, options: { background?: boolean } = {}): Simp
   return git;
 }
 
+/** This process's environment for a git it starts itself: as simple-git does, no ambient GIT_* variable (a hook's GIT_DIR, say). */
+export function envWithoutGit(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_')));
+}
+
 /** git as background work in `dir`: its output, or a failure with what git said (as `rejectOnExitCode`). */
 function backgroundGit(dir: string, args: string[]): Promise<string> {
   const [command, ...prefix] = backgroundPrefix();
-  // As simple-git does: no ambient GIT_* variable (a hook's GIT_DIR, say) reaches this git.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_')));
   return new Promise((resolve, reject) => {
-    execFile(command!, [...prefix, 'git', ...args], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (!err) resolve(stdout);
-      else reject(new GitError(undefined, stderr || stdout || `git exited with code ${err.code} and printed nothing`));
-    });
+    execFile(
+      command!,
+      [...prefix, 'git', ...args],
+      { cwd: dir, env: envWithoutGit(), maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (!err) resolve(stdout);
+        else reject(new GitError(undefined, stderr || stdout || `git exited with code ${err.code} and printed nothing`));
+      },
+    );
   });
 }
 

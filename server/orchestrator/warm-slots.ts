@@ -72,8 +72,8 @@ const FOREGROUND_WAIT_MS = 60_000;
 /**
  * Spare worktrees at the tip of the base branch, on a detached HEAD, with `worktreeSetup` run and
  * `worktreeCopy` applied, kept ready for the next Start (config `warmSlots`). Refilled in the
- * background one at a time, on spare CPU time (`backgroundPrefix`); brought to the new tip when the base moves; recorded
- * in `runtime/slots.json`, so they outlive a restart. Only a `ready` spare at the current tip is
+ * background one at a time, on spare CPU time (`backgroundPrefix`); brought to the new tip when
+ * the base moves; recorded in `runtime/slots.json`, so they outlive a restart. Only a `ready` spare at the current tip is
  * ever handed to a task.
  */
 export class WarmSlots {
@@ -341,20 +341,28 @@ export class WarmSlots {
    * spare's. Background CPU priority cannot give way on the disk.
    */
   private async afterForeground(): Promise<void> {
-    const until = Date.now() + FOREGROUND_WAIT_MS;
-    while (this.d.foreground() && Date.now() < until && !this.closed) await new Promise((r) => setTimeout(r, QUIET_POLL_MS));
+    await this.waitWhile(
+      () => this.d.foreground(),
+      FOREGROUND_WAIT_MS,
+      () => !this.closed,
+    );
+  }
+
+  /** Looks every QUIET_POLL_MS while `busy` and `wanted` hold, for at most `maxMs`. */
+  private async waitWhile(busy: () => boolean, maxMs: number, wanted: () => boolean): Promise<void> {
+    const until = Date.now() + maxMs;
+    while (busy() && Date.now() < until && wanted()) await new Promise((r) => setTimeout(r, QUIET_POLL_MS));
   }
 
   /**
    * Starts OpenCode's instance for the spare, so that the first phase there does not wait for it
    * (its file index, its providers). That work runs inside the one OpenCode process, which
-   * `backgroundPrefix` cannot reach: it waits for a moment when no phase runs, for up to `warmWaitMs`, so that a refill
-   * does not slow the phases under way. A spare a task took meanwhile is warmed by its phase.
+   * `backgroundPrefix` cannot reach: it waits for a moment when no phase runs, for up to
+   * `warmWaitMs`, so that a refill does not slow the phases under way. A spare a task took meanwhile is warmed by its phase.
    */
   private async warmWhenQuiet(slot: SlotRecord): Promise<void> {
-    const until = Date.now() + (this.d.warmWaitMs ?? WARM_WAIT_MS);
     const wanted = () => !this.closed && this.file.slots.includes(slot) && slot.state === 'ready';
-    while (this.d.phasesRunning() && Date.now() < until && wanted()) await new Promise((r) => setTimeout(r, QUIET_POLL_MS));
+    await this.waitWhile(() => this.d.phasesRunning(), this.d.warmWaitMs ?? WARM_WAIT_MS, wanted);
     if (!wanted()) return;
     if (await this.d.warm(slot.dir).catch(() => false)) await this.markWarmed(slot);
   }
